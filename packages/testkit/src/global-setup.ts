@@ -1,0 +1,47 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { startFerretDb, startNats, type FerretDbServer, type NatsServer } from "@onestop/devservers";
+import type { TestProject } from "vitest/node";
+
+declare module "vitest" {
+  export interface ProvidedContext {
+    natsUrl: string;
+    mongoUrl: string;
+    /** Monitoring endpoint of the test nats-server; absent when NATS_URL points elsewhere. */
+    natsMonitorUrl?: string;
+  }
+}
+
+/**
+ * Starts one real nats-server and one FerretDB for the whole run, unless NATS_URL / MONGO_URL
+ * point at servers already running (a real MongoDB replica set, a NATS cluster).
+ */
+export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  const dir = mkdtempSync(join(tmpdir(), "onestop-test-"));
+  const started: Array<NatsServer | FerretDbServer> = [];
+  try {
+    if (process.env.NATS_URL) {
+      project.provide("natsUrl", process.env.NATS_URL);
+    } else {
+      const nats = await startNats({ dir: join(dir, "nats"), profile: "fast" });
+      started.push(nats);
+      project.provide("natsUrl", nats.url);
+      project.provide("natsMonitorUrl", nats.monitorUrl);
+    }
+    if (process.env.MONGO_URL) {
+      project.provide("mongoUrl", process.env.MONGO_URL);
+    } else {
+      const ferret = await startFerretDb({ dir: join(dir, "ferretdb") });
+      started.push(ferret);
+      project.provide("mongoUrl", ferret.url);
+    }
+  } catch (error) {
+    await Promise.all(started.map((server) => server.stop()));
+    throw error;
+  }
+  return async () => {
+    await Promise.all(started.map((server) => server.stop()));
+    rmSync(dir, { recursive: true, force: true });
+  };
+}
