@@ -3,15 +3,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startFerretDb, startNats, type FerretDbServer, type NatsServer } from "@onestop/devservers";
 import type { TestProject } from "vitest/node";
+import type {} from "./provided.js";
 
-declare module "vitest" {
-  export interface ProvidedContext {
-    natsUrl: string;
-    mongoUrl: string;
-    /** Monitoring endpoint of the test nats-server; absent when NATS_URL points elsewhere. */
-    natsMonitorUrl?: string;
-  }
-}
 
 /**
  * Starts one real nats-server and one FerretDB for the whole run, unless NATS_URL / MONGO_URL

@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { inject } from "vitest";
+import type {} from "./provided.js";
 
 export { waitFor, type WaitOptions } from "@onestop/devservers";
 
@@ -32,3 +33,5 @@ export function testEnv(): TestEnv {
 export function uniqueName(label: string): string {
   return `${label}_${fileSuffix}_${randomBytes(3).toString("hex")}`;
 }
+
+export { startServiceProcess, type ServiceProcess } from "./service-process.js";

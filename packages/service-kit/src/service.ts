@@ -1,0 +1,111 @@
+import type { Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import express, { type Express } from "express";
+import type { NatsConnection } from "@nats-io/transport-node";
+import type { Connection } from "mongoose";
+import { createLogger, type Logger } from "@onestop/telemetry";
+import { redactUrl, type BaseConfig } from "./config.js";
+import { connectNats, connectStore } from "./connections.js";
+import { healthRouter, natsCheck, storeCheck } from "./health.js";
+
+export interface ServiceContext<C extends BaseConfig> {
+  name: string;
+  config: C;
+  log: Logger;
+  nats: NatsConnection;
+  store: Connection;
+  /** The express app; /healthz and /readyz are already mounted. */
+  app: Express;
+  /** Registers clean-up run at shutdown, in reverse order of registration, before connections close. */
+  onShutdown(task: () => Promise<void> | void): void;
+}
+
+export interface ServiceSpec<C extends BaseConfig> {
+  name: string;
+  config: C;
+  /** Database name when MONGO_DB is not set. */
+  defaultDb: string;
+  /** Wires the service's own adapters: routes, consumers, gRPC server. */
+  wire?: (context: ServiceContext<C>) => Promise<void> | void;
+}
+
+export interface RunningService {
+  name: string;
+  httpUrl: string;
+  log: Logger;
+  stop(): Promise<void>;
+}
+
+/** Connects, wires the adapters, listens; returns a handle whose stop() shuts down in order. */
+export async function startService<C extends BaseConfig>(spec: ServiceSpec<C>): Promise<RunningService> {
+  const { name, config } = spec;
+  const log = createLogger({ service: name, level: config.LOG_LEVEL });
+  const shutdownTasks: Array<() => Promise<void> | void> = [];
+  const nats = await connectNats(config.NATS_URL, name);
+  const store = await connectStore(config.MONGO_URL, config.MONGO_DB ?? spec.defaultDb);
+  log.info("connected", { nats: redactUrl(config.NATS_URL), store: redactUrl(config.MONGO_URL), db: store.name });
+
+  const app = express();
+  app.disable("x-powered-by");
+  app.use(healthRouter(name, { nats: natsCheck(nats), store: storeCheck(store) }));
+  await spec.wire?.({ name, config, log, nats, store, app, onShutdown: (task) => shutdownTasks.push(task) });
+
+  const server = await listen(app, config.HTTP_PORT, config.HTTP_HOST);
+  const { port } = server.address() as AddressInfo;
+  const httpUrl = `http://${config.HTTP_HOST}:${port}`;
+  log.info("listening", { http: httpUrl });
+
+  let stopping: Promise<void> | undefined;
+  const stop = () =>
+    (stopping ??= (async () => {
+      log.info("shutting down");
+      await closeServer(server);
+      for (const task of shutdownTasks.reverse()) await task();
+      await nats.drain();
+      await store.close();
+      log.info("stopped");
+    })());
+  return { name, httpUrl, log, stop };
+}
+
+function listen(app: Express, port: number, host: string): Promise<Server> {
+  return new Promise((resolve, reject) => {
+    const server = app.listen(port, host, (error?: Error) => (error ? reject(error) : resolve(server)));
+  });
+}
+
+/** Stops accepting connections and waits for in-flight requests; idle keep-alive sockets are closed. */
+function closeServer(server: Server): Promise<void> {
+  return new Promise((resolve, reject) => {
+    server.close((error) => (error ? reject(error) : resolve()));
+    server.closeIdleConnections();
+  });
+}
+
+/**
+ * Entry point helper for main.ts: starts the service, stops it cleanly on SIGTERM or SIGINT
+ * (exit code 0), and exits with 1 when start-up fails.
+ */
+export function runMain(start: () => Promise<RunningService>): void {
+  // Promise.resolve().then: a config error thrown synchronously also ends as exit code 1.
+  Promise.resolve().then(start).then(
+    (service) => {
+      const shutdown = (signal: string) => {
+        service.log.info("signal received", { signal });
+        service.stop().then(
+          () => process.exit(0),
+          (error: unknown) => {
+            service.log.error("unclean shutdown", { error });
+            process.exit(1);
+          },
+        );
+      };
+      process.once("SIGTERM", () => shutdown("SIGTERM"));
+      process.once("SIGINT", () => shutdown("SIGINT"));
+    },
+    (error: unknown) => {
+      process.stderr.write(`start-up failed: ${error instanceof Error ? error.message : String(error)}\n`);
+      process.exit(1);
+    },
+  );
+}

@@ -1,0 +1,58 @@
+import { spawn } from "node:child_process";
+import { join } from "node:path";
+import { freePort, repoRoot, waitFor } from "@onestop/devservers";
+
+export interface ServiceProcess {
+  httpUrl: string;
+  /** Everything the process wrote, for assertions and failure messages. */
+  output(): string;
+  /** Sends `signal` and resolves with the exit code (null when killed by a signal). */
+  stop(signal?: NodeJS.Signals, timeoutMs?: number): Promise<number | null>;
+}
+
+/**
+ * Runs `services/<name>/src/main.ts` as its own Node process, from source, and waits for
+ * `GET /healthz`. Environment entries are added to the parent's.
+ */
+export async function startServiceProcess(name: string, env: Record<string, string>): Promise<ServiceProcess> {
+  const port = await freePort();
+  const root = repoRoot();
+  const child = spawn(
+    process.execPath,
+    ["--conditions=onestop:source", "--import", "tsx", join(root, "services", name, "src", "main.ts")],
+    { cwd: join(root, "services", name), env: { ...process.env, HTTP_PORT: String(port), ...env }, stdio: ["ignore", "pipe", "pipe"] },
+  );
+  let output = "";
+  child.stdout.on("data", (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr.on("data", (chunk: Buffer) => (output += chunk.toString()));
+  const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+  const httpUrl = `http://127.0.0.1:${port}`;
+
+  const stop = async (signal: NodeJS.Signals = "SIGTERM", timeoutMs = 15_000) => {
+    if (child.exitCode !== null) return child.exitCode;
+    child.kill(signal);
+    const timer = setTimeout(() => child.kill("SIGKILL"), timeoutMs);
+    const code = await exited;
+    clearTimeout(timer);
+    return code;
+  };
+
+  const died = exited.then((code) => {
+    throw new Error(`${name} exited with code ${code} during start-up:\n${output}`);
+  });
+  try {
+    await Promise.race([
+      died,
+      waitFor(async () => (await fetch(`${httpUrl}/healthz`)).ok, {
+        timeoutMs: 30_000,
+        intervalMs: 100,
+        description: `${name} /healthz`,
+      }),
+    ]);
+  } catch (error) {
+    await stop("SIGKILL");
+    throw error;
+  }
+  died.catch(() => {}); // exits after start-up are the caller's to observe through stop()
+  return { httpUrl, output: () => output, stop };
+}

@@ -1,0 +1,4 @@
+import { runMain, startService } from "@onestop/service-kit";
+import { loadConfig } from "./config.js";
+
+runMain(() => startService({ name: "lienthong", config: loadConfig(), defaultDb: "onestop_lienthong" }));

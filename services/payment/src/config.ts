@@ -1,0 +1,3 @@
+import { baseConfigSchema, readConfig } from "@onestop/service-kit";
+
+export const loadConfig = () => readConfig(baseConfigSchema, process.env, { HTTP_PORT: "8084", GRPC_PORT: "50054" });
