@@ -4,3 +4,4 @@ export { freePort } from "./ports.js";
 export { repoRoot, serverBinary } from "./paths.js";
 export { waitFor, type WaitOptions } from "./wait.js";
 export type { ServerProcess } from "./process.js";
+export { startServiceProcess, type ServiceProcess } from "./service-process.js";

@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import { inject } from "vitest";
 import type {} from "./provided.js";
 
-export { waitFor, type WaitOptions } from "@onestop/devservers";
+export { startServiceProcess, waitFor, type ServiceProcess, type WaitOptions } from "@onestop/devservers";
 
 /**
  * A suffix unique to this test file: vitest evaluates this module once per file, so every
@@ -33,5 +33,3 @@ export function testEnv(): TestEnv {
 export function uniqueName(label: string): string {
   return `${label}_${fileSuffix}_${randomBytes(3).toString("hex")}`;
 }
-
-export { startServiceProcess, type ServiceProcess } from "./service-process.js";

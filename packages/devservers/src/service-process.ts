@@ -1,10 +1,13 @@
 import { spawn } from "node:child_process";
+import { createWriteStream } from "node:fs";
 import { join } from "node:path";
-import { freePort, repoRoot, waitFor } from "@onestop/devservers";
+import { repoRoot } from "./paths.js";
+import { freePort } from "./ports.js";
+import { waitFor } from "./wait.js";
 
 export interface ServiceProcess {
   httpUrl: string;
-  /** Everything the process wrote, for assertions and failure messages. */
+  /** Everything the process wrote (when no log file was given), for assertions and failure messages. */
   output(): string;
   /** Sends `signal` and resolves with the exit code (null when killed by a signal). */
   stop(signal?: NodeJS.Signals, timeoutMs?: number): Promise<number | null>;
@@ -12,10 +15,15 @@ export interface ServiceProcess {
 
 /**
  * Runs `services/<name>/src/main.ts` as its own Node process, from source, and waits for
- * `GET /healthz`. Environment entries are added to the parent's.
+ * `GET /healthz`. Environment entries are added to the parent's; without HTTP_PORT a free port
+ * is chosen. With `logFile` the output goes there instead of being kept in memory.
  */
-export async function startServiceProcess(name: string, env: Record<string, string>): Promise<ServiceProcess> {
-  const port = await freePort();
+export async function startServiceProcess(
+  name: string,
+  env: Record<string, string>,
+  options: { logFile?: string } = {},
+): Promise<ServiceProcess> {
+  const port = env.HTTP_PORT ? Number(env.HTTP_PORT) : await freePort();
   const root = repoRoot();
   const child = spawn(
     process.execPath,
@@ -23,8 +31,14 @@ export async function startServiceProcess(name: string, env: Record<string, stri
     { cwd: join(root, "services", name), env: { ...process.env, HTTP_PORT: String(port), ...env }, stdio: ["ignore", "pipe", "pipe"] },
   );
   let output = "";
-  child.stdout.on("data", (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr.on("data", (chunk: Buffer) => (output += chunk.toString()));
+  if (options.logFile) {
+    const log = createWriteStream(options.logFile, { flags: "a" });
+    child.stdout.pipe(log);
+    child.stderr.pipe(log);
+  } else {
+    child.stdout.on("data", (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr.on("data", (chunk: Buffer) => (output += chunk.toString()));
+  }
   const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
   const httpUrl = `http://127.0.0.1:${port}`;
 
@@ -38,7 +52,7 @@ export async function startServiceProcess(name: string, env: Record<string, stri
   };
 
   const died = exited.then((code) => {
-    throw new Error(`${name} exited with code ${code} during start-up:\n${output}`);
+    throw new Error(`${name} exited with code ${code} during start-up:\n${options.logFile ? `see ${options.logFile}` : output}`);
   });
   try {
     await Promise.race([
