@@ -1,0 +1,228 @@
+import {
+  AckPolicy,
+  DeliverPolicy,
+  JetStreamApiCodes,
+  JetStreamApiError,
+  type ConsumerConfig,
+  type ConsumerMessages,
+  type JetStreamClient,
+  type JetStreamManager,
+  type JsMsg,
+} from "@nats-io/jetstream";
+import type { NatsConnection, Subscription } from "@nats-io/transport-node";
+import { decodeEnvelope, PoisonMessageError, type EventEnvelope } from "./envelope.js";
+import { DEFAULT_DEAD_LETTERS, failedFromJsMsg, sendToDeadLetters, type DeadLetterTarget } from "./dead-letters.js";
+import { inConsumerSpan } from "./tracing.js";
+
+export interface DeliveryInfo {
+  subject: string;
+  streamSeq: number;
+  /** 1 on the first delivery. */
+  deliveryCount: number;
+  /** Tells JetStream the handler is still busy (resets the ack timer); also sent automatically. */
+  working(): void;
+}
+
+export type EventHandler = (event: EventEnvelope, delivery: DeliveryInfo) => Promise<void>;
+
+export interface ConsumerSpec {
+  stream: string;
+  durable: string;
+  filterSubjects?: string[];
+  /** Deliveries before the message goes to dead letters. */
+  maxDeliver?: number;
+  /** Above the handler's p99: an unacknowledged message is redelivered after this. */
+  ackWaitMs?: number;
+  /** Redelivery delays after the 1st, 2nd, … failure; the last repeats. */
+  backoffMs?: number[];
+  /** Messages handled at once. */
+  concurrency?: number;
+  deadLetters?: DeadLetterTarget;
+}
+
+type ResolvedSpec = Required<ConsumerSpec>;
+
+function resolve(spec: ConsumerSpec): ResolvedSpec {
+  return {
+    filterSubjects: [],
+    maxDeliver: 5,
+    ackWaitMs: 30_000,
+    backoffMs: [1_000, 5_000, 30_000],
+    concurrency: 8,
+    deadLetters: DEFAULT_DEAD_LETTERS,
+    ...spec,
+  };
+}
+
+export interface ConsumerLog {
+  warn(message: string, fields?: Record<string, unknown>): void;
+  error(message: string, fields?: Record<string, unknown>): void;
+}
+
+export interface RunningConsumer {
+  /** Stops pulling, waits for handlers in flight to finish. */
+  stop(): Promise<void>;
+}
+
+function consumerConfig(spec: ResolvedSpec): Partial<ConsumerConfig> {
+  return {
+    durable_name: spec.durable,
+    ack_policy: AckPolicy.Explicit,
+    deliver_policy: DeliverPolicy.All,
+    ack_wait: spec.ackWaitMs * 1_000_000,
+    max_deliver: spec.maxDeliver,
+    max_ack_pending: Math.max(spec.concurrency * 4, 64),
+    ...(spec.filterSubjects.length === 1
+      ? { filter_subject: spec.filterSubjects[0] }
+      : spec.filterSubjects.length > 1
+        ? { filter_subjects: spec.filterSubjects }
+        : {}),
+  };
+}
+
+/** Creates the durable consumer or brings its settings up to date; idempotent. */
+export async function ensureConsumer(jsm: JetStreamManager, spec: ConsumerSpec): Promise<void> {
+  const resolved = resolve(spec);
+  const config = consumerConfig(resolved);
+  try {
+    await jsm.consumers.info(resolved.stream, resolved.durable);
+    await jsm.consumers.update(resolved.stream, resolved.durable, config);
+  } catch (error) {
+    if (!(error instanceof JetStreamApiError) || error.code !== JetStreamApiCodes.ConsumerNotFound) throw error;
+    await jsm.consumers.add(resolved.stream, config);
+  }
+}
+
+/**
+ * Runs a durable pull consumer: each event is handled inside a consumer span, acknowledged on
+ * success, redelivered with backoff on failure, and copied to dead letters with the reason when
+ * it is poison or has used up its deliveries. Messages whose last delivery was never answered
+ * (the process crashed, or the handler outlived ack_wait) reach dead letters too, through the
+ * server's max-deliveries advisory.
+ */
+export async function startConsumer(
+  nc: NatsConnection,
+  js: JetStreamClient,
+  jsm: JetStreamManager,
+  spec: ConsumerSpec,
+  handler: EventHandler,
+  log: ConsumerLog,
+): Promise<RunningConsumer> {
+  const resolved = resolve(spec);
+  await ensureConsumer(jsm, resolved);
+  const advisories = watchExhaustedDeliveries(nc, js, jsm, resolved, log);
+  const consumer = await js.consumers.get(resolved.stream, resolved.durable);
+  const messages: ConsumerMessages = await consumer.consume({ max_messages: resolved.concurrency });
+  const inFlight = new Set<Promise<void>>();
+  let slotFreed: (() => void) | undefined;
+
+  const loop = (async () => {
+    for await (const message of messages) {
+      const task = handleMessage(js, resolved, handler, message, log).finally(() => {
+        inFlight.delete(task);
+        slotFreed?.();
+      });
+      inFlight.add(task);
+      while (inFlight.size >= resolved.concurrency) {
+        await new Promise<void>((resolve) => (slotFreed = resolve));
+      }
+    }
+  })();
+
+  return {
+    stop: async () => {
+      await messages.close();
+      await loop;
+      await Promise.all(inFlight);
+      advisories.unsubscribe();
+    },
+  };
+}
+
+async function handleMessage(
+  js: JetStreamClient,
+  spec: ResolvedSpec,
+  handler: EventHandler,
+  message: JsMsg,
+  log: ConsumerLog,
+): Promise<void> {
+  const heartbeat = setInterval(() => message.working(), Math.max(spec.ackWaitMs / 2, 500));
+  const deliveryCount = message.info.deliveryCount;
+  try {
+    const envelope = decodeEnvelope(message.data);
+    const delivery: DeliveryInfo = {
+      subject: message.subject,
+      streamSeq: message.info.streamSequence,
+      deliveryCount,
+      working: () => message.working(),
+    };
+    await inConsumerSpan(spec.durable, message.subject, message.headers, () => handler(envelope, delivery));
+    message.ack();
+  } catch (error) {
+    const reason = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+    const poison = error instanceof PoisonMessageError;
+    if (!poison && deliveryCount < spec.maxDeliver) {
+      log.warn("handler failed; will retry", { consumer: spec.durable, seq: message.info.streamSequence, deliveryCount, reason });
+      message.nak(spec.backoffMs[Math.min(deliveryCount, spec.backoffMs.length) - 1]);
+      return;
+    }
+    try {
+      await sendToDeadLetters(js, spec.deadLetters, spec.durable, failedFromJsMsg(message), reason);
+      message.term(reason);
+      log.error("message sent to dead letters", { consumer: spec.durable, seq: message.info.streamSequence, deliveryCount, reason });
+    } catch (deadLetterError) {
+      // Keep the message rather than lose it: it will come back after ack_wait.
+      log.error("could not write dead letter", { consumer: spec.durable, error: deadLetterError });
+      message.nak(spec.backoffMs.at(-1));
+    }
+  } finally {
+    clearInterval(heartbeat);
+  }
+}
+
+interface MaxDeliveriesAdvisory {
+  stream: string;
+  consumer: string;
+  stream_seq: number;
+  deliveries: number;
+}
+
+/**
+ * Copies to dead letters the messages the server stopped redelivering without ever getting an
+ * answer. startConsumer runs it for its own consumer; an operator process may run it alone.
+ */
+export function watchExhaustedDeliveries(
+  nc: NatsConnection,
+  js: JetStreamClient,
+  jsm: JetStreamManager,
+  consumerSpec: ConsumerSpec,
+  log: ConsumerLog,
+): Subscription {
+  const spec = resolve(consumerSpec);
+  const subject = `$JS.EVENT.ADVISORY.CONSUMER.MAX_DELIVERIES.${spec.stream}.${spec.durable}`;
+  return nc.subscribe(subject, {
+    callback: (error, message) => {
+      if (error) return;
+      const advisory = message.json<MaxDeliveriesAdvisory>();
+      void (async () => {
+        const stored = await jsm.streams.getMessage(spec.stream, { seq: advisory.stream_seq });
+        if (!stored) return;
+        await sendToDeadLetters(
+          js,
+          spec.deadLetters,
+          spec.durable,
+          {
+            subject: stored.subject,
+            data: stored.data,
+            stream: spec.stream,
+            streamSeq: advisory.stream_seq,
+            deliveries: advisory.deliveries,
+            msgId: stored.header.get("Nats-Msg-Id") || undefined,
+            traceparent: stored.header.get("traceparent") || undefined,
+          },
+          `delivered ${advisory.deliveries} times without an acknowledgement (handler crashed or exceeded ack_wait)`,
+        );
+      })().catch((failure: unknown) => log.error("could not dead-letter an exhausted message", { error: failure }));
+    },
+  });
+}

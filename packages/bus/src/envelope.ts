@@ -1,0 +1,80 @@
+import { uuidv7 } from "uuidv7";
+
+/**
+ * One envelope for every event, in CloudEvents 1.0 structured JSON form. `time` is the business
+ * time (when it happened, with its +07:00 offset); `recordedtime` is when the platform recorded it.
+ * The `id` (UUIDv7) doubles as the JetStream dedupe id (Nats-Msg-Id).
+ */
+export interface EventEnvelope<T = unknown> {
+  specversion: "1.0";
+  id: string;
+  /** e.g. `vn.onestop.dossier.received.v1` */
+  type: string;
+  /** The agency or system that produced it. */
+  source: string;
+  /** The aggregate it is about, e.g. the dossier code. */
+  subject: string;
+  time: string;
+  recordedtime: string;
+  traceparent?: string;
+  datacontenttype: "application/json";
+  data: T;
+}
+
+export interface NewEvent<T> {
+  type: string;
+  source: string;
+  subject: string;
+  /** Business time; must carry an explicit offset. */
+  time: string;
+  data: T;
+  /** Defaults to a fresh UUIDv7; pass one to make a retried command produce the same event. */
+  id?: string;
+}
+
+/** Thrown for a message that can never be handled, whatever the retries: it goes to dead letters at once. */
+export class PoisonMessageError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "PoisonMessageError";
+  }
+}
+
+const OFFSET_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/;
+
+export function newEnvelope<T>(event: NewEvent<T>, recordedAt: Date = new Date()): EventEnvelope<T> {
+  if (!OFFSET_TIME.test(event.time)) throw new Error(`event time must be ISO 8601 with an offset, got "${event.time}"`);
+  return {
+    specversion: "1.0",
+    id: event.id ?? uuidv7(),
+    type: event.type,
+    source: event.source,
+    subject: event.subject,
+    time: event.time,
+    recordedtime: recordedAt.toISOString(),
+    datacontenttype: "application/json",
+    data: event.data,
+  };
+}
+
+export function encodeEnvelope(envelope: EventEnvelope): Uint8Array {
+  return new TextEncoder().encode(JSON.stringify(envelope));
+}
+
+/** Parses and checks an envelope; anything malformed is poison. */
+export function decodeEnvelope(bytes: Uint8Array): EventEnvelope {
+  let value: unknown;
+  try {
+    value = JSON.parse(new TextDecoder().decode(bytes));
+  } catch {
+    throw new PoisonMessageError("payload is not JSON");
+  }
+  const envelope = value as Partial<EventEnvelope>;
+  for (const field of ["id", "type", "source", "subject", "time"] as const) {
+    if (typeof envelope[field] !== "string" || envelope[field] === "") {
+      throw new PoisonMessageError(`envelope field "${field}" is missing`);
+    }
+  }
+  if (!("data" in envelope)) throw new PoisonMessageError('envelope field "data" is missing');
+  return envelope as EventEnvelope;
+}
