@@ -114,11 +114,14 @@ export async function startConsumer(
   const consumer = await js.consumers.get(resolved.stream, resolved.durable);
   const messages: ConsumerMessages = await consumer.consume({ max_messages: resolved.concurrency });
   const inFlight = new Set<Promise<void>>();
+  const heartbeat = new Heartbeat(resolved.ackWaitMs);
   let slotFreed: (() => void) | undefined;
 
   const loop = (async () => {
     for await (const message of messages) {
+      heartbeat.add(message);
       const task = handleMessage(js, resolved, handler, message, log).finally(() => {
+        heartbeat.remove(message);
         inFlight.delete(task);
         slotFreed?.();
       });
@@ -134,6 +137,7 @@ export async function startConsumer(
       await messages.close();
       await loop;
       await Promise.all(inFlight);
+      heartbeat.stop();
       advisories.unsubscribe();
     },
   };
@@ -146,7 +150,6 @@ async function handleMessage(
   message: JsMsg,
   log: ConsumerLog,
 ): Promise<void> {
-  const heartbeat = setInterval(() => message.working(), Math.max(spec.ackWaitMs / 2, 500));
   const deliveryCount = message.info.deliveryCount;
   try {
     const envelope = decodeEnvelope(message.data);
@@ -175,8 +178,43 @@ async function handleMessage(
       log.error("could not write dead letter", { consumer: spec.durable, error: deadLetterError });
       message.nak(spec.backoffMs.at(-1));
     }
-  } finally {
-    clearInterval(heartbeat);
+  }
+}
+
+/**
+ * Keeps long handlers' messages from being redelivered: one timer for the whole consumer tells
+ * JetStream "still working" for every message in flight for more than half of ack_wait.
+ */
+class Heartbeat {
+  private readonly started = new Map<JsMsg, number>();
+  private readonly timer: NodeJS.Timeout;
+
+  constructor(private readonly ackWaitMs: number) {
+    const every = Math.max(ackWaitMs / 4, 250);
+    this.timer = setInterval(() => this.beat(), every);
+    this.timer.unref();
+  }
+
+  add(message: JsMsg): void {
+    this.started.set(message, Date.now());
+  }
+
+  remove(message: JsMsg): void {
+    this.started.delete(message);
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+  }
+
+  private beat(): void {
+    const now = Date.now();
+    for (const [message, since] of this.started) {
+      if (now - since >= this.ackWaitMs / 2) {
+        message.working();
+        this.started.set(message, now);
+      }
+    }
   }
 }
 

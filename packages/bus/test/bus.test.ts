@@ -241,3 +241,40 @@ describe("ordered replay", () => {
     expect(fromTime).toEqual([4, 5]);
   });
 });
+
+describe("the operator's dead-letter command", () => {
+  function dlq(...args: string[]): Promise<{ code: number | null; out: string }> {
+    const script = fileURLToPath(new URL("../src/dlq-cli.ts", import.meta.url));
+    const child = spawn(process.execPath, ["--conditions=onestop:source", "--import", "tsx", script, ...args], {
+      env: { ...process.env, NATS_URL: env.natsUrl, DLQ_STREAM: DEAD.stream, DLQ_SUBJECT_PREFIX: DEAD.subjectPrefix },
+    });
+    let out = "";
+    child.stdout.on("data", (chunk: Buffer) => (out += chunk.toString()));
+    child.stderr.on("data", (chunk: Buffer) => (out += chunk.toString()));
+    return new Promise((resolve) => child.once("exit", (code) => resolve({ code, out })));
+  }
+
+  it("lists dead letters and replays one by its sequence", async () => {
+    const durable = uniqueName("cli");
+    const subject = `${SUBJECTS}.cli.${durable}`;
+    const running = await startConsumer(nc, js, jsm, { stream: STREAM, durable, filterSubjects: [subject], deadLetters: DEAD }, async () => {}, quiet);
+    await js.publish(subject, "{broken", { msgID: uniqueName("raw") });
+    const letter = await waitFor(async () => (await listDeadLetters(js, DEAD)).find((l) => l.consumer === durable), {
+      timeoutMs: 10_000,
+      description: "dead letter",
+    });
+    await running.stop();
+
+    const listed = await dlq("list");
+    expect(listed.code).toBe(0);
+    expect(listed.out).toContain(`${letter.seq}\t`);
+    expect(listed.out).toContain(`${durable}\t${subject}`);
+
+    const replayed = await dlq("replay", String(letter.seq));
+    expect(replayed.code).toBe(0);
+    expect(replayed.out).toContain(`dead letter ${letter.seq} -> ${subject}`);
+    expect((await listDeadLetters(js, DEAD)).some((l) => l.seq === letter.seq)).toBe(false);
+
+    expect((await dlq("replay", "abc")).code).toBe(2);
+  });
+});

@@ -3,7 +3,7 @@ import type { AddressInfo } from "node:net";
 import express, { type Express } from "express";
 import type { NatsConnection } from "@nats-io/transport-node";
 import type { Connection } from "mongoose";
-import { createLogger, type Logger } from "@onestop/telemetry";
+import { activeTraceContext, createLogger, shutdownTelemetry, type Logger } from "@onestop/telemetry";
 import { redactUrl, type BaseConfig } from "./config.js";
 import { connectNats, connectStore } from "./connections.js";
 import { healthRouter, natsCheck, storeCheck } from "./health.js";
@@ -39,7 +39,7 @@ export interface RunningService {
 /** Connects, wires the adapters, listens; returns a handle whose stop() shuts down in order. */
 export async function startService<C extends BaseConfig>(spec: ServiceSpec<C>): Promise<RunningService> {
   const { name, config } = spec;
-  const log = createLogger({ service: name, level: config.LOG_LEVEL });
+  const log = createLogger({ service: name, level: config.LOG_LEVEL, traceContext: activeTraceContext });
   const shutdownTasks: Array<() => Promise<void> | void> = [];
   const nats = await connectNats(config.NATS_URL, name);
   const store = await connectStore(config.MONGO_URL, config.MONGO_DB ?? spec.defaultDb);
@@ -64,6 +64,7 @@ export async function startService<C extends BaseConfig>(spec: ServiceSpec<C>): 
       await nats.drain();
       await store.close();
       log.info("stopped");
+      await shutdownTelemetry();
     })());
   return { name, httpUrl, log, stop };
 }

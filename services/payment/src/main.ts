@@ -1,3 +1,4 @@
+import "@onestop/telemetry/register";
 import { runMain, startService } from "@onestop/service-kit";
 import { loadConfig } from "./config.js";
 
