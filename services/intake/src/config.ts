@@ -1,3 +1,12 @@
+import { z } from "zod";
 import { baseConfigSchema, readConfig } from "@onestop/service-kit";
 
-export const loadConfig = () => readConfig(baseConfigSchema, process.env, { HTTP_PORT: "8081", GRPC_PORT: "50051" });
+const intakeConfigSchema = baseConfigSchema.extend({
+  /** A folder holding the province's own procedures.json / units.csv / agencies.csv; default: the shipped seed. */
+  CATALOGUE_DIR: z.string().min(1).optional(),
+  /** How often the outbox relay looks for events a crash or an outage left unpublished. */
+  OUTBOX_SWEEP_MS: z.coerce.number().int().min(50).default(1_000),
+});
+
+export const loadConfig = () => readConfig(intakeConfigSchema, process.env, { HTTP_PORT: "8081", GRPC_PORT: "50051" });
+export type IntakeConfig = ReturnType<typeof loadConfig>;

@@ -1,5 +1,37 @@
 import "@onestop/telemetry/register";
-import { runMain, startService } from "@onestop/service-kit";
+import { jetstream, jetstreamManager } from "@nats-io/jetstream";
+import { defaultCalendar } from "@onestop/calendar";
+import { ensureStreams } from "@onestop/bus";
+import { STREAMS } from "@onestop/contracts";
+import { KeyedLock, runMain, startService } from "@onestop/service-kit";
+import { Intake } from "./app/intake.js";
+import { toOutboxEntry } from "./adapters/bus/dossier-events.js";
+import { loadCatalogueFiles } from "./adapters/catalogue-files.js";
+import { catalogueLookup } from "./adapters/catalogue-lookup.js";
+import { problemHandler } from "./adapters/http/problems.js";
+import { intakeRouter } from "./adapters/http/router.js";
+import { MongoDossierRepository } from "./adapters/store/dossier-repository.js";
+import { OutboxRelay } from "./adapters/store/outbox-relay.js";
 import { loadConfig } from "./config.js";
 
-runMain(() => startService({ name: "intake", config: loadConfig(), defaultDb: "onestop_intake" }));
+runMain(async () => {
+  const config = loadConfig();
+  const { catalogue, registry } = loadCatalogueFiles(config.CATALOGUE_DIR);
+  return startService({
+    name: "intake",
+    config,
+    defaultDb: "onestop_intake",
+    wire: async ({ app, nats, store, log, onShutdown }) => {
+      const js = jetstream(nats);
+      await ensureStreams(await jetstreamManager(nats), [STREAMS.DOSSIER, STREAMS.INTAKE_CMD, STREAMS.DLQ].map((s) => ({ name: s.name, subjects: [...s.subjects] })), config.NATS_STREAM_REPLICAS);
+      const repository = await MongoDossierRepository.open(store.db!);
+      const locks = new KeyedLock();
+      const relay = new OutboxRelay(repository.collection, js, locks, log, config.OUTBOX_SWEEP_MS);
+      relay.start();
+      onShutdown(() => relay.stop());
+      const intake = new Intake({ repository, locks, catalogue: catalogueLookup(catalogue, registry), calendar: defaultCalendar, toOutboxEntry, relay });
+      app.use(intakeRouter({ intake, catalogue, registry, calendar: defaultCalendar }));
+      app.use(problemHandler(log));
+    },
+  });
+});

@@ -1,0 +1,57 @@
+import type { ErrorRequestHandler, Response } from "express";
+import { DeadlineError } from "@onestop/calendar";
+import type { Logger } from "@onestop/telemetry";
+import { ConflictError, NotFoundError, ValidationError, type FieldError } from "../../app/errors.js";
+import { LifecycleRuleError } from "../../domain/lifecycle.js";
+
+/** RFC 9457 problem details; `errors` names each bad field, `rule` the lifecycle rule broken. */
+export interface Problem {
+  type: string;
+  title: string;
+  status: number;
+  detail: string;
+  errors?: FieldError[];
+  rule?: string;
+}
+
+export function sendProblem(res: Response, problem: Problem): void {
+  res.status(problem.status).type("application/problem+json").json(problem);
+}
+
+/** Maps an error to its problem; unknown errors become a 500 without internals. */
+export function problemOf(error: unknown): Problem {
+  if (error instanceof ValidationError) {
+    return { type: "urn:onestop:problem:invalid-request", title: "Invalid request", status: 400, detail: error.message, errors: error.errors };
+  }
+  if (error instanceof NotFoundError) return { type: "urn:onestop:problem:not-found", title: "Not found", status: 404, detail: error.message };
+  if (error instanceof LifecycleRuleError || error instanceof ConflictError) {
+    return { type: "urn:onestop:problem:conflict", title: "Conflict with the dossier's state", status: 409, detail: error.message, rule: error.rule };
+  }
+  if (error instanceof DeadlineError) {
+    return { type: "urn:onestop:problem:conflict", title: "Conflict with the deadline rules", status: 409, detail: error.message, rule: error.code };
+  }
+  return { type: "urn:onestop:problem:internal", title: "Internal error", status: 500, detail: "the request could not be completed" };
+}
+
+/** Express error handler: body-parser failures (bad JSON, too large) and everything thrown by routes. */
+export function problemHandler(log: Logger): ErrorRequestHandler {
+  return (error: { type?: string; status?: number; message?: string }, _req, res, _next) => {
+    if (error.type === "entity.too.large") {
+      sendProblem(res, { type: "urn:onestop:problem:too-large", title: "Payload too large", status: 413, detail: error.message ?? "" });
+      return;
+    }
+    if (error.type === "entity.parse.failed") {
+      sendProblem(res, {
+        type: "urn:onestop:problem:invalid-request",
+        title: "Invalid request",
+        status: 400,
+        detail: "the body is not valid JSON",
+        errors: [{ path: "(body)", message: "not valid JSON" }],
+      });
+      return;
+    }
+    const problem = problemOf(error);
+    if (problem.status === 500) log.error("request failed", { error });
+    sendProblem(res, problem);
+  };
+}

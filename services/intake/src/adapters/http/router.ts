@@ -1,0 +1,62 @@
+import express, { Router } from "express";
+import type { WorkingCalendar } from "@onestop/calendar";
+import { summarize, type AgencyRegistry, type Catalogue } from "@onestop/catalogue";
+import type { Intake } from "../../app/intake.js";
+import { computeDeadline, listNonWorkingDays } from "../../app/calendar-queries.js";
+import { ValidationError } from "../../app/errors.js";
+
+export const BODY_LIMIT = "256kb";
+
+export interface IntakeRouterDeps {
+  intake: Intake;
+  catalogue: Catalogue;
+  registry: AgencyRegistry;
+  calendar: WorkingCalendar;
+}
+
+/** REST API v1 of intake; errors reach the problem handler. */
+export function intakeRouter({ intake, catalogue, registry, calendar }: IntakeRouterDeps): Router {
+  const router = Router();
+  router.use(express.json({ limit: BODY_LIMIT }));
+
+  router.post("/v1/dossiers", async (req, res) => {
+    const key = req.get("Idempotency-Key");
+    if (key !== undefined && (key.length === 0 || key.length > 200)) {
+      throw new ValidationError([{ path: "Idempotency-Key", message: "must be 1 to 200 characters" }]);
+    }
+    const result = await intake.submit(req.body, key);
+    res.status(201).location(`/v1/dossiers/${encodeURIComponent(result.receipt.code)}`).json(result.receipt);
+  });
+
+  router.post("/v1/dossiers/:code/events", async (req, res) => {
+    res.json(await intake.recordEvent(req.params.code, req.body));
+  });
+
+  router.get("/v1/dossiers/:code", async (req, res) => {
+    res.json(await intake.get(req.params.code));
+  });
+
+  router.get("/v1/procedures", (_req, res) => {
+    res.json(catalogue.procedures().map(summarize));
+  });
+
+  router.get("/v1/agencies", (req, res) => {
+    const at = String(req.query.at ?? "");
+    if (!/^\d{4}-\d{2}-\d{2}$/.test(at)) throw new ValidationError([{ path: "at", message: "must be a date YYYY-MM-DD" }]);
+    res.json(
+      registry.agenciesAt(at).map(({ code, name, level, unitCode, validFrom, validTo, successorCode }) => ({
+        code, name, level, unitCode, validFrom, validTo: validTo ?? null, ...(successorCode ? { successorCode } : {}),
+      })),
+    );
+  });
+
+  router.get("/v1/calendar/deadline", (req, res) => {
+    res.json(computeDeadline(req.query, calendar));
+  });
+
+  router.get("/v1/calendar/non-working-days", (req, res) => {
+    res.json(listNonWorkingDays(req.query, calendar));
+  });
+
+  return router;
+}

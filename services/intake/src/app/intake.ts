@@ -1,0 +1,158 @@
+import { createHash } from "node:crypto";
+import { localDateOf, type WorkingCalendar } from "@onestop/calendar";
+import type { KeyedLock } from "@onestop/service-kit";
+import { maskPersonalData } from "@onestop/telemetry";
+import { uuidv7 } from "uuidv7";
+import { deadlineView } from "../domain/deadlines.js";
+import type { Dossier } from "../domain/dossier.js";
+import { decide, evolve, start } from "../domain/lifecycle.js";
+import type { CatalogueLookup } from "./catalogue-port.js";
+import { ConflictError, NotFoundError, ValidationError } from "./errors.js";
+import { parseLifecycleEvent } from "./lifecycle-input.js";
+import type { DossierRepository, OutboxKick, Receipt, StoredDossier, ToOutboxEntry } from "./ports.js";
+import { receiveSubmission } from "./submission.js";
+
+export interface IntakeDeps {
+  repository: DossierRepository;
+  /** Shared with the outbox relay: one writer per dossier document at a time. */
+  locks: KeyedLock;
+  catalogue: CatalogueLookup;
+  calendar: WorkingCalendar;
+  toOutboxEntry: ToOutboxEntry;
+  relay: OutboxKick;
+  now?: () => Date;
+}
+
+export interface SubmitResult {
+  /** False when an idempotent replay returned the dossier created earlier. */
+  created: boolean;
+  receipt: Receipt;
+}
+
+const MAX_SERIAL = 9999;
+const MAX_CONFLICT_RETRIES = 5;
+
+/** The intake use cases, shared by the REST, gRPC and NATS adapters. */
+export class Intake {
+  private readonly now: () => Date;
+
+  constructor(private readonly deps: IntakeDeps) {
+    this.now = deps.now ?? (() => new Date());
+  }
+
+  /** Receives a dossier: validated, stored durably with its receipt event, then published. */
+  async submit(body: unknown, idempotencyKey?: string): Promise<SubmitResult> {
+    const requestHash = hashOf(body);
+    if (idempotencyKey) {
+      const earlier = await this.replay(idempotencyKey, requestHash);
+      if (earlier) return earlier;
+    }
+    const received = receiveSubmission(body, uuidv7(), { catalogue: this.deps.catalogue, calendar: this.deps.calendar, now: this.now() });
+    const { code: requestedCode, ...facts } = received.dossier;
+    const prefix = `${facts.receivingUnitCode}-${localDateOf(facts.receivedAt).slice(2).replaceAll("-", "")}`;
+    let code = requestedCode ?? (await this.nextCode(prefix));
+
+    for (;;) {
+      const dossier = start({ ...received, dossier: { ...facts, code } });
+      const receipt: Receipt = {
+        code,
+        status: "PROCESSING",
+        procedureCode: dossier.procedureCode,
+        agencyCode: dossier.agencyCode,
+        receivedAt: dossier.receivedAt,
+        dueAt: dossier.originalDueAt,
+      };
+      const stored: StoredDossier = { dossier, version: 1, receipt, ...(idempotencyKey ? { idempotency: { key: idempotencyKey, requestHash } } : {}) };
+      const outcome = await this.deps.repository.insert(stored, [this.deps.toOutboxEntry({ ...received, dossier: { ...facts, code } }, dossier)]);
+      if (outcome === "inserted") {
+        this.deps.relay.kick(code);
+        return { created: true, receipt };
+      }
+      if (outcome === "key-taken") {
+        // A concurrent request with the same key won the race: answer as it was answered.
+        const earlier = await this.replay(idempotencyKey!, requestHash);
+        if (earlier) return earlier;
+      }
+      if (requestedCode) throw new ConflictError("DOSSIER_CODE_TAKEN", `dossier ${requestedCode} already exists`);
+      code = nextSerial(code); // another dossier took this serial in the meantime
+    }
+  }
+
+  /** Records a lifecycle event; the same eventId twice has no second effect. */
+  async recordEvent(code: string, body: unknown) {
+    const event = parseLifecycleEvent(body, this.now());
+    for (let attempt = 0; attempt < MAX_CONFLICT_RETRIES; attempt++) {
+      const outcome = await this.deps.locks.run(code, async () => {
+        const stored = await this.load(code);
+        const decision = decide(stored.dossier, event, this.deps.calendar);
+        if (decision.kind === "duplicate") return this.view(stored.dossier);
+        if (event.type === "TRANSFERRED" && !this.deps.catalogue.agencyAt(event.toAgencyCode, localDateOf(event.at))) {
+          throw new ValidationError([{ path: "toAgencyCode", message: `no agency ${event.toAgencyCode} valid on ${localDateOf(event.at)}` }]);
+        }
+        const next = evolve(stored.dossier, event);
+        // The version check still matters with several instances on MongoDB, where it is atomic.
+        return (await this.deps.repository.update(code, stored.version, next, [this.deps.toOutboxEntry(event, next)])) ? this.view(next) : undefined;
+      });
+      if (outcome) {
+        this.deps.relay.kick(code);
+        return outcome;
+      }
+    }
+    throw new ConflictError("CONCURRENT_UPDATES", `dossier ${code} is being updated by others; retry`);
+  }
+
+  async get(code: string) {
+    return this.view((await this.load(code)).dossier);
+  }
+
+  private async load(code: string): Promise<StoredDossier> {
+    const stored = await this.deps.repository.find(code);
+    if (!stored) throw new NotFoundError(`no dossier ${code}`);
+    return stored;
+  }
+
+  private async replay(key: string, requestHash: string): Promise<SubmitResult | undefined> {
+    const earlier = await this.deps.repository.findByIdempotencyKey(key);
+    if (!earlier) return undefined;
+    if (earlier.idempotency?.requestHash !== requestHash) {
+      throw new ConflictError("IDEMPOTENCY_KEY_REUSED", "this Idempotency-Key was used with a different request body");
+    }
+    return { created: false, receipt: earlier.receipt };
+  }
+
+  private async nextCode(prefix: string): Promise<string> {
+    const last = await this.deps.repository.lastCode(prefix);
+    return last ? nextSerial(last) : `${prefix}-0001`;
+  }
+
+  /** The dossier as answered by GET: facts, deadlines, verdicts, timeline; applicant masked. */
+  private view(dossier: Dossier) {
+    return {
+      ...dossier,
+      applicant: maskPersonalData(dossier.applicant) as Dossier["applicant"],
+      ...deadlineView(dossier, this.deps.calendar),
+    };
+  }
+}
+
+export type DossierView = Awaited<ReturnType<Intake["get"]>>;
+
+function nextSerial(code: string): string {
+  const serial = Number(code.slice(-4)) + 1;
+  if (serial > MAX_SERIAL) throw new ConflictError("DAILY_SERIALS_EXHAUSTED", `no dossier code left after ${code}`);
+  return `${code.slice(0, -4)}${String(serial).padStart(4, "0")}`;
+}
+
+/** Stable hash of a request body: key order does not matter. */
+function hashOf(body: unknown): string {
+  return createHash("sha256").update(canonicalJson(body)).digest("hex");
+}
+
+function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(",")}]`;
+  if (value && typeof value === "object") {
+    const entries = Object.entries(value).sort(([a], [b]) => (a < b ? -1 : 1));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(",")}}`;
+  }
+  return JSON.stringify(value) ?? "null";
+}

@@ -1,0 +1,37 @@
+import { z } from "zod";
+import { RATING_MAX } from "../domain/dossier.js";
+import type { LifecycleEvent } from "../domain/events.js";
+import { ValidationError } from "./errors.js";
+import { isoWithOffset, text, zodErrors } from "./validation.js";
+
+const base = { eventId: text(100), at: isoWithOffset() };
+const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, "must be a date YYYY-MM-DD");
+
+const lifecycleSchema = z.discriminatedUnion(
+  "type",
+  [
+    z.object({ ...base, type: z.literal("SUPPLEMENT_REQUESTED"), reason: text(1000).optional() }),
+    z.object({ ...base, type: z.literal("SUPPLEMENT_RECEIVED") }),
+    z.object({ ...base, type: z.literal("PAUSED"), reason: z.enum(["OPINION_REQUEST", "FINANCIAL_OBLIGATION"]) }),
+    z.object({ ...base, type: z.literal("RESUMED") }),
+    z.object({ ...base, type: z.literal("DEADLINE_EXTENDED"), newDueDate: isoDate, reason: text(1000).optional() }),
+    z.object({ ...base, type: z.literal("TRANSFERRED"), toAgencyCode: text(50) }),
+    z.object({ ...base, type: z.literal("RESOLVED"), outcome: z.enum(["APPROVED", "REFUSED"]) }),
+    z.object({ ...base, type: z.literal("RESULT_RETURNED"), channel: z.enum(["IN_PERSON", "POSTAL", "ONLINE"]), electronic: z.boolean() }),
+    z.object({ ...base, type: z.literal("REFUSED"), reason: text(1000).optional() }),
+    z.object({ ...base, type: z.literal("WITHDRAWN") }),
+    z.object({ ...base, type: z.literal("CLOSED") }),
+    z.object({ ...base, type: z.literal("EVALUATED"), rating: z.number().int().min(1).max(RATING_MAX) }),
+  ],
+  { error: () => "type must be one of SUPPLEMENT_REQUESTED, SUPPLEMENT_RECEIVED, PAUSED, RESUMED, DEADLINE_EXTENDED, TRANSFERRED, RESOLVED, RESULT_RETURNED, REFUSED, WITHDRAWN, CLOSED, EVALUATED" },
+);
+
+/** Parses a lifecycle event body, or throws ValidationError naming each bad field. */
+export function parseLifecycleEvent(body: unknown, now: Date): LifecycleEvent {
+  const parsed = lifecycleSchema.safeParse(body);
+  if (!parsed.success) throw new ValidationError(zodErrors(parsed.error));
+  if (Date.parse(parsed.data.at) > now.getTime() + 60_000) {
+    throw new ValidationError([{ path: "at", message: "must not be in the future" }]);
+  }
+  return parsed.data as LifecycleEvent;
+}

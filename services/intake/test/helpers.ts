@@ -1,0 +1,82 @@
+import { jetstream, jetstreamManager, type JetStreamManager } from "@nats-io/jetstream";
+import { connect, type NatsConnection } from "@nats-io/transport-node";
+import type { EventEnvelope } from "@onestop/bus";
+
+export const COMMUNE = "000.00.51.H06"; // Ủy ban nhân dân phường Bắc Giang, from 1/7/2025
+export const OLD_COMMUNE = "000.01.31.H04"; // Ủy ban nhân dân phường Trần Phú, until 30/6/2025
+
+/** A valid submission: marital status certificate, 3 working days, at the commune. */
+export function submission(overrides: Record<string, unknown> = {}) {
+  return {
+    procedureCode: "1.004873",
+    agencyCode: COMMUNE,
+    channel: "ONLINE",
+    receivedAt: "2025-09-29T10:00:00+07:00",
+    applicant: { idNumber: "024090001234", fullName: "Nguyễn Thị Hoa", phone: "0912345678" },
+    components: [{ typeCode: "TK_TTHN", name: "Tờ khai cấp Giấy xác nhận tình trạng hôn nhân" }],
+    ...overrides,
+  };
+}
+
+export function client(baseUrl: string) {
+  const call = async (method: string, path: string, body?: unknown, headers: Record<string, string> = {}) => {
+    const response = await fetch(`${baseUrl}${path}`, {
+      method,
+      headers: { "content-type": "application/json", ...headers },
+      ...(body === undefined ? {} : { body: typeof body === "string" ? body : JSON.stringify(body) }),
+    });
+    const text = await response.text();
+    return { status: response.status, type: response.headers.get("content-type") ?? "", body: text ? JSON.parse(text) : undefined };
+  };
+  return {
+    submit: (body: unknown, key?: string) => call("POST", "/v1/dossiers", body, key ? { "Idempotency-Key": key } : {}),
+    event: (code: string, body: unknown) => call("POST", `/v1/dossiers/${code}/events`, body),
+    get: (path: string) => call("GET", path),
+  };
+}
+
+/** Reads the DOSSIER stream's events about one dossier. */
+export class DossierStream {
+  private constructor(
+    private readonly nc: NatsConnection,
+    private readonly jsm: JetStreamManager,
+  ) {}
+
+  static async open(natsUrl: string): Promise<DossierStream> {
+    const nc = await connect({ servers: natsUrl });
+    return new DossierStream(nc, await jetstreamManager(nc));
+  }
+
+  async messageCount(): Promise<number> {
+    return (await this.jsm.streams.info("DOSSIER")).state.messages;
+  }
+
+  /** The message count once earlier dossiers' outboxes have been relayed (unchanged over 300 ms). */
+  async settledCount(): Promise<number> {
+    let last = await this.messageCount();
+    for (;;) {
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      const now = await this.messageCount();
+      if (now === last) return now;
+      last = now;
+    }
+  }
+
+  async eventsOf(dossierCode: string): Promise<Array<{ subject: string; event: EventEnvelope }>> {
+    const found: Array<{ subject: string; event: EventEnvelope }> = [];
+    const consumer = await jetstream(this.nc).consumers.get("DOSSIER");
+    const total = await this.messageCount();
+    if (total === 0) return found;
+    const messages = await consumer.fetch({ max_messages: total, expires: 2_000 });
+    for await (const message of messages) {
+      const event = message.json<EventEnvelope>();
+      if (event.subject === dossierCode) found.push({ subject: message.subject, event });
+      if (message.info.pending === 0) break;
+    }
+    return found;
+  }
+
+  close(): Promise<void> {
+    return this.nc.drain();
+  }
+}

@@ -1,0 +1,221 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startServiceProcess, testEnv, waitFor, type ServiceProcess } from "@onestop/testkit";
+import { client, COMMUNE, DossierStream, OLD_COMMUNE, submission } from "./helpers.js";
+
+const env = testEnv();
+let intake: ServiceProcess;
+let api: ReturnType<typeof client>;
+let stream: DossierStream;
+
+beforeAll(async () => {
+  intake = await startServiceProcess("intake", { NATS_URL: env.natsUrl, MONGO_URL: env.mongoUrl, MONGO_DB: env.dbName, GRPC_PORT: "0", OUTBOX_SWEEP_MS: "200" });
+  api = client(intake.httpUrl);
+  stream = await DossierStream.open(env.natsUrl);
+});
+
+afterAll(async () => {
+  await stream?.close();
+  expect(await intake?.stop()).toBe(0);
+});
+
+describe("POST /v1/dossiers", () => {
+  it("receives a dossier, generates its code and computes its due date on working days", async () => {
+    const { status, body } = await api.submit(submission());
+    expect(status).toBe(201);
+    // Received Monday 29/9/2025, 3 working days: Tue 30/9, Wed 1/10, Thu 2/10 (Civil Code: counting starts the next day).
+    expect(body).toMatchObject({ code: `${COMMUNE}-250929-0001`, status: "PROCESSING", agencyCode: COMMUNE });
+    expect(body.dueAt).toMatch(/^2025-10-02T23:59:59/);
+
+    const events = await waitFor(async () => {
+      const found = await stream.eventsOf(body.code);
+      return found.length > 0 && found;
+    }, { description: "the received event on the bus" });
+    expect(events).toHaveLength(1);
+    expect(events[0]!.subject).toBe("dossier.000_00_51_H06.received");
+    expect(events[0]!.event).toMatchObject({ type: "vn.onestop.dossier.received.v1", subject: body.code, time: "2025-09-29T10:00:00+07:00" });
+    expect(events[0]!.event.data).toMatchObject({ procedureCode: "1.004873", sectorCode: "HO_TICH", level: "LEVEL_COMMUNE", channel: "CHANNEL_ONLINE" });
+  });
+
+  it("answers a replayed Idempotency-Key with the same receipt, and refuses the key with another body", async () => {
+    const first = await api.submit(submission({ receivedAt: "2025-09-30T08:00:00+07:00" }), "desk-7:req-1");
+    const again = await api.submit(submission({ receivedAt: "2025-09-30T08:00:00+07:00" }), "desk-7:req-1");
+    expect(first.status).toBe(201);
+    expect(again).toEqual(first);
+    const other = await api.submit(submission({ receivedAt: "2025-09-30T08:05:00+07:00" }), "desk-7:req-1");
+    expect(other.status).toBe(409);
+    expect(other.body).toMatchObject({ rule: "IDEMPOTENCY_KEY_REUSED" });
+  });
+
+  it("gives concurrent submissions of one desk and day distinct serial numbers", async () => {
+    const results = await Promise.all(Array.from({ length: 8 }, () => api.submit(submission({ receivedAt: "2025-10-01T09:00:00+07:00" }))));
+    expect(results.map((r) => r.status)).toEqual(Array(8).fill(201));
+    const codes = results.map((r) => r.body.code).sort();
+    expect(codes).toEqual(Array.from({ length: 8 }, (_, i) => `${COMMUNE}-251001-000${i + 1}`));
+  });
+
+  it("takes a code given by the one-stop system, and refuses it twice", async () => {
+    const code = `${COMMUNE}-251002-0042`;
+    expect((await api.submit(submission({ code, receivedAt: "2025-10-02T09:00:00+07:00" }))).body.code).toBe(code);
+    const twice = await api.submit(submission({ code, receivedAt: "2025-10-02T09:30:00+07:00" }));
+    expect(twice.status).toBe(409);
+    expect(twice.body.rule).toBe("DOSSIER_CODE_TAKEN");
+  });
+
+  it("rejects bad input with 400 naming each field, storing and publishing nothing", async () => {
+    const before = await stream.settledCount();
+    const cases: Array<[unknown, string[]]> = [
+      [submission({ procedureCode: "9.999999" }), ["procedureCode"]],
+      [submission({ agencyCode: OLD_COMMUNE }), ["agencyCode"]], // merged away on 1/7/2025
+      [submission({ code: "H06-2509-1" }), ["code"]],
+      [submission({ applicant: { idNumber: "02409000123", fullName: "Lê Văn Nam" } }), ["applicant.idNumber"]],
+      [submission({ receivedAt: "2099-01-01T08:00:00+07:00" }), ["receivedAt"]],
+      [submission({ receivedAt: "2025-09-29T10:00:00" }), ["receivedAt"]],
+      [submission({ procedureCode: "2.001610" }), ["agencyCode"]], // a province-level procedure at a commune
+      [{ channel: "FAX" }, ["procedureCode", "agencyCode", "channel", "receivedAt", "applicant"]],
+    ];
+    for (const [body, paths] of cases) {
+      const response = await api.submit(body);
+      expect(response.status, JSON.stringify(body)).toBe(400);
+      expect(response.type).toContain("application/problem+json");
+      expect(response.body.errors.map((e: { path: string }) => e.path).sort()).toEqual([...paths].sort());
+    }
+    // A lone surrogate is not valid Unicode text.
+    const broken = await api.submit(JSON.stringify(submission()).replace("Nguyễn Thị Hoa", "Nguy\\ud800n"));
+    expect(broken.status).toBe(400);
+    expect(broken.body.errors).toEqual([{ path: "applicant.fullName", message: "not valid Unicode text" }]);
+    const tooLarge = await api.submit(submission({ components: [{ typeCode: "X", name: "x".repeat(300_000) }] }));
+    expect(tooLarge.status).toBe(413);
+    const notJson = await api.submit("{not json");
+    expect(notJson.status).toBe(400);
+
+    await new Promise((resolve) => setTimeout(resolve, 500)); // give a stray publish the time to show
+    expect(await stream.messageCount()).toBe(before);
+  });
+
+  it("stores names in NFC whatever normalisation the desk sent", async () => {
+    const decomposed = "Nguyễn Thị Hoa".normalize("NFD");
+    const { body } = await api.submit(submission({ receivedAt: "2025-10-03T09:00:00+07:00", applicant: { idNumber: "024090001234", fullName: decomposed } }));
+    const events = await waitFor(async () => (await stream.eventsOf(body.code))[0], { description: "received event" });
+    expect((events.event.data as { applicant: { fullName: string } }).applicant.fullName).toBe("Nguyễn Thị Hoa".normalize("NFC"));
+  });
+});
+
+describe("POST /v1/dossiers/{code}/events", () => {
+  async function newDossier(receivedAt: string, extra: Record<string, unknown> = {}) {
+    const { body } = await api.submit(submission({ receivedAt, ...extra }));
+    return body.code as string;
+  }
+
+  it("follows a dossier through supplement, decision and return, and gives both verdicts", async () => {
+    const code = await newDossier("2025-09-29T10:00:00+07:00");
+    const steps = [
+      { eventId: "e1", type: "SUPPLEMENT_REQUESTED", at: "2025-09-30T09:00:00+07:00", reason: "Thiếu giấy tờ" },
+      { eventId: "e2", type: "SUPPLEMENT_RECEIVED", at: "2025-10-03T14:00:00+07:00" },
+      { eventId: "e3", type: "RESOLVED", at: "2025-10-07T15:00:00+07:00", outcome: "APPROVED" },
+      { eventId: "e4", type: "RESULT_RETURNED", at: "2025-10-08T09:00:00+07:00", channel: "ONLINE", electronic: true },
+      { eventId: "e5", type: "EVALUATED", at: "2025-10-08T10:00:00+07:00", rating: 5 },
+    ];
+    for (const step of steps) {
+      const response = await api.event(code, step);
+      expect(response.status, `${step.type}: ${JSON.stringify(response.body)}`).toBe(200);
+    }
+
+    const { body } = await api.get(`/v1/dossiers/${code}`);
+    expect(body.status).toBe("RESULT_RETURNED");
+    expect(body.originalDueAt).toMatch(/^2025-10-02T/);
+    // Legal: the clock restarts when the supplement arrives on Fri 3/10: Mon 6, Tue 7, Wed 8/10.
+    expect(body.dueAt).toMatch(/^2025-10-08T/);
+    expect(body.verdicts.legal.verdict).toBe("EARLY"); // resolved Tue 7/10, before the due day
+    // Indicator: 3 days 5 hours of supplement time taken off 7/10 15:00 gives Sat 4/10 10:00,
+    // after the receipt's due date Thu 2/10: overdue for the national indicator.
+    expect(body.verdicts.indicator.verdict).toBe("OVERDUE");
+    expect(body.verdicts.indicator.adjustedResolvedAt).toMatch(/^2025-10-04T10:00:00/);
+    expect(body.applicant.idNumber).not.toBe("024090001234");
+    expect(body.timeline.map((t: { type: string }) => t.type)).toEqual(["RECEIVED", ...steps.map((s) => s.type)]);
+
+    const events = await waitFor(async () => {
+      const found = await stream.eventsOf(code);
+      return found.length === 6 && found;
+    }, { description: "six events on the bus" });
+    expect(events.map((e) => e.subject.split(".").at(-1))).toEqual([
+      "received", "supplement_requested", "supplement_received", "resolved", "result_returned", "evaluated",
+    ]);
+  });
+
+  it("has no second effect for the same eventId", async () => {
+    const code = await newDossier("2025-10-06T09:00:00+07:00");
+    const pause = { eventId: "p1", type: "PAUSED", at: "2025-10-06T10:00:00+07:00", reason: "OPINION_REQUEST" };
+    expect((await api.event(code, pause)).status).toBe(200);
+    const again = await api.event(code, pause);
+    expect(again.status).toBe(200);
+    expect(again.body.timeline).toHaveLength(2);
+    expect(again.body.pauses).toEqual([{ reason: "OPINION_REQUEST", from: "2025-10-06T10:00:00+07:00" }]);
+    await waitFor(async () => (await stream.eventsOf(code)).length === 2, { description: "two events" });
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    expect(await stream.eventsOf(code)).toHaveLength(2);
+  });
+
+  it("refuses what the lifecycle forbids with 409 naming the rule", async () => {
+    const code = await newDossier("2025-10-06T09:00:00+07:00");
+    const extend = (eventId: string, at: string, newDueDate: string) =>
+      api.event(code, { eventId, type: "DEADLINE_EXTENDED", at, newDueDate, reason: "Cần xác minh thêm" });
+    expect((await extend("x1", "2025-10-07T09:00:00+07:00", "2025-10-15")).status).toBe(200);
+    const second = await extend("x2", "2025-10-08T09:00:00+07:00", "2025-10-20");
+    expect(second.status).toBe(409);
+    expect(second.body.rule).toBe("ONE_EXTENSION");
+
+    expect((await api.event(code, { eventId: "r1", type: "RESOLVED", at: "2025-10-09T09:00:00+07:00", outcome: "APPROVED" })).status).toBe(200);
+    const supplement = await api.event(code, { eventId: "s1", type: "SUPPLEMENT_REQUESTED", at: "2025-10-09T10:00:00+07:00" });
+    expect(supplement.status).toBe(409);
+    expect(supplement.body.rule).toBe("SUPPLEMENT_REQUESTED_NOT_ALLOWED_WHEN_RESOLVED");
+
+    const earlier = await api.event(code, { eventId: "t1", type: "RESULT_RETURNED", at: "2025-10-08T09:00:00+07:00", channel: "POSTAL", electronic: false });
+    expect(earlier.body.rule).toBe("EVENTS_IN_ORDER");
+  });
+
+  it("answers 404 for an unknown dossier and 400 for an unknown event type", async () => {
+    expect((await api.event(`${COMMUNE}-250101-9999`, { eventId: "z", type: "WITHDRAWN", at: "2025-10-06T10:00:00+07:00" })).status).toBe(404);
+    const code = await newDossier("2025-10-06T09:00:00+07:00");
+    const unknown = await api.event(code, { eventId: "z", type: "ARCHIVED", at: "2025-10-06T10:00:00+07:00" });
+    expect(unknown.status).toBe(400);
+    expect(unknown.body.errors[0].path).toBe("type");
+  });
+});
+
+describe("catalogue and calendar queries", () => {
+  it("lists the procedure catalogue", async () => {
+    const { body } = await api.get("/v1/procedures");
+    expect(body.length).toBeGreaterThanOrEqual(60);
+    expect(body.find((p: { code: string }) => p.code === "1.001193")).toMatchObject({
+      sectorCode: "HO_TICH",
+      levels: ["COMMUNE"],
+      timeLimit: { amount: 0, unit: "WORKING_DAYS", sameDay: true },
+      bundleCode: "BIRTH",
+    });
+  });
+
+  it("lists the agencies valid on a date, across the 1/7/2025 reform", async () => {
+    const before = (await api.get("/v1/agencies?at=2025-06-30")).body.map((a: { code: string }) => a.code);
+    const after = (await api.get("/v1/agencies?at=2025-07-01")).body.map((a: { code: string }) => a.code);
+    expect(before).toContain(OLD_COMMUNE);
+    expect(before).not.toContain(COMMUNE);
+    expect(after).toContain(COMMUNE);
+    expect(after).not.toContain(OLD_COMMUNE);
+    expect((await api.get("/v1/agencies?at=30/06/2025")).status).toBe(400);
+  });
+
+  it("computes a deadline across Tết 2025", async () => {
+    // Received Fri 24/1/2025; civil servants off Sat 25/1 – Sun 2/2; 3 working days: Mon 3, Tue 4, Wed 5/2.
+    const { body } = await api.get("/v1/calendar/deadline?from=2025-01-24T10:00:00%2B07:00&amount=3&unit=WORKING_DAYS");
+    expect(body.dueAt).toMatch(/^2025-02-05T/);
+    const bad = await api.get("/v1/calendar/deadline?from=2025-01-24&amount=-1&unit=HOURS");
+    expect(bad.status).toBe(400);
+    expect(bad.body.errors.map((e: { path: string }) => e.path).sort()).toEqual(["amount", "from", "unit"]);
+  });
+
+  it("lists a year's days off with their reasons", async () => {
+    const { body } = await api.get("/v1/calendar/non-working-days?year=2025");
+    const dates = body.map((d: { date: string }) => d.date);
+    expect(dates).toEqual(expect.arrayContaining(["2025-01-01", "2025-01-27", "2025-04-07", "2025-04-30", "2025-05-01", "2025-09-01", "2025-09-02"]));
+  });
+});
