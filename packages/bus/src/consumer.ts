@@ -21,6 +21,8 @@ export interface DeliveryInfo {
   deliveryCount: number;
   /** Tells JetStream the handler is still busy (resets the ack timer); also sent automatically. */
   working(): void;
+  /** A header of the message, e.g. where a command wants its answer. */
+  header(name: string): string | undefined;
 }
 
 export type EventHandler = (event: EventEnvelope, delivery: DeliveryInfo) => Promise<void>;
@@ -158,6 +160,7 @@ async function handleMessage(
       streamSeq: message.info.streamSequence,
       deliveryCount,
       working: () => message.working(),
+      header: (name) => message.headers?.get(name) || undefined,
     };
     await inConsumerSpan(spec.durable, message.subject, message.headers, () => handler(envelope, delivery));
     message.ack();

@@ -1,0 +1,5 @@
+// @onestop/contracts: generated protobuf messages and gRPC services (ts-proto), the NATS subject
+// map and the CloudEvents envelope helpers. See proto/README.md.
+export * from "./proto.js";
+export * from "./subjects.js";
+export * from "./envelope.js";
