@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { uuidv7 } from "uuidv7";
 
 /**
@@ -77,4 +78,18 @@ export function decodeEnvelope(bytes: Uint8Array): EventEnvelope {
   }
   if (!("data" in envelope)) throw new PoisonMessageError('envelope field "data" is missing');
   return envelope as EventEnvelope;
+}
+
+/**
+ * The id of an event caused by another one (a rejection of a command, a follow-up): the same
+ * for every delivery of the cause, so a redelivery publishes a duplicate JetStream drops. A
+ * UUIDv7 with the cause's timestamp when the cause is one, the rest from a hash.
+ */
+export function derivedEventId(causeId: string, purpose: string): string {
+  const hash = createHash("sha256").update(`${causeId}\u0000${purpose}`).digest("hex");
+  const causeHex = causeId.replaceAll("-", "");
+  const time = /^[0-9a-f]{12}7/i.test(causeHex) ? causeHex.slice(0, 12).toLowerCase() : hash.slice(0, 12);
+  const variant = ((parseInt(hash[15]!, 16) & 0x3) | 0x8).toString(16);
+  const hex = `${time}7${hash.slice(12, 15)}${variant}${hash.slice(16, 31)}`;
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20, 32)}`;
 }

@@ -1,4 +1,4 @@
-export { newEnvelope, encodeEnvelope, decodeEnvelope, PoisonMessageError, type EventEnvelope, type NewEvent } from "./envelope.js";
+export { newEnvelope, derivedEventId, encodeEnvelope, decodeEnvelope, PoisonMessageError, type EventEnvelope, type NewEvent } from "./envelope.js";
 export { ensureStreams, type StreamSpec } from "./streams.js";
 export { publishEvent, type PublishResult } from "./publisher.js";
 export {

@@ -5,6 +5,7 @@ import { ensureStreams } from "@onestop/bus";
 import { STREAMS } from "@onestop/contracts";
 import { KeyedLock, runMain, startService } from "@onestop/service-kit";
 import { Intake } from "./app/intake.js";
+import { startCommandConsumer } from "./adapters/bus/commands.js";
 import { toOutboxEntry } from "./adapters/bus/dossier-events.js";
 import { loadCatalogueFiles } from "./adapters/catalogue-files.js";
 import { catalogueLookup } from "./adapters/catalogue-lookup.js";
@@ -23,13 +24,16 @@ runMain(async () => {
     defaultDb: "onestop_intake",
     wire: async ({ app, nats, store, log, onShutdown }) => {
       const js = jetstream(nats);
-      await ensureStreams(await jetstreamManager(nats), [STREAMS.DOSSIER, STREAMS.INTAKE_CMD, STREAMS.DLQ].map((s) => ({ name: s.name, subjects: [...s.subjects] })), config.NATS_STREAM_REPLICAS);
+      const jsm = await jetstreamManager(nats);
+      await ensureStreams(jsm, [STREAMS.DOSSIER, STREAMS.INTAKE_CMD, STREAMS.DLQ].map((s) => ({ name: s.name, subjects: [...s.subjects] })), config.NATS_STREAM_REPLICAS);
       const repository = await MongoDossierRepository.open(store.db!);
       const locks = new KeyedLock();
       const relay = new OutboxRelay(repository.collection, js, locks, log, config.OUTBOX_SWEEP_MS);
       relay.start();
       onShutdown(() => relay.stop());
       const intake = new Intake({ repository, locks, catalogue: catalogueLookup(catalogue, registry), calendar: defaultCalendar, toOutboxEntry, relay });
+      const commands = await startCommandConsumer(nats, js, jsm, intake, log);
+      onShutdown(() => commands.stop());
       app.use(intakeRouter({ intake, catalogue, registry, calendar: defaultCalendar }));
       app.use(problemHandler(log));
     },

@@ -1,4 +1,4 @@
-import { jetstream, jetstreamManager, type JetStreamManager } from "@nats-io/jetstream";
+import { DeliverPolicy, jetstream, jetstreamManager, type JetStreamManager } from "@nats-io/jetstream";
 import { connect, type NatsConnection } from "@nats-io/transport-node";
 import type { EventEnvelope } from "@onestop/bus";
 
@@ -51,15 +51,21 @@ export class DossierStream {
     return (await this.jsm.streams.info("DOSSIER")).state.messages;
   }
 
-  /** The message count once earlier dossiers' outboxes have been relayed (unchanged over 300 ms). */
-  async settledCount(): Promise<number> {
-    let last = await this.messageCount();
-    for (;;) {
-      await new Promise((resolve) => setTimeout(resolve, 300));
-      const now = await this.messageCount();
-      if (now === last) return now;
-      last = now;
+  /** The events stored after stream sequence `seq`. */
+  async eventsAfter(seq: number): Promise<EventEnvelope[]> {
+    const found: EventEnvelope[] = [];
+    const last = (await this.jsm.streams.info("DOSSIER")).state.last_seq;
+    if (last <= seq) return found;
+    const consumer = await jetstream(this.nc).consumers.get("DOSSIER", { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: seq + 1 });
+    for await (const message of await consumer.fetch({ max_messages: last - seq, expires: 2_000 })) {
+      found.push(message.json<EventEnvelope>());
+      if (message.info.pending === 0) break;
     }
+    return found;
+  }
+
+  async lastSeq(): Promise<number> {
+    return (await this.jsm.streams.info("DOSSIER")).state.last_seq;
   }
 
   async eventsOf(dossierCode: string): Promise<Array<{ subject: string; event: EventEnvelope }>> {

@@ -1,6 +1,12 @@
+import { jetstream, jetstreamManager } from "@nats-io/jetstream";
+import { connect, createInbox, headers as natsHeaders } from "@nats-io/transport-node";
+import { newEnvelope } from "@onestop/bus";
+import { COMMAND_REPLY_HEADER } from "@onestop/contracts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startServiceProcess, testEnv, waitFor, type ServiceProcess } from "@onestop/testkit";
 import { client, COMMUNE, DossierStream, OLD_COMMUNE, submission } from "./helpers.js";
+
+const REJECTED_ID = "099999999999";
 
 const env = testEnv();
 let intake: ServiceProcess;
@@ -62,15 +68,18 @@ describe("POST /v1/dossiers", () => {
   });
 
   it("rejects bad input with 400 naming each field, storing and publishing nothing", async () => {
-    const before = await stream.settledCount();
+    const before = await stream.lastSeq();
+    // Every rejected request carries this applicant, so anything published for one would show.
+    const rejected = (overrides: Record<string, unknown>) => submission({ applicant: { idNumber: REJECTED_ID, fullName: "Lê Văn Nam" }, ...overrides });
     const cases: Array<[unknown, string[]]> = [
-      [submission({ procedureCode: "9.999999" }), ["procedureCode"]],
-      [submission({ agencyCode: OLD_COMMUNE }), ["agencyCode"]], // merged away on 1/7/2025
-      [submission({ code: "H06-2509-1" }), ["code"]],
-      [submission({ applicant: { idNumber: "02409000123", fullName: "Lê Văn Nam" } }), ["applicant.idNumber"]],
-      [submission({ receivedAt: "2099-01-01T08:00:00+07:00" }), ["receivedAt"]],
-      [submission({ receivedAt: "2025-09-29T10:00:00" }), ["receivedAt"]],
-      [submission({ procedureCode: "2.001610" }), ["agencyCode"]], // a province-level procedure at a commune
+      [rejected({ procedureCode: "9.999999" }), ["procedureCode"]],
+      [rejected({ agencyCode: OLD_COMMUNE }), ["agencyCode"]], // merged away on 1/7/2025
+      [rejected({ code: "H06-2509-1" }), ["code"]],
+      [rejected({ applicant: { idNumber: "02409000123", fullName: "Lê Văn Nam" } }), ["applicant.idNumber"]],
+      [rejected({ applicant: { idNumber: REJECTED_ID, fullName: "   " } }), ["applicant.fullName"]],
+      [rejected({ receivedAt: "2099-01-01T08:00:00+07:00" }), ["receivedAt"]],
+      [rejected({ receivedAt: "2025-09-29T10:00:00" }), ["receivedAt"]],
+      [rejected({ procedureCode: "2.001610" }), ["agencyCode"]], // a province-level procedure at a commune
       [{ channel: "FAX" }, ["procedureCode", "agencyCode", "channel", "receivedAt", "applicant"]],
     ];
     for (const [body, paths] of cases) {
@@ -89,7 +98,8 @@ describe("POST /v1/dossiers", () => {
     expect(notJson.status).toBe(400);
 
     await new Promise((resolve) => setTimeout(resolve, 500)); // give a stray publish the time to show
-    expect(await stream.messageCount()).toBe(before);
+    const published = await stream.eventsAfter(before);
+    expect(published.filter((event) => JSON.stringify(event.data).includes(REJECTED_ID))).toEqual([]);
   });
 
   it("stores names in NFC whatever normalisation the desk sent", async () => {
@@ -217,5 +227,68 @@ describe("catalogue and calendar queries", () => {
     const { body } = await api.get("/v1/calendar/non-working-days?year=2025");
     const dates = body.map((d: { date: string }) => d.date);
     expect(dates).toEqual(expect.arrayContaining(["2025-01-01", "2025-01-27", "2025-04-07", "2025-04-30", "2025-05-01", "2025-09-01", "2025-09-02"]));
+  });
+});
+
+describe("commands on NATS (intake.cmd.*)", () => {
+  async function command(subject: string, type: string, data: unknown, id = newEnvelope({ type, source: "s", subject: "x", time: "2025-10-13T09:00:00+07:00", data: {} }).id) {
+    const nc = await connect({ servers: env.natsUrl });
+    try {
+      const inbox = createInbox();
+      const answer = nc.subscribe(inbox, { max: 1 });
+      const headers = natsHeaders();
+      headers.set(COMMAND_REPLY_HEADER, inbox);
+      const envelope = newEnvelope({ id, type, source: "urn:onestop:system:one-stop-bg", subject: "x", time: "2025-10-13T09:00:00+07:00", data });
+      await jetstream(nc).publish(subject, JSON.stringify(envelope), { msgID: `${id}:${Math.random()}`, headers });
+      for await (const message of answer) return message.json<Record<string, unknown>>();
+      throw new Error("no answer");
+    } finally {
+      await nc.drain();
+    }
+  }
+
+  const submit = (overrides: Record<string, unknown> = {}) => ({
+    procedureCode: "1.004873",
+    agencyCode: COMMUNE,
+    channel: "CHANNEL_ONLINE",
+    receivedAt: "2025-10-13T09:00:00+07:00",
+    applicant: { idNumber: "024090001234", fullName: "Trần Văn Bình" },
+    ...overrides,
+  });
+
+  it("receives a dossier sent as a command and answers on the reply subject; a redelivery has no second effect", async () => {
+    const id = newEnvelope({ type: "t", source: "s", subject: "x", time: "2025-10-13T09:00:00+07:00", data: {} }).id;
+    const first = await command("intake.cmd.submit", "vn.onestop.intake.submit_dossier.v1", submit(), id);
+    // Mon 13/10/2025, 3 working days: Tue 14, Wed 15, Thu 16/10.
+    expect(first).toMatchObject({ code: `${COMMUNE}-251013-0001`, status: "DOSSIER_STATUS_PROCESSING" });
+    expect(first.dueAt).toMatch(/^2025-10-16T/);
+    const again = await command("intake.cmd.submit", "vn.onestop.intake.submit_dossier.v1", submit(), id);
+    expect(again).toMatchObject({ code: first.code, replayed: true });
+  });
+
+  it("records a lifecycle event sent as a command", async () => {
+    const { code } = await command("intake.cmd.submit", "vn.onestop.intake.submit_dossier.v1", submit({ receivedAt: "2025-10-14T09:00:00+07:00" }));
+    const answer = await command("intake.cmd.event", "vn.onestop.intake.record_dossier_event.v1", {
+      dossierCode: code,
+      eventId: "cmd-e1",
+      type: "DOSSIER_EVENT_TYPE_PAUSED",
+      at: "2025-10-14T10:00:00+07:00",
+      pauseReason: "PAUSE_REASON_FINANCIAL_OBLIGATION",
+    });
+    expect(answer).toMatchObject({ dossierCode: code, status: "DOSSIER_STATUS_PAUSED", applied: true });
+    expect((await api.get(`/v1/dossiers/${code}`)).body.pauses).toEqual([{ reason: "FINANCIAL_OBLIGATION", from: "2025-10-14T10:00:00+07:00" }]);
+  });
+
+  it("answers an invalid command with the rejection and records it on intake.rejected", async () => {
+    const rejection = await command("intake.cmd.submit", "vn.onestop.intake.submit_dossier.v1", submit({ applicant: { idNumber: "123", fullName: "Trần Văn Bình" } }));
+    expect(rejection).toMatchObject({ commandSubject: "intake.cmd.submit", code: "invalid-request" });
+    expect(rejection.errors).toEqual([{ path: "applicant.idNumber", message: "citizen ID number must be 12 digits" }]);
+    const nc = await connect({ servers: env.natsUrl });
+    try {
+      const stored = await (await jetstreamManager(nc)).streams.getMessage("INTAKE_CMD", { last_by_subj: "intake.rejected" });
+      expect(stored?.json<{ data: { commandId: string } }>().data.commandId).toBe(rejection.commandId);
+    } finally {
+      await nc.drain();
+    }
   });
 });

@@ -1,6 +1,6 @@
 import type { JetStreamClient, JetStreamManager } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/transport-node";
-import { newEnvelope, publishEvent, startConsumer, type DeliveryInfo, type EventEnvelope, type RunningConsumer } from "@onestop/bus";
+import { derivedEventId, newEnvelope, publishEvent, startConsumer, type DeliveryInfo, type EventEnvelope, type RunningConsumer } from "@onestop/bus";
 import {
   COMMAND_REPLY_HEADER,
   dossierStatusFromJSON,
@@ -51,7 +51,7 @@ export function startCommandConsumer(
         errors: problem.errors ?? [],
         rejectedAt: new Date().toISOString(),
       });
-      const event = newEnvelope({ id: rejectionId(command.id), type: REJECTED, source: "urn:onestop:system:intake", subject: command.subject, time: new Date().toISOString(), data: rejection });
+      const event = newEnvelope({ id: derivedEventId(command.id, "rejected"), type: REJECTED, source: "urn:onestop:system:intake", subject: command.subject, time: new Date().toISOString(), data: rejection });
       await publishEvent(js, "intake.rejected", event);
       if (replyTo) nc.publish(replyTo, JSON.stringify(rejection));
       log.info("command rejected", { command: command.type, commandId: command.id, code: (rejection as { code: string }).code });
@@ -87,11 +87,6 @@ async function execute(intake: Intake, command: EventEnvelope): Promise<unknown>
     default:
       throw new UnknownCommandError(`unknown command type ${command.type}`);
   }
-}
-
-/** The rejection of a command keeps one id however often the command is delivered. */
-function rejectionId(commandId: string): string {
-  return `${commandId.slice(0, 24)}${"rejected".padEnd(12, "0").slice(0, 12)}`.replace(/[^0-9a-f-]/g, "0");
 }
 
 class UnknownCommandError extends Error {}
