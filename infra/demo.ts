@@ -3,6 +3,7 @@
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { repoRoot, startServiceProcess, waitFor, type ServiceProcess } from "@onestop/devservers";
+import { loadDemoDossiers } from "./demo-load.js";
 import { portsFromEnv, startLocalServers, untilInterrupted } from "./local-servers.js";
 
 interface ServicePorts {
@@ -43,6 +44,11 @@ try {
     });
     console.log("sẵn sàng");
   }
+
+  const count = Number(process.env.DEMO_DOSSIERS ?? 300);
+  console.log(`\nNạp ${count} hồ sơ mẫu qua API tiếp nhận…`);
+  const loaded = await loadDemoDossiers("http://127.0.0.1:8081", count);
+  console.log(`  Đã tiếp nhận ${loaded.submitted} hồ sơ, ghi nhận ${loaded.events} sự kiện xử lý${loaded.refused ? `, ${loaded.refused} hồ sơ bị từ chối` : ""}.`);
 
   console.log("\nHệ thống một cửa đang chạy:");
   console.log(`  Bảng điều hành (console):  http://127.0.0.1:8080/`);

@@ -64,7 +64,8 @@ export async function startService<C extends BaseConfig>(spec: ServiceSpec<C>): 
       await nats.drain();
       await store.close();
       log.info("stopped");
-      await shutdownTelemetry();
+      // Spans that cannot reach the collector are lost, but the shutdown itself was clean.
+      await shutdownTelemetry().catch((error: unknown) => log.warn("telemetry not flushed", { error }));
     })());
   return { name, httpUrl, log, stop };
 }

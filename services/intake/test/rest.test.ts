@@ -2,6 +2,7 @@ import { jetstream, jetstreamManager } from "@nats-io/jetstream";
 import { connect, createInbox, headers as natsHeaders } from "@nats-io/transport-node";
 import { newEnvelope } from "@onestop/bus";
 import { COMMAND_REPLY_HEADER } from "@onestop/contracts";
+import { MongoClient } from "mongodb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startServiceProcess, testEnv, waitFor, type ServiceProcess } from "@onestop/testkit";
 import { client, COMMUNE, DossierStream, OLD_COMMUNE, submission } from "./helpers.js";
@@ -150,6 +151,23 @@ describe("POST /v1/dossiers/{code}/events", () => {
     expect(events.map((e) => e.subject.split(".").at(-1))).toEqual([
       "received", "supplement_requested", "supplement_received", "resolved", "result_returned", "evaluated",
     ]);
+  });
+
+  it("empties the dossier's outbox and its marker once JetStream has acknowledged the events", async () => {
+    const code = await newDossier("2025-10-06T11:00:00+07:00");
+    expect((await api.event(code, { eventId: "o1", type: "RESOLVED", at: "2025-10-06T15:00:00+07:00", outcome: "APPROVED" })).status).toBe(200);
+    const mongo = await MongoClient.connect(env.mongoUrl);
+    try {
+      const db = mongo.db(env.dbName);
+      await waitFor(async () => {
+        const doc = await db.collection<{ _id: string; outbox: unknown[] }>("dossiers").findOne({ _id: code });
+        const marker = await db.collection<{ _id: string }>("outbox_pending").findOne({ _id: code });
+        return doc?.outbox.length === 0 && marker === null;
+      }, { description: "an empty outbox and no marker" });
+      expect(await stream.eventsOf(code)).toHaveLength(2);
+    } finally {
+      await mongo.close();
+    }
   });
 
   it("has no second effect for the same eventId", async () => {

@@ -74,7 +74,7 @@ export class Intake {
         if (earlier) return earlier;
       }
       if (requestedCode) throw new ConflictError("DOSSIER_CODE_TAKEN", `dossier ${requestedCode} already exists`);
-      code = nextSerial(code); // another dossier took this serial in the meantime
+      code = await this.nextCode(prefix); // a code given by a desk took this serial
     }
   }
 
@@ -121,8 +121,9 @@ export class Intake {
   }
 
   private async nextCode(prefix: string): Promise<string> {
-    const last = await this.deps.repository.lastCode(prefix);
-    return last ? nextSerial(last) : `${prefix}-0001`;
+    const serial = await this.deps.locks.run(`serial:${prefix}`, () => this.deps.repository.nextSerial(prefix));
+    if (serial > MAX_SERIAL) throw new ConflictError("DAILY_SERIALS_EXHAUSTED", `no dossier code left for ${prefix}`);
+    return `${prefix}-${String(serial).padStart(4, "0")}`;
   }
 
   /** The dossier as answered by GET: facts, deadlines, verdicts, timeline; applicant masked. */
@@ -136,12 +137,6 @@ export class Intake {
 }
 
 export type DossierView = Awaited<ReturnType<Intake["get"]>>;
-
-function nextSerial(code: string): string {
-  const serial = Number(code.slice(-4)) + 1;
-  if (serial > MAX_SERIAL) throw new ConflictError("DAILY_SERIALS_EXHAUSTED", `no dossier code left after ${code}`);
-  return `${code.slice(0, -4)}${String(serial).padStart(4, "0")}`;
-}
 
 /** Stable hash of a request body: key order does not matter. */
 function hashOf(body: unknown): string {

@@ -30,8 +30,8 @@ export type InsertResult = "inserted" | "code-taken" | "key-taken";
 export interface DossierRepository {
   /** Inserts a new dossier with its outbox; duplicates are reported, never overwritten. */
   insert(stored: StoredDossier, outbox: OutboxEntry[]): Promise<InsertResult>;
-  /** The highest dossier code starting with `prefix` (`<unit>-YYMMDD`), for the next serial. */
-  lastCode(prefix: string): Promise<string | undefined>;
+  /** The next serial number of `prefix` (`<unit>-YYMMDD`): 1, 2, … */
+  nextSerial(prefix: string): Promise<number>;
   find(code: string): Promise<StoredDossier | undefined>;
   findByIdempotencyKey(key: string): Promise<StoredDossier | undefined>;
   /** Replaces the dossier and appends to its outbox if the version is still `expectedVersion`; false otherwise. */

@@ -2,9 +2,8 @@ import type { JetStreamClient } from "@nats-io/jetstream";
 import { publishEvent } from "@onestop/bus";
 import type { KeyedLock } from "@onestop/service-kit";
 import type { Logger } from "@onestop/telemetry";
-import type { Collection } from "mongodb";
 import type { OutboxKick } from "../../app/ports.js";
-import type { DossierDocument } from "./dossier-repository.js";
+import type { MongoDossierRepository } from "./dossier-repository.js";
 
 /**
  * Publishes each dossier's outbox in order and removes what JetStream acknowledged. A write is
@@ -17,7 +16,7 @@ export class OutboxRelay implements OutboxKick {
   private sweeper: NodeJS.Timeout | undefined;
 
   constructor(
-    private readonly dossiers: Collection<DossierDocument>,
+    private readonly repository: MongoDossierRepository,
     private readonly js: JetStreamClient,
     private readonly locks: KeyedLock,
     private readonly log: Logger,
@@ -48,7 +47,7 @@ export class OutboxRelay implements OutboxKick {
 
   /** Publishes every pending outbox now; resolves when done (used at start-up and by tests). */
   async sweep(): Promise<void> {
-    const pending = await this.dossiers.find({ pendingEvents: { $gt: 0 } }, { projection: { _id: 1 } }).limit(1_000).toArray();
+    const pending = await this.repository.markers.find({}).limit(1_000).toArray();
     for (const { _id } of pending) this.kick(_id);
     await this.draining;
   }
@@ -66,15 +65,18 @@ export class OutboxRelay implements OutboxKick {
   }
 
   private async publishOutbox(code: string): Promise<void> {
-    const doc = await this.dossiers.findOne({ _id: code }, { projection: { outbox: 1, version: 1 } });
-    if (!doc || doc.outbox.length === 0) return;
-    for (const entry of doc.outbox) await publishEvent(this.js, entry.subject, entry.envelope);
-    const ids = doc.outbox.map((entry) => entry.envelope.id);
-    // Under the dossier's lock; conditional on the version too, for other instances on MongoDB.
-    const removed = await this.dossiers.updateOne(
-      { _id: code, version: doc.version },
-      { $pull: { outbox: { "envelope.id": { $in: ids } } as never }, $inc: { pendingEvents: -ids.length, version: 1 } },
-    );
-    if (removed.modifiedCount === 0) this.kicked.add(code);
+    const { dossiers, markers } = this.repository;
+    const doc = await dossiers.findOne({ _id: code }, { projection: { outbox: 1, version: 1 } });
+    if (doc && doc.outbox.length > 0) {
+      for (const entry of doc.outbox) await publishEvent(this.js, entry.subject, entry.envelope);
+      // Under the dossier's lock; conditional on the version too, for other instances on MongoDB.
+      // ($set, not $pull: FerretDB ignores $pull conditions on nested fields.)
+      const emptied = await dossiers.updateOne({ _id: code, version: doc.version }, { $set: { outbox: [] }, $inc: { version: 1 } });
+      if (emptied.modifiedCount === 0) {
+        this.kicked.add(code); // changed meanwhile: publish what is new on the next pass
+        return;
+      }
+    }
+    await markers.deleteOne({ _id: code });
   }
 }

@@ -1,0 +1,128 @@
+// Realistic demo dossiers for the running system: procedures and agencies come from intake's own
+// catalogue API; receipts are spread over recent working hours; most dossiers then follow a
+// lifecycle (supplement, decision, return, rating). Deterministic for a given day, and every
+// submission carries an Idempotency-Key, so running the demo again the same day adds nothing.
+
+interface ProcedureSummary {
+  code: string;
+  levels: string[];
+  onlineMode: "FULL" | "PARTIAL" | "NONE";
+  bundleCode?: string;
+}
+interface AgencySummary {
+  code: string;
+  level: string;
+}
+
+const FAMILY = ["Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Vũ", "Đặng", "Bùi", "Đỗ", "Ngô"];
+const MIDDLE = ["Văn", "Thị", "Đức", "Minh", "Ngọc", "Thu", "Quang", "Thanh"];
+const GIVEN = ["An", "Bình", "Cường", "Dung", "Giang", "Hà", "Hùng", "Lan", "Long", "Mai", "Nam", "Phương", "Sơn", "Trang", "Tuấn", "Yến"];
+
+/** A small deterministic PRNG (mulberry32), so a demo run is reproducible. */
+function random(seed: number): () => number {
+  let state = seed;
+  return () => {
+    state = (state + 0x6d2b79f5) | 0;
+    let t = Math.imul(state ^ (state >>> 15), 1 | state);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
+  };
+}
+
+const pick = <T>(rand: () => number, items: readonly T[]): T => items[Math.floor(rand() * items.length)]!;
+
+/** Vietnam local time as "YYYY-MM-DDTHH:MM:00+07:00". */
+function vietnamTime(ms: number): string {
+  return `${new Date(ms + 7 * 3_600_000).toISOString().slice(0, 16)}:00+07:00`;
+}
+
+/** A moment in working hours (08:00–16:30, Monday to Friday) `daysAgo` days before `now`. */
+function workingMoment(now: number, daysAgo: number, rand: () => number): number {
+  let day = now - daysAgo * 86_400_000;
+  while ([0, 6].includes(new Date(day + 7 * 3_600_000).getUTCDay())) day -= 86_400_000;
+  const midnight = day - ((day + 7 * 3_600_000) % 86_400_000);
+  return midnight + (8 * 60 + Math.floor(rand() * 510)) * 60_000;
+}
+
+async function call(url: string, body: unknown, key?: string): Promise<{ status: number; body: { code?: string } }> {
+  const response = await fetch(url, {
+    method: "POST",
+    headers: { "content-type": "application/json", ...(key ? { "Idempotency-Key": key } : {}) },
+    body: JSON.stringify(body),
+  });
+  return { status: response.status, body: (await response.json()) as { code?: string } };
+}
+
+function progress(done: number, total: number): void {
+  const width = 30;
+  const filled = Math.round((done / total) * width);
+  process.stdout.write(`\r  [${"#".repeat(filled)}${".".repeat(width - filled)}] ${done}/${total} hồ sơ`);
+  if (done === total) process.stdout.write("\n");
+}
+
+export interface DemoLoadResult {
+  submitted: number;
+  events: number;
+  refused: number;
+}
+
+export async function loadDemoDossiers(intakeUrl: string, count: number, now = Date.now()): Promise<DemoLoadResult> {
+  const today = vietnamTime(now).slice(0, 10);
+  const rand = random(Number(today.replaceAll("-", "")));
+  const procedures = ((await (await fetch(`${intakeUrl}/v1/procedures`)).json()) as ProcedureSummary[]).filter((p) => !p.bundleCode);
+  const agencies = (await (await fetch(`${intakeUrl}/v1/agencies?at=${today}`)).json()) as AgencySummary[];
+  const result: DemoLoadResult = { submitted: 0, events: 0, refused: 0 };
+
+  for (let i = 1; i <= count; i++) {
+    const procedure = pick(rand, procedures);
+    const candidates = agencies.filter((a) => procedure.levels.includes(a.level));
+    if (candidates.length === 0) continue;
+    const receivedMs = workingMoment(now, 1 + Math.floor(rand() * 40), rand);
+    const online = procedure.onlineMode !== "NONE" && rand() < 0.95;
+    const dossier = {
+      procedureCode: procedure.code,
+      agencyCode: pick(rand, candidates).code,
+      channel: online ? "ONLINE" : rand() < 0.9 ? "IN_PERSON" : "POSTAL",
+      receivedAt: vietnamTime(receivedMs),
+      applicant: {
+        idNumber: `0${String(Math.floor(rand() * 1e11)).padStart(11, "0")}`,
+        fullName: `${pick(rand, FAMILY)} ${pick(rand, MIDDLE)} ${pick(rand, GIVEN)}`,
+      },
+    };
+    const submitted = await call(`${intakeUrl}/v1/dossiers`, dossier, `demo-${today}-${i}`);
+    if (submitted.status !== 201 || !submitted.body.code) {
+      result.refused += 1;
+      continue;
+    }
+    result.submitted += 1;
+    for (const event of lifecycle(receivedMs, now, rand)) {
+      const answer = await call(`${intakeUrl}/v1/dossiers/${submitted.body.code}/events`, { eventId: `demo-${today}-${i}-${event.type}`, ...event });
+      if (answer.status === 200) result.events += 1;
+      else break; // the rest of this dossier's story no longer applies (e.g. a late apology)
+    }
+    progress(i, count);
+  }
+  return result;
+}
+
+/** What happens to one dossier after receipt, in order and never after `now`. */
+function lifecycle(receivedMs: number, now: number, rand: () => number): Array<Record<string, unknown>> {
+  const events: Array<Record<string, unknown>> = [];
+  let clock = receivedMs;
+  const later = (hours: number) => {
+    clock = Math.min(clock + hours * 3_600_000, now - 60_000);
+    return vietnamTime(clock);
+  };
+  const fate = rand();
+  if (fate < 0.06) {
+    events.push({ type: "SUPPLEMENT_REQUESTED", at: later(20), reason: "Bổ sung bản sao giấy tờ" });
+    if (rand() < 0.8) events.push({ type: "SUPPLEMENT_RECEIVED", at: later(48) });
+    else return events;
+  }
+  if (fate > 0.97) return [...events, { type: "WITHDRAWN", at: later(24) }];
+  if (fate > 0.9) return events; // still being processed
+  events.push({ type: "RESOLVED", at: later(12 + rand() * 60), outcome: rand() < 0.97 ? "APPROVED" : "REFUSED" });
+  events.push({ type: "RESULT_RETURNED", at: later(4), channel: rand() < 0.9 ? "ONLINE" : "POSTAL", electronic: rand() < 0.8 });
+  if (rand() < 0.4) events.push({ type: "EVALUATED", at: later(2), rating: rand() < 0.9 ? 5 : 3 });
+  return events;
+}

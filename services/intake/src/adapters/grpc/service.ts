@@ -1,0 +1,108 @@
+import { status, type handleUnaryCall } from "@grpc/grpc-js";
+import { localDateOf, type WorkingCalendar } from "@onestop/calendar";
+import { summarize, type AgencyRegistry, type Catalogue, type Procedure } from "@onestop/catalogue";
+import { Level, levelToJSON, timeUnitToJSON, type IntakeServiceServer, type ListProceduresRequest } from "@onestop/contracts";
+import type { Logger } from "@onestop/telemetry";
+import { computeDeadline, listNonWorkingDays } from "../../app/calendar-queries.js";
+import { NotFoundError, ValidationError } from "../../app/errors.js";
+import type { Intake } from "../../app/intake.js";
+import { lifecycleEventFromContract, submissionFromContract } from "../contract-requests.js";
+import { agencyMessage, dossierMessage, eventAnswer, nonWorkingDayMessage, procedureMessage, receiptMessage, shortName } from "./messages.js";
+import { statusOf } from "./status.js";
+
+export interface IntakeGrpcDeps {
+  intake: Intake;
+  catalogue: Catalogue;
+  registry: AgencyRegistry;
+  calendar: WorkingCalendar;
+  log: Logger;
+  /** Clock for "today" (ListAgencies without a date) and for overdue verdicts; the system clock by default. */
+  now?: () => Date;
+}
+
+/** Same bound as the REST Idempotency-Key header. */
+const MAX_IDEMPOTENCY_KEY_LENGTH = 200;
+
+/** IntakeService over the intake use cases, with the REST API's validation and error classification. */
+export function intakeService({ intake, catalogue, registry, calendar, log, now = () => new Date() }: IntakeGrpcDeps): IntakeServiceServer {
+  const unary = unaryWith(log);
+  return {
+    submitDossier: unary(async (request) => {
+      const { body, idempotencyKey } = submissionFromContract(request);
+      if (idempotencyKey && idempotencyKey.length > MAX_IDEMPOTENCY_KEY_LENGTH) {
+        throw new ValidationError([{ path: "idempotencyKey", message: `at most ${MAX_IDEMPOTENCY_KEY_LENGTH} characters` }]);
+      }
+      return receiptMessage(await intake.submit(body, idempotencyKey));
+    }),
+
+    recordDossierEvent: unary(async (request) => {
+      const { code, body } = lifecycleEventFromContract(request);
+      const recordedBefore = await hasEvent(intake, code, request.eventId);
+      return eventAnswer(await intake.recordEvent(code, body), request.eventId, !recordedBefore);
+    }),
+
+    getDossier: unary(async (request) => ({ dossier: dossierMessage(await intake.get(request.code), now()) })),
+
+    listProcedures: unary((request) => ({
+      procedures: catalogue.procedures().filter(procedureFilter(request)).map((p) => procedureMessage(summarize(p))),
+    })),
+
+    listAgencies: unary((request) => ({ agencies: registry.agenciesAt(agencyDate(request.at, now())).map(agencyMessage) })),
+
+    computeDeadline: unary((request) =>
+      computeDeadline(
+        { from: request.from, amount: request.amount, unit: shortName(timeUnitToJSON(request.unit), "TIME_UNIT_"), sameDay: String(request.sameDay) },
+        calendar,
+      ),
+    ),
+
+    listNonWorkingDays: unary((request) => ({ days: listNonWorkingDays({ year: request.year }, calendar).map(nonWorkingDayMessage) })),
+  };
+}
+
+/** Wraps a handler: its answer, or the status of what it threw (unexpected errors logged, never sent). */
+function unaryWith(log: Logger) {
+  return <Req, Res>(handle: (request: Req) => Promise<Res> | Res): handleUnaryCall<Req, Res> =>
+    (call, callback) => {
+      Promise.resolve()
+        .then(() => handle(call.request))
+        .then(
+          (response) => callback(null, response),
+          (error: unknown) => {
+            const answer = statusOf(error);
+            if (answer.code === status.INTERNAL) log.error("grpc call failed", { method: call.getPath(), error });
+            callback(answer);
+          },
+        );
+    };
+}
+
+/**
+ * Whether the dossier's timeline already holds `eventId`, read just before recording it: the use case
+ * answers a duplicate with the dossier as it is, indistinguishable from a first application. Two
+ * concurrent calls with one new event id may both answer `applied`; the event still takes effect once.
+ * An unknown dossier answers false, so recordEvent reports it (after validating the body, as REST does).
+ */
+async function hasEvent(intake: Intake, code: string, eventId: string): Promise<boolean> {
+  try {
+    return (await intake.get(code)).timeline.some((entry) => entry.eventId === eventId);
+  } catch (error) {
+    if (error instanceof NotFoundError) return false;
+    throw error;
+  }
+}
+
+/** The optional filters of ListProcedures: a sector, a level that handles the procedure. */
+function procedureFilter({ sectorCode, level }: ListProceduresRequest): (procedure: Procedure) => boolean {
+  const levelName = level === Level.LEVEL_UNSPECIFIED ? undefined : shortName(levelToJSON(level), "LEVEL_");
+  if (level !== Level.LEVEL_UNSPECIFIED && !levelName) throw new ValidationError([{ path: "level", message: "unknown level" }]);
+  return (procedure) =>
+    (sectorCode === "" || procedure.sectorCode === sectorCode) && (levelName === undefined || procedure.levels.some((l) => l === levelName));
+}
+
+/** ListAgencies' date: "YYYY-MM-DD", or today in Vietnam when empty. */
+function agencyDate(at: string, now: Date): string {
+  if (at === "") return localDateOf(now);
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(at)) throw new ValidationError([{ path: "at", message: "must be a date YYYY-MM-DD" }]);
+  return at;
+}
