@@ -4,7 +4,7 @@ import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { repoRoot, startServiceProcess, waitFor, type ServiceProcess } from "@onestop/devservers";
 import { loadDemoDossiers } from "./demo-load.js";
-import { portsFromEnv, startLocalServers, untilInterrupted } from "./local-servers.js";
+import { portsFromEnv, startLocalServers, type LocalServers } from "./local-servers.js";
 
 interface ServicePorts {
   name: string;
@@ -24,15 +24,34 @@ const SERVICES: ServicePorts[] = [
 const logDir = join(repoRoot(), ".local", "logs");
 mkdirSync(logDir, { recursive: true });
 
-console.log("Khởi động NATS (JetStream) và FerretDB…");
-const servers = await startLocalServers(portsFromEnv(process.env));
 const running: ServiceProcess[] = [];
+let servers: LocalServers | undefined;
+
+async function stopAll(): Promise<void> {
+  await Promise.all(running.map((service) => service.stop("SIGTERM")));
+  await servers?.stop();
+}
+
+// Registered first, so that Ctrl-C stops everything at any stage: start-up, loading, running.
+let stopping = false;
+for (const signal of ["SIGINT", "SIGTERM"] as const) {
+  process.once(signal, () => {
+    if (stopping) return;
+    stopping = true;
+    console.log("\nĐang dừng…");
+    stopAll().finally(() => process.exit(0));
+  });
+}
+
 try {
+  console.log("Khởi động NATS (JetStream) và FerretDB…");
+  servers = await startLocalServers(portsFromEnv(process.env));
+  const { nats, ferret } = servers;
   for (const service of SERVICES) {
     process.stdout.write(`Khởi động dịch vụ ${service.name}… `);
     const env: Record<string, string> = {
-      NATS_URL: servers.nats.url,
-      MONGO_URL: servers.ferret.url,
+      NATS_URL: nats.url,
+      MONGO_URL: ferret.url,
       HTTP_PORT: String(service.http),
       ...(service.grpc ? { GRPC_PORT: String(service.grpc) } : {}),
     };
@@ -55,12 +74,11 @@ try {
   for (const service of SERVICES.filter((s) => s.name !== "console")) {
     console.log(`  ${service.name.padEnd(13)} REST http://127.0.0.1:${service.http}   gRPC 127.0.0.1:${service.grpc}`);
   }
-  console.log(`  NATS ${servers.nats.url} (giám sát ${servers.nats.monitorUrl}), MongoDB (FerretDB) ${servers.ferret.url}`);
+  console.log(`  NATS ${nats.url} (giám sát ${nats.monitorUrl}), MongoDB (FerretDB) ${ferret.url}`);
   console.log(`  Nhật ký: ${logDir}`);
   console.log("\nNhấn Ctrl-C để dừng.");
-  await untilInterrupted();
-  console.log("\nĐang dừng…");
-} finally {
-  await Promise.all(running.map((service) => service.stop("SIGTERM")));
-  await servers.stop();
+} catch (error) {
+  console.error(`\nKhông khởi động được: ${error instanceof Error ? error.message : String(error)}`);
+  await stopAll();
+  process.exit(1);
 }

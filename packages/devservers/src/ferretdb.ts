@@ -2,7 +2,7 @@ import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { MongoClient } from "mongodb";
 import { serverBinary } from "./paths.js";
-import { freePort } from "./ports.js";
+import { assertPortFree, freePort } from "./ports.js";
 import { spawnServer, untilReady, type ServerProcess } from "./process.js";
 import { waitFor } from "./wait.js";
 
@@ -21,6 +21,7 @@ export interface FerretDbServer {
 /** Starts FerretDB with the embedded SQLite handler and waits until it answers `ping`. */
 export async function startFerretDb(options: FerretDbOptions): Promise<FerretDbServer> {
   const port = options.port ?? (await freePort());
+  await assertPortFree(port, "FerretDB");
   const dataDir = join(options.dir, "sqlite");
   mkdirSync(dataDir, { recursive: true });
   const args = [

@@ -1,7 +1,7 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { serverBinary } from "./paths.js";
-import { freePort } from "./ports.js";
+import { assertPortFree, freePort } from "./ports.js";
 import { spawnServer, untilReady, type ServerProcess } from "./process.js";
 import { waitFor } from "./wait.js";
 
@@ -48,6 +48,8 @@ export async function startNats(options: NatsOptions): Promise<NatsServer> {
     profile: options.profile ?? "fast",
     dir: options.dir,
   };
+  await assertPortFree(opts.port, "nats-server");
+  await assertPortFree(opts.monitorPort, "nats-server monitoring");
   mkdirSync(opts.dir, { recursive: true });
   const configFile = join(opts.dir, "nats.conf");
   writeFileSync(configFile, natsConfig(opts));

@@ -15,3 +15,12 @@ export function freePort(): Promise<number> {
     });
   });
 }
+
+/** Fails with a clear message when `port` on 127.0.0.1 is taken (an earlier run still going?). */
+export function assertPortFree(port: number, what: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", () => reject(new Error(`port ${port} for ${what} is already in use (is an earlier run still going?)`)));
+    server.listen(port, "127.0.0.1", () => server.close(() => resolve()));
+  });
+}

@@ -2,7 +2,7 @@ import { spawn } from "node:child_process";
 import { createWriteStream } from "node:fs";
 import { join } from "node:path";
 import { repoRoot } from "./paths.js";
-import { freePort } from "./ports.js";
+import { assertPortFree, freePort } from "./ports.js";
 import { waitFor } from "./wait.js";
 
 export interface ServiceProcess {
@@ -24,6 +24,7 @@ export async function startServiceProcess(
   options: { logFile?: string } = {},
 ): Promise<ServiceProcess> {
   const port = env.HTTP_PORT ? Number(env.HTTP_PORT) : await freePort();
+  if (env.HTTP_PORT) await assertPortFree(port, `${name} HTTP`);
   const root = repoRoot();
   const child = spawn(
     process.execPath,

@@ -9,6 +9,7 @@ import { startCommandConsumer } from "./adapters/bus/commands.js";
 import { toOutboxEntry } from "./adapters/bus/dossier-events.js";
 import { loadCatalogueFiles } from "./adapters/catalogue-files.js";
 import { catalogueLookup } from "./adapters/catalogue-lookup.js";
+import { startIntakeGrpc } from "./adapters/grpc/server.js";
 import { problemHandler } from "./adapters/http/problems.js";
 import { intakeRouter } from "./adapters/http/router.js";
 import { MongoDossierRepository } from "./adapters/store/dossier-repository.js";
@@ -34,6 +35,11 @@ runMain(async () => {
       const intake = new Intake({ repository, locks, catalogue: catalogueLookup(catalogue, registry), calendar: defaultCalendar, toOutboxEntry, relay });
       const commands = await startCommandConsumer(nats, js, jsm, intake, log);
       onShutdown(() => commands.stop());
+      if (config.GRPC_PORT !== undefined) {
+        const grpc = await startIntakeGrpc({ intake, catalogue, registry, calendar: defaultCalendar, log }, config.GRPC_PORT, config.HTTP_HOST);
+        log.info("gRPC listening", { port: grpc.port });
+        onShutdown(() => grpc.stop());
+      }
       app.use(intakeRouter({ intake, catalogue, registry, calendar: defaultCalendar }));
       app.use(problemHandler(log));
     },

@@ -2,6 +2,9 @@ import { jetstream, jetstreamManager } from "@nats-io/jetstream";
 import { connect, createInbox, headers as natsHeaders } from "@nats-io/transport-node";
 import { newEnvelope } from "@onestop/bus";
 import { COMMAND_REPLY_HEADER } from "@onestop/contracts";
+import { credentials } from "@grpc/grpc-js";
+import { IntakeServiceClient, type ListProceduresResponse } from "@onestop/contracts";
+import { freePort } from "@onestop/devservers";
 import { MongoClient } from "mongodb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startServiceProcess, testEnv, waitFor, type ServiceProcess } from "@onestop/testkit";
@@ -13,9 +16,11 @@ const env = testEnv();
 let intake: ServiceProcess;
 let api: ReturnType<typeof client>;
 let stream: DossierStream;
+let grpcPort: number;
 
 beforeAll(async () => {
-  intake = await startServiceProcess("intake", { NATS_URL: env.natsUrl, MONGO_URL: env.mongoUrl, MONGO_DB: env.dbName, GRPC_PORT: "0", OUTBOX_SWEEP_MS: "200" });
+  grpcPort = await freePort();
+  intake = await startServiceProcess("intake", { NATS_URL: env.natsUrl, MONGO_URL: env.mongoUrl, MONGO_DB: env.dbName, GRPC_PORT: String(grpcPort), OUTBOX_SWEEP_MS: "200" });
   api = client(intake.httpUrl);
   stream = await DossierStream.open(env.natsUrl);
 });
@@ -211,6 +216,18 @@ describe("POST /v1/dossiers/{code}/events", () => {
 });
 
 describe("catalogue and calendar queries", () => {
+  it("serves the same catalogue over gRPC on GRPC_PORT", async () => {
+    const grpc = new IntakeServiceClient(`127.0.0.1:${grpcPort}`, credentials.createInsecure());
+    try {
+      const response = await new Promise<ListProceduresResponse>((resolve, reject) =>
+        grpc.listProcedures({ sectorCode: "", level: 0 }, (error, answer) => (error ? reject(error) : resolve(answer))),
+      );
+      expect(response.procedures.length).toBe((await api.get("/v1/procedures")).body.length);
+    } finally {
+      grpc.close();
+    }
+  });
+
   it("lists the procedure catalogue", async () => {
     const { body } = await api.get("/v1/procedures");
     expect(body.length).toBeGreaterThanOrEqual(60);
