@@ -18,7 +18,8 @@ case "${1:-}" in
   test)
     bash infra/install.sh
     pnpm build
-    pnpm lint
+    pnpm lint                                            # tsc --noEmit everywhere, buf lint
+    pnpm --filter @onestop/contracts proto:breaking      # contracts vs the main branch
     pnpm test
     ;;
   *)
