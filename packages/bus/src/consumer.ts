@@ -10,9 +10,11 @@ import {
   type JsMsg,
 } from "@nats-io/jetstream";
 import type { NatsConnection, Subscription } from "@nats-io/transport-node";
+import type { Attributes } from "@opentelemetry/api";
 import { decodeEnvelope, PoisonMessageError, type EventEnvelope } from "./envelope.js";
 import { DEFAULT_DEAD_LETTERS, failedFromJsMsg, sendToDeadLetters, type DeadLetterTarget } from "./dead-letters.js";
-import { inConsumerSpan } from "./tracing.js";
+import { context } from "@opentelemetry/api";
+import { endConsumerSpan, startConsumerSpan } from "./tracing.js";
 
 export interface DeliveryInfo {
   subject: string;
@@ -117,12 +119,17 @@ export async function startConsumer(
   const messages: ConsumerMessages = await consumer.consume({ max_messages: resolved.concurrency });
   const inFlight = new Set<Promise<void>>();
   const heartbeat = new Heartbeat(resolved.ackWaitMs);
+  const spanAttributes: Attributes = {
+    "messaging.system": "nats",
+    "messaging.destination.name": resolved.stream,
+    "messaging.consumer.group.name": resolved.durable,
+  };
   let slotFreed: (() => void) | undefined;
 
   const loop = (async () => {
     for await (const message of messages) {
       heartbeat.add(message);
-      const task = handleMessage(js, resolved, handler, message, log).finally(() => {
+      const task = handleMessage(js, resolved, handler, message, log, spanAttributes).finally(() => {
         heartbeat.remove(message);
         inFlight.delete(task);
         slotFreed?.();
@@ -151,31 +158,35 @@ async function handleMessage(
   handler: EventHandler,
   message: JsMsg,
   log: ConsumerLog,
+  spanAttributes: Attributes,
 ): Promise<void> {
-  const deliveryCount = message.info.deliveryCount;
+  const info = message.info; // parsed from the reply subject on every access: read it once
+  const { span, context: spanContext } = startConsumerSpan(spanAttributes, message.subject, message.headers);
   try {
     const envelope = decodeEnvelope(message.data);
     const delivery: DeliveryInfo = {
       subject: message.subject,
-      streamSeq: message.info.streamSequence,
-      deliveryCount,
+      streamSeq: info.streamSequence,
+      deliveryCount: info.deliveryCount,
       working: () => message.working(),
       header: (name) => message.headers?.get(name) || undefined,
     };
-    await inConsumerSpan(spec.durable, message.subject, message.headers, () => handler(envelope, delivery));
+    await context.with(spanContext, handler, undefined, envelope, delivery);
     message.ack();
+    endConsumerSpan(span);
   } catch (error) {
+    endConsumerSpan(span, error);
     const reason = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
     const poison = error instanceof PoisonMessageError;
-    if (!poison && deliveryCount < spec.maxDeliver) {
-      log.warn("handler failed; will retry", { consumer: spec.durable, seq: message.info.streamSequence, deliveryCount, reason });
-      message.nak(spec.backoffMs[Math.min(deliveryCount, spec.backoffMs.length) - 1]);
+    if (!poison && info.deliveryCount < spec.maxDeliver) {
+      log.warn("handler failed; will retry", { consumer: spec.durable, seq: info.streamSequence, deliveryCount: info.deliveryCount, reason });
+      message.nak(spec.backoffMs[Math.min(info.deliveryCount, spec.backoffMs.length) - 1]);
       return;
     }
     try {
       await sendToDeadLetters(js, spec.deadLetters, spec.durable, failedFromJsMsg(message), reason);
       message.term(reason);
-      log.error("message sent to dead letters", { consumer: spec.durable, seq: message.info.streamSequence, deliveryCount, reason });
+      log.error("message sent to dead letters", { consumer: spec.durable, seq: info.streamSequence, deliveryCount: info.deliveryCount, reason });
     } catch (deadLetterError) {
       // Keep the message rather than lose it: it will come back after ack_wait.
       log.error("could not write dead letter", { consumer: spec.durable, error: deadLetterError });

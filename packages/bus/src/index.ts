@@ -22,4 +22,4 @@ export {
 export { ProcessedEventLedger, idempotent } from "./ledger.js";
 export { readStream, type ReadFrom } from "./read-stream.js";
 export { replayEvents, type ReplayedEvent, type ReplayProgress } from "./replay.js";
-export { headersWithTraceContext, inConsumerSpan } from "./tracing.js";
+export { headersWithTraceContext } from "./tracing.js";

@@ -1,4 +1,4 @@
-import { context, propagation, SpanKind, SpanStatusCode, trace, type Context, type Span } from "@opentelemetry/api";
+import { context, propagation, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Attributes, type Context, type Span } from "@opentelemetry/api";
 import { headers as natsHeaders, type MsgHdrs } from "@nats-io/transport-node";
 
 // NATS has no OpenTelemetry instrumentation package, so the bus carries W3C trace context in
@@ -27,23 +27,28 @@ export async function inProducerSpan<T>(subject: string, run: (span: Span) => Pr
   );
 }
 
-/** Runs `handle` in a consumer span whose parent is the trace context carried by the message. */
-export async function inConsumerSpan<T>(
-  consumer: string,
+/**
+ * Starts the consumer span of a message, child of the trace context its headers carry, and the
+ * context to run the handler in. Split from running the handler so the consumer's hot path has
+ * a single async frame per message.
+ */
+export function startConsumerSpan(
+  attributes: Attributes,
   subject: string,
   carrier: MsgHdrs | undefined,
-  run: (span: Span) => Promise<T>,
-): Promise<T> {
-  const parent = propagation.extract(context.active(), carrier, headerGetter);
-  return tracer.startActiveSpan(
-    `process ${subject}`,
-    {
-      kind: SpanKind.CONSUMER,
-      attributes: { "messaging.system": "nats", "messaging.destination.name": subject, "messaging.consumer.group.name": consumer },
-    },
-    parent,
-    (span) => settle(span, run),
-  );
+): { span: Span; context: Context } {
+  const parent = propagation.extract(ROOT_CONTEXT, carrier, headerGetter);
+  const span = tracer.startSpan(`process ${subject}`, { kind: SpanKind.CONSUMER, attributes }, parent);
+  return { span, context: trace.setSpan(parent, span) };
+}
+
+/** Ends a consumer span, recording the failure if there was one. */
+export function endConsumerSpan(span: Span, error?: unknown): void {
+  if (error !== undefined) {
+    span.recordException(error instanceof Error ? error : String(error));
+    span.setStatus({ code: SpanStatusCode.ERROR });
+  }
+  span.end();
 }
 
 async function settle<T>(span: Span, run: (span: Span) => Promise<T>): Promise<T> {
