@@ -59,7 +59,7 @@ const median = (values: number[]) => percentile(values, 0.5);
 const dir = mkdtempSync(join(tmpdir(), "onestop-intake-bench-"));
 const nats = await startNats({ dir: join(dir, "nats"), profile: process.env.BENCH_NATS_PROFILE === "durable" ? "durable" : "fast" });
 const ferret = await startFerretDb({ dir: join(dir, "ferretdb") });
-const intake = await startServiceProcess("intake", { NATS_URL: nats.url, MONGO_URL: ferret.url, MONGO_DB: "bench_intake", LOG_LEVEL: "warn", OUTBOX_SWEEP_MS: "1000" });
+const intake = await startServiceProcess("intake", { NATS_URL: nats.url, MONGO_URL: ferret.url, MONGO_DB: "bench_intake", LOG_LEVEL: "warn", OUTBOX_RETRY_MS: "1000" });
 const nc = await connect({ servers: nats.url });
 const js = jetstream(nc);
 await ensureStreams(await jetstreamManager(nc), [{ name: "BENCH_RAW", subjects: ["bench.raw.>"] }]);

@@ -29,8 +29,8 @@ runMain(async () => {
       await ensureStreams(jsm, [STREAMS.DOSSIER, STREAMS.INTAKE_CMD, STREAMS.DLQ].map((s) => ({ name: s.name, subjects: [...s.subjects] })), config.NATS_STREAM_REPLICAS);
       const repository = await MongoDossierRepository.open(store.db!);
       const locks = new KeyedLock();
-      const relay = new OutboxRelay(repository, js, locks, log, config.OUTBOX_SWEEP_MS);
-      relay.start();
+      const relay = new OutboxRelay(repository, js, locks, log, config.OUTBOX_RETRY_MS);
+      await relay.start();
       onShutdown(() => relay.stop());
       const intake = new Intake({ repository, locks, catalogue: catalogueLookup(catalogue, registry), calendar: defaultCalendar, toOutboxEntry, relay });
       const commands = await startCommandConsumer(nats, js, jsm, intake, log);

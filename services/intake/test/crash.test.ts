@@ -12,7 +12,7 @@ describe("a crash between the write and the publish", () => {
     const dir = mkdtempSync(join(tmpdir(), "onestop-crash-"));
     const natsDir = join(dir, "nats");
     const port = await freePort();
-    const serviceEnv = { MONGO_URL: env.mongoUrl, MONGO_DB: `${env.dbName}_crash`, NATS_URL: `nats://127.0.0.1:${port}`, GRPC_PORT: "0", OUTBOX_SWEEP_MS: "200" };
+    const serviceEnv = { MONGO_URL: env.mongoUrl, MONGO_DB: `${env.dbName}_crash`, NATS_URL: `nats://127.0.0.1:${port}`, GRPC_PORT: "0", OUTBOX_RETRY_MS: "200" };
     let nats = await startNats({ dir: natsDir, port });
     try {
       const first = await startServiceProcess("intake", serviceEnv);

@@ -57,7 +57,7 @@ beforeAll(async () => {
   const repository = await MongoDossierRepository.open(mongo.db(env.dbName));
   const locks = new KeyedLock();
   relay = new OutboxRelay(repository, jetstream(nats), locks, log, 200);
-  relay.start();
+  await relay.start();
   const { catalogue, registry } = loadCatalogueFiles(undefined);
   const intake = new Intake({ repository, locks, catalogue: catalogueLookup(catalogue, registry), calendar: defaultCalendar, toOutboxEntry, relay });
   server = await startIntakeGrpc({ intake, catalogue, registry, calendar: defaultCalendar, log }, 0);

@@ -8,9 +8,9 @@ import type { DossierRepository, InsertResult, OutboxEntry, StoredDossier } from
  * single-document write (no multi-document transaction needed).
  *
  * Every lookup on a hot path is by `_id`: FerretDB's SQLite backend pushes down only `_id`
- * equality and scans the collection for any other filter. Hence the small side collections:
- * serial counters, idempotency keys, and outbox markers (a marker is written before the dossier,
- * so a crash between the two leaves at worst a marker with nothing to publish).
+ * equality and scans the collection for any other filter. Hence the small side collections keyed
+ * by `_id`: serial counters and idempotency keys. Dossiers with a pending outbox are found by one
+ * scan when the relay starts (after a crash); while running, the relay remembers them itself.
  */
 export interface DossierDocument extends Omit<StoredDossier, "idempotency"> {
   _id: string;
@@ -30,18 +30,16 @@ interface IdempotencyDocument {
   code: string;
 }
 
-export interface OutboxMarker {
-  _id: string;
-  since: Date;
-}
-
 const DUPLICATE_KEY = 11000;
 const isDuplicate = (error: unknown): error is MongoServerError => error instanceof MongoServerError && error.code === DUPLICATE_KEY;
 
+const SERIAL_BLOCK = 10;
+
 export class MongoDossierRepository implements DossierRepository {
+  private readonly serialBlocks = new Map<string, { next: number; last: number }>();
+
   private constructor(
     readonly dossiers: Collection<DossierDocument>,
-    readonly markers: Collection<OutboxMarker>,
     private readonly serials: Collection<SerialDocument>,
     private readonly keys: Collection<IdempotencyDocument>,
   ) {}
@@ -52,7 +50,6 @@ export class MongoDossierRepository implements DossierRepository {
     await dossiers.createIndex({ idempotencyKey: 1 }, { unique: true, name: "idempotency_key_unique" });
     return new MongoDossierRepository(
       dossiers,
-      db.collection<OutboxMarker>("outbox_pending"),
       db.collection<SerialDocument>("dossier_serials"),
       db.collection<IdempotencyDocument>("idempotency_keys"),
     );
@@ -61,7 +58,6 @@ export class MongoDossierRepository implements DossierRepository {
   async insert(stored: StoredDossier, outbox: OutboxEntry[]): Promise<InsertResult> {
     const code = stored.dossier.code;
     const key = stored.idempotency?.key ?? `code:${code}`;
-    await this.mark(code);
     try {
       await this.dossiers.insertOne({
         _id: code,
@@ -82,9 +78,18 @@ export class MongoDossierRepository implements DossierRepository {
     return "inserted";
   }
 
+  /**
+   * Serials are reserved SERIAL_BLOCK at a time, so most dossiers cost no counter write; a restart
+   * leaves a gap in a day's serials, never a duplicate. Callers serialise calls per prefix.
+   */
   async nextSerial(prefix: string): Promise<number> {
-    const counter = await this.serials.findOneAndUpdate({ _id: prefix }, { $inc: { last: 1 } }, { upsert: true, returnDocument: "after" });
-    return counter!.last;
+    let block = this.serialBlocks.get(prefix);
+    if (!block || block.next > block.last) {
+      const counter = await this.serials.findOneAndUpdate({ _id: prefix }, { $inc: { last: SERIAL_BLOCK } }, { upsert: true, returnDocument: "after" });
+      block = { next: counter!.last - SERIAL_BLOCK + 1, last: counter!.last };
+      this.serialBlocks.set(prefix, block);
+    }
+    return block.next++;
   }
 
   async find(code: string): Promise<StoredDossier | undefined> {
@@ -97,21 +102,11 @@ export class MongoDossierRepository implements DossierRepository {
   }
 
   async update(code: string, expectedVersion: number, dossier: Dossier, outbox: OutboxEntry[]): Promise<boolean> {
-    await this.mark(code);
     const result = await this.dossiers.updateOne(
       { _id: code, version: expectedVersion },
       { $set: { dossier, version: expectedVersion + 1 }, $push: { outbox: { $each: outbox } } },
     );
     return result.modifiedCount === 1;
-  }
-
-  /** Says "this dossier may have events to publish"; the relay removes it once they are out. */
-  private async mark(code: string): Promise<void> {
-    try {
-      await this.markers.insertOne({ _id: code, since: new Date() });
-    } catch (error) {
-      if (!isDuplicate(error)) throw error;
-    }
   }
 
   private async insertKey(key: string, code: string): Promise<void> {
@@ -127,6 +122,12 @@ export class MongoDossierRepository implements DossierRepository {
     const owner = await this.dossiers.findOne({ idempotencyKey: key }, { projection: { _id: 1 } });
     if (owner) await this.insertKey(key, owner._id);
   }
+}
+
+/** Codes of the dossiers whose outbox still holds events (a scan: used once, at start-up). */
+export async function dossiersWithPendingEvents(dossiers: Collection<DossierDocument>): Promise<string[]> {
+  const pending = await dossiers.find({ "outbox.0": { $exists: true } }, { projection: { _id: 1 } }).toArray();
+  return pending.map((doc) => doc._id);
 }
 
 function toStored(doc: DossierDocument | null): StoredDossier | undefined {

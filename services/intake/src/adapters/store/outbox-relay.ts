@@ -3,15 +3,20 @@ import { publishEvent } from "@onestop/bus";
 import type { KeyedLock } from "@onestop/service-kit";
 import type { Logger } from "@onestop/telemetry";
 import type { OutboxKick } from "../../app/ports.js";
-import type { MongoDossierRepository } from "./dossier-repository.js";
+import { dossiersWithPendingEvents, type MongoDossierRepository } from "./dossier-repository.js";
+
+/** Dossiers whose outboxes are published at the same time (each dossier's events stay in order). */
+const PARALLEL_DOSSIERS = 4;
 
 /**
- * Publishes each dossier's outbox in order and removes what JetStream acknowledged. A write is
- * followed by a kick; a periodic sweep publishes whatever a crash or an outage left behind.
- * Publishing twice is harmless: the envelope id is the Nats-Msg-Id, so JetStream keeps one copy.
+ * Publishes each dossier's outbox in order, then empties it. A write is followed by a kick. What
+ * could not be published (the bus is down) stays in a retry set, tried again every sweep; what a
+ * crash left behind is found by one scan when the relay starts. Publishing twice is harmless: the
+ * envelope id is the Nats-Msg-Id, so JetStream keeps one copy.
  */
 export class OutboxRelay implements OutboxKick {
   private readonly kicked = new Set<string>();
+  private readonly failed = new Set<string>();
   private draining: Promise<void> | undefined;
   private sweeper: NodeJS.Timeout | undefined;
 
@@ -20,12 +25,15 @@ export class OutboxRelay implements OutboxKick {
     private readonly js: JetStreamClient,
     private readonly locks: KeyedLock,
     private readonly log: Logger,
-    private readonly sweepEveryMs = 1_000,
+    private readonly retryEveryMs = 1_000,
   ) {}
 
-  start(): void {
-    this.sweeper = setInterval(() => void this.sweep(), this.sweepEveryMs);
-    void this.sweep();
+  /** Publishes what a previous process left unpublished, then retries failures periodically. */
+  async start(): Promise<void> {
+    const leftovers = await dossiersWithPendingEvents(this.repository.dossiers);
+    if (leftovers.length > 0) this.log.info("publishing events left by a previous run", { dossiers: leftovers.length });
+    for (const code of leftovers) this.kick(code);
+    this.sweeper = setInterval(() => this.retryFailed(), this.retryEveryMs);
   }
 
   async stop(): Promise<void> {
@@ -41,42 +49,44 @@ export class OutboxRelay implements OutboxKick {
   private ensureDraining(): void {
     this.draining ??= this.drain().finally(() => {
       this.draining = undefined;
-      if (this.kicked.size > 0) this.ensureDraining(); // kicked between the loop's end and here
+      if (this.kicked.size > 0) this.ensureDraining(); // kicked between the drain's end and here
     });
   }
 
-  /** Publishes every pending outbox now; resolves when done (used at start-up and by tests). */
-  async sweep(): Promise<void> {
-    const pending = await this.repository.markers.find({}).limit(1_000).toArray();
-    for (const { _id } of pending) this.kick(_id);
-    await this.draining;
+  private retryFailed(): void {
+    const codes = [...this.failed];
+    this.failed.clear();
+    for (const code of codes) this.kick(code);
   }
 
   private async drain(): Promise<void> {
-    while (this.kicked.size > 0) {
-      const [code] = this.kicked;
-      this.kicked.delete(code!);
-      try {
-        await this.locks.run(code!, () => this.publishOutbox(code!));
-      } catch (error) {
-        this.log.warn("outbox not published yet; the sweep will retry", { dossier: code, error });
+    const worker = async () => {
+      for (let code = this.take(); code !== undefined; code = this.take()) {
+        try {
+          await this.locks.run(code, () => this.publishOutbox(code));
+        } catch (error) {
+          this.failed.add(code);
+          this.log.warn("outbox not published yet; will retry", { dossier: code, error });
+        }
       }
-    }
+    };
+    await Promise.all(Array.from({ length: PARALLEL_DOSSIERS }, worker));
+  }
+
+  private take(): string | undefined {
+    const [code] = this.kicked;
+    if (code !== undefined) this.kicked.delete(code);
+    return code;
   }
 
   private async publishOutbox(code: string): Promise<void> {
-    const { dossiers, markers } = this.repository;
+    const { dossiers } = this.repository;
     const doc = await dossiers.findOne({ _id: code }, { projection: { outbox: 1, version: 1 } });
-    if (doc && doc.outbox.length > 0) {
-      for (const entry of doc.outbox) await publishEvent(this.js, entry.subject, entry.envelope);
-      // Under the dossier's lock; conditional on the version too, for other instances on MongoDB.
-      // ($set, not $pull: FerretDB ignores $pull conditions on nested fields.)
-      const emptied = await dossiers.updateOne({ _id: code, version: doc.version }, { $set: { outbox: [] }, $inc: { version: 1 } });
-      if (emptied.modifiedCount === 0) {
-        this.kicked.add(code); // changed meanwhile: publish what is new on the next pass
-        return;
-      }
-    }
-    await markers.deleteOne({ _id: code });
+    if (!doc || doc.outbox.length === 0) return;
+    for (const entry of doc.outbox) await publishEvent(this.js, entry.subject, entry.envelope);
+    // Under the dossier's lock; conditional on the version too, for other instances on MongoDB.
+    // ($set, not $pull: FerretDB ignores $pull conditions on nested fields.)
+    const emptied = await dossiers.updateOne({ _id: code, version: doc.version }, { $set: { outbox: [] }, $inc: { version: 1 } });
+    if (emptied.modifiedCount === 0) this.kicked.add(code); // changed meanwhile: publish what is new
   }
 }
