@@ -161,7 +161,7 @@ async function handleMessage(
   spanAttributes: Attributes,
 ): Promise<void> {
   const info = message.info; // parsed from the reply subject on every access: read it once
-  const { span, context: spanContext } = startConsumerSpan(spanAttributes, message.subject, message.headers);
+  const { span, context: spanContext } = startConsumerSpan(spanAttributes, message.subject, message);
   try {
     const envelope = decodeEnvelope(message.data);
     const delivery: DeliveryInfo = {

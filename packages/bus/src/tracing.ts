@@ -7,9 +7,13 @@ import { headers as natsHeaders, type MsgHdrs } from "@nats-io/transport-node";
 const tracer = trace.getTracer("@onestop/bus");
 
 const headerSetter = { set: (carrier: MsgHdrs, key: string, value: string) => carrier.set(key, value) };
+/** Reads headers only when a propagator asks: nats.js decodes a message's headers on first access. */
+interface HeaderSource {
+  readonly headers?: MsgHdrs | undefined;
+}
 const headerGetter = {
-  get: (carrier: MsgHdrs | undefined, key: string) => carrier?.get(key) || undefined,
-  keys: (carrier: MsgHdrs | undefined) => (carrier ? [...carrier.keys()] : []),
+  get: (carrier: HeaderSource, key: string) => carrier.headers?.get(key) || undefined,
+  keys: (carrier: HeaderSource) => (carrier.headers ? [...carrier.headers.keys()] : []),
 };
 
 /** New NATS headers holding the active trace context (traceparent, tracestate). */
@@ -35,9 +39,9 @@ export async function inProducerSpan<T>(subject: string, run: (span: Span) => Pr
 export function startConsumerSpan(
   attributes: Attributes,
   subject: string,
-  carrier: MsgHdrs | undefined,
+  message: HeaderSource,
 ): { span: Span; context: Context } {
-  const parent = propagation.extract(ROOT_CONTEXT, carrier, headerGetter);
+  const parent = propagation.extract(ROOT_CONTEXT, message, headerGetter);
   const span = tracer.startSpan(`process ${subject}`, { kind: SpanKind.CONSUMER, attributes }, parent);
   return { span, context: trace.setSpan(parent, span) };
 }
