@@ -12,7 +12,7 @@ export default defineConfig({
     include: ["{packages,services}/*/test/**/*.test.ts", "tests/**/*.test.ts"],
     globalSetup: ["./packages/testkit/src/global-setup.ts"],
     testTimeout: 30_000,
-    hookTimeout: 60_000,
+    hookTimeout: 120_000,
     pool: "forks",
   },
 });

@@ -59,7 +59,7 @@ export async function startServiceProcess(
     await Promise.race([
       died,
       waitFor(async () => (await fetch(`${httpUrl}/healthz`)).ok, {
-        timeoutMs: 30_000,
+        timeoutMs: 60_000, // generous: two cores under a parallel test run
         intervalMs: 100,
         description: `${name} /healthz`,
       }),

@@ -1,3 +1,14 @@
+import { z } from "zod";
 import { baseConfigSchema, readConfig } from "@onestop/service-kit";
 
-export const loadConfig = () => readConfig(baseConfigSchema, process.env, { HTTP_PORT: "8085", GRPC_PORT: "50055" });
+const reportingConfigSchema = baseConfigSchema.extend({
+  /** A folder holding the province's own procedures.json (and bundles.json); default: the shipped seed. */
+  CATALOGUE_DIR: z.string().min(1).optional(),
+  /** Durable consumer name on the DOSSIER stream. */
+  REPORTING_CONSUMER: z.string().regex(/^[A-Za-z0-9_-]+$/).default("reporting-facts"),
+  /** First day of a quarter's period in the month before it; 1 = calendar quarters, 15 = 15/12 to 14/3. */
+  QUARTER_START_DAY: z.coerce.number().int().min(1).max(28).default(1),
+});
+
+export const loadConfig = () => readConfig(reportingConfigSchema, process.env, { HTTP_PORT: "8085", GRPC_PORT: "50055" });
+export type ReportingConfig = ReturnType<typeof loadConfig>;

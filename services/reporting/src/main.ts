@@ -1,5 +1,40 @@
 import "@onestop/telemetry/register";
-import { runMain, startService } from "@onestop/service-kit";
+import { jetstream, jetstreamManager } from "@nats-io/jetstream";
+import { ensureStreams, ProcessedEventLedger } from "@onestop/bus";
+import { defaultCalendar } from "@onestop/calendar";
+import { STREAMS } from "@onestop/contracts";
+import { KeyedLock, runMain, startService } from "@onestop/service-kit";
+import { consumerLag, startFactsConsumer } from "./adapters/bus/facts-consumer.js";
+import { loadReportCatalogue } from "./adapters/catalogue.js";
+import { adminRouter, problemHandler, reportsRouter } from "./adapters/http/router.js";
+import { dossierReplay } from "./adapters/bus/replay-source.js";
+import { MongoFactsStore } from "./adapters/store/facts-store.js";
+import { MongoFrozenReports } from "./adapters/store/frozen-reports.js";
+import { Rebuilder } from "./app/rebuild.js";
+import { ReportQueries } from "./app/reports.js";
 import { loadConfig } from "./config.js";
 
-runMain(() => startService({ name: "reporting", config: loadConfig(), defaultDb: "onestop_reporting" }));
+runMain(async () => {
+  const config = loadConfig();
+  const { sectors, procedures } = loadReportCatalogue(config.CATALOGUE_DIR);
+  return startService({
+    name: "reporting",
+    config,
+    defaultDb: "onestop_reporting",
+    wire: async ({ app, nats, store, log, onShutdown }) => {
+      const js = jetstream(nats);
+      const jsm = await jetstreamManager(nats);
+      await ensureStreams(jsm, [STREAMS.DOSSIER, STREAMS.DLQ].map((s) => ({ name: s.name, subjects: [...s.subjects] })), config.NATS_STREAM_REPLICAS);
+      const facts = await MongoFactsStore.open(store.db!, new KeyedLock());
+      const ledger = await ProcessedEventLedger.open(store.db!);
+      const consumer = await startFactsConsumer({ nats, js, jsm, store: facts, ledger, durable: config.REPORTING_CONSUMER, log });
+      onShutdown(() => consumer.stop());
+      const frozen = MongoFrozenReports.open(store.db!);
+      const reports = new ReportQueries({ store: facts, frozen, lag: consumerLag(jsm, config.REPORTING_CONSUMER), calendar: defaultCalendar, sectors, procedures });
+      app.use(reportsRouter({ reports, quarterStartDay: config.QUARTER_START_DAY }));
+      const replay = dossierReplay(js, (seq, reason) => log.warn("rebuild skipped an undecodable message", { seq, reason }));
+      app.use(adminRouter(new Rebuilder(facts, replay)));
+      app.use(problemHandler(log));
+    },
+  });
+});

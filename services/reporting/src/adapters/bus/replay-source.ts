@@ -1,0 +1,15 @@
+import type { JetStreamClient } from "@nats-io/jetstream";
+import { replayEvents } from "@onestop/bus";
+import { STREAMS } from "@onestop/contracts";
+import type { ReplaySource } from "../../app/rebuild.js";
+
+/** The DOSSIER stream in order from a sequence; undecodable messages are skipped (the live consumer dead-letters them). */
+export function dossierReplay(js: JetStreamClient, onPoison: (seq: number, reason: string) => void): ReplaySource {
+  return {
+    async *replay(fromSeq) {
+      for await (const { seq, event } of replayEvents(js, STREAMS.DOSSIER.name, { fromSeq, batchSize: 1_000 }, { onPoison })) {
+        yield { seq, event };
+      }
+    },
+  };
+}

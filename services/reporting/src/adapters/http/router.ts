@@ -1,0 +1,116 @@
+import { Router, type ErrorRequestHandler, type Response } from "express";
+import type { Logger } from "@onestop/telemetry";
+import { parseIndicatorsQuery, parseQuarterlyQuery, parseTthcQuery, type FieldError, type Parsed, type ParseContext } from "../../app/params.js";
+import type { ReportQueries } from "../../app/reports.js";
+import { RebuildInProgressError, type Rebuilder } from "../../app/rebuild.js";
+import { indicatorsWorkbook, quarterlyWorkbook, tthcWorkbook } from "../xlsx/workbooks.js";
+
+const XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+
+function badRequest(res: Response, errors: FieldError[]): void {
+  res.status(400).type("application/problem+json").json({
+    type: "urn:onestop:problem:invalid-request",
+    title: "Invalid request",
+    status: 400,
+    detail: `bad query parameter(s): ${[...new Set(errors.map((e) => e.path))].join(", ")}`,
+    errors,
+  });
+}
+
+function sendXlsx(res: Response, name: string, body: Buffer): void {
+  res.type(XLSX_TYPE).attachment(`${name}.xlsx`).send(body);
+}
+
+function parsedOr400<T>(res: Response, parsed: Parsed<T>): T | undefined {
+  if (parsed.ok) return parsed.value;
+  badRequest(res, parsed.errors);
+  return undefined;
+}
+
+export interface RouterDeps {
+  reports: ReportQueries;
+  quarterStartDay: number;
+  now?: () => Date;
+}
+
+/**
+ * GET /v1/reports/tthc, /v1/reports/quarterly, /v1/reports/indicators-766 (JSON or `format=xlsx`);
+ * POST /v1/reports/tthc/freeze freezes a published form.
+ */
+export function reportsRouter({ reports, quarterStartDay, now = () => new Date() }: RouterDeps): Router {
+  const router = Router();
+  const context = (): ParseContext => ({ quarterStartDay, now: now() });
+
+  router.get("/v1/reports/tthc", async (req, res) => {
+    const request = parsedOr400(res, parseTthcQuery(req.query, context()));
+    if (!request) return;
+    const { report, frozen, ...freshness } = await reports.tthc(request.period, request.scope);
+    if (request.format === "xlsx") sendXlsx(res, `thong-ke-tthc_${request.period.from}_${request.period.to}`, await tthcWorkbook(report, freshness));
+    else res.json({ ...freshness, ...report, frozen });
+  });
+
+  router.post("/v1/reports/tthc/freeze", async (req, res) => {
+    const request = parsedOr400(res, parseTthcQuery(req.query, context()));
+    if (!request) return;
+    if (request.format !== "json") return badRequest(res, [{ path: "format", message: "a frozen form is stored as JSON" }]);
+    const result = await reports.freezeTthc(request.period, request.scope);
+    if (result.created) {
+      res.status(201).json({ asOf: result.asOf, lagEvents: result.lagEvents, frozenAt: result.frozenAt, ...result.report });
+    } else {
+      res.status(409).type("application/problem+json").json({
+        type: "urn:onestop:problem:conflict",
+        title: "Already frozen",
+        status: 409,
+        detail: `this period and scope were frozen at ${result.frozenAt}; later changes show as a restatement`,
+        frozenAt: result.frozenAt,
+      });
+    }
+  });
+
+  router.get("/v1/reports/quarterly", async (req, res) => {
+    const request = parsedOr400(res, parseQuarterlyQuery(req.query, context()));
+    if (!request) return;
+    const result = await reports.quarterly(request.period, request.scope);
+    if (request.format === "xlsx") {
+      sendXlsx(res, `bieu-mau-3_${request.year}-Q${request.quarter}`, await quarterlyWorkbook(result.report, result.period, result.scope, result));
+    } else res.json({ asOf: result.asOf, lagEvents: result.lagEvents, year: request.year, quarter: request.quarter, period: result.period, scope: result.scope, ...result.report });
+  });
+
+  router.get("/v1/reports/indicators-766", async (req, res) => {
+    const request = parsedOr400(res, parseIndicatorsQuery(req.query, context()));
+    if (!request) return;
+    const result = await reports.indicators(request.period, request.scope);
+    if (request.format === "xlsx") {
+      sendXlsx(res, `bo-chi-so-766_${request.period.from}_${request.period.to}`, await indicatorsWorkbook(result.report, result.period, result.scope, result));
+    } else res.json({ asOf: result.asOf, lagEvents: result.lagEvents, period: result.period, scope: result.scope, ...result.report });
+  });
+
+  return router;
+}
+
+/** POST /v1/admin/rebuild: replays the DOSSIER stream into a new facts collection and switches to it. */
+export function adminRouter(rebuilder: Rebuilder): Router {
+  const router = Router();
+  router.post("/v1/admin/rebuild", async (_req, res) => {
+    try {
+      res.json(await rebuilder.rebuild());
+    } catch (error) {
+      if (!(error instanceof RebuildInProgressError)) throw error;
+      res.status(409).type("application/problem+json").json({ type: "urn:onestop:problem:conflict", title: "Rebuild running", status: 409, detail: error.message });
+    }
+  });
+  return router;
+}
+
+/** Anything thrown by a route: a 500 problem without internals. */
+export function problemHandler(log: Logger): ErrorRequestHandler {
+  return (error: unknown, _req, res, _next) => {
+    log.error("request failed", { error });
+    res.status(500).type("application/problem+json").json({
+      type: "urn:onestop:problem:internal",
+      title: "Internal error",
+      status: 500,
+      detail: "the report could not be computed",
+    });
+  };
+}

@@ -1,0 +1,137 @@
+import { MongoServerError, type Collection, type Db, type Filter } from "mongodb";
+import type { KeyedLock } from "@onestop/service-kit";
+import { emptyFacts, finishedAt, foldEvent, type DossierFacts, type FactEvent, type ReportScope } from "../../domain/index.js";
+import type { RebuildableFactsStore, RebuildTarget } from "../../app/rebuild.js";
+
+/** One document per dossier: its facts plus the fields reports select on. */
+interface FactsDocument {
+  _id: string;
+  facts: DossierFacts;
+  version: number;
+  complete: boolean;
+  agencyCode?: string;
+  level?: string;
+  sectorCode?: string;
+  receivedAtMs?: number;
+  /** Decision, refusal, withdrawal or closure; OPEN while processing (a number keeps range queries simple). */
+  finishedAtMs: number;
+}
+
+const OPEN = Number.MAX_SAFE_INTEGER;
+const BASE_NAME = "dossier_facts";
+const META = "projection_meta";
+const INSERT_BATCH = 1_000;
+
+/** Which collection holds the live projection (a rebuild writes a new one, then switches). */
+interface ProjectionMeta {
+  _id: string;
+  active: string;
+  switchedAt: Date;
+}
+
+async function prepared(db: Db, name: string): Promise<Collection<FactsDocument>> {
+  const collection = db.collection<FactsDocument>(name);
+  await collection.createIndex({ complete: 1, receivedAtMs: 1 }, { name: "complete_received" });
+  await collection.createIndex({ agencyCode: 1, receivedAtMs: 1 }, { name: "agency_received" });
+  return collection;
+}
+const DUPLICATE_KEY = 11000;
+
+/** A concurrent writer (another instance) changed the record first: the event is retried. */
+export class ConcurrentWriteError extends Error {
+  override readonly name = "ConcurrentWriteError";
+}
+
+function documentOf(facts: DossierFacts, version: number): FactsDocument {
+  const finished = finishedAt(facts);
+  const receipt = facts.receipt;
+  return {
+    _id: facts.dossierCode,
+    facts,
+    version,
+    complete: receipt !== undefined,
+    ...(receipt
+      ? { agencyCode: receipt.agencyCode, level: receipt.level, sectorCode: receipt.sectorCode, receivedAtMs: Date.parse(receipt.receivedAt) }
+      : {}),
+    finishedAtMs: finished ? Date.parse(finished) : OPEN,
+  };
+}
+
+/**
+ * FerretDB applies a conditional update as read-then-write, so every write of a record goes
+ * through the dossier's lock in this process, and the version condition catches a writer in
+ * another process (the event is then redelivered and folded again).
+ */
+export class MongoFactsStore implements RebuildableFactsStore {
+  private constructor(
+    private readonly db: Db,
+    private collection: Collection<FactsDocument>,
+    private readonly locks: KeyedLock,
+  ) {}
+
+  /** Opens the active collection: "dossier_facts", or the one the last rebuild switched to. */
+  static async open(db: Db, locks: KeyedLock): Promise<MongoFactsStore> {
+    const meta = await db.collection<ProjectionMeta>(META).findOne({ _id: BASE_NAME });
+    const collection = await prepared(db, meta?.active ?? BASE_NAME);
+    return new MongoFactsStore(db, collection, locks);
+  }
+
+  get activeCollection(): string {
+    return this.collection.collectionName;
+  }
+
+  async createRebuildTarget(): Promise<RebuildTarget> {
+    const name = `${BASE_NAME}_v${Date.now()}`;
+    const collection = await prepared(this.db, name);
+    return {
+      name,
+      insertAll: async (records) => {
+        for (let i = 0; i < records.length; i += INSERT_BATCH) {
+          await collection.insertMany(records.slice(i, i + INSERT_BATCH).map((facts) => documentOf(facts, 1)), { ordered: false });
+        }
+      },
+    };
+  }
+
+  async switchTo(target: RebuildTarget): Promise<void> {
+    await this.db.collection<ProjectionMeta>(META).updateOne({ _id: BASE_NAME }, { $set: { active: target.name, switchedAt: new Date() } }, { upsert: true });
+    this.collection = this.db.collection<FactsDocument>(target.name);
+  }
+
+  apply(dossierCode: string, event: FactEvent): Promise<boolean> {
+    return this.locks.run(dossierCode, async () => {
+      // One collection for the whole read-then-write, even if a rebuild switches meanwhile.
+      const collection = this.collection;
+      const stored = await collection.findOne({ _id: dossierCode });
+      const before = stored?.facts ?? emptyFacts(dossierCode);
+      const after = foldEvent(before, event);
+      if (after === before) return false;
+      if (!stored) {
+        try {
+          await collection.insertOne(documentOf(after, 1));
+        } catch (error) {
+          if (error instanceof MongoServerError && error.code === DUPLICATE_KEY) throw new ConcurrentWriteError(`${dossierCode} was created concurrently`);
+          throw error;
+        }
+        return true;
+      }
+      const { _id, ...fields } = documentOf(after, stored.version + 1);
+      const result = await collection.updateOne({ _id, version: stored.version }, { $set: fields });
+      if (result.matchedCount === 0) throw new ConcurrentWriteError(`${dossierCode} changed concurrently`);
+      return true;
+    });
+  }
+
+  async candidates(fromMs: number, toMs: number, scope: ReportScope): Promise<DossierFacts[]> {
+    const filter: Filter<FactsDocument> = { complete: true, receivedAtMs: { $lte: toMs }, finishedAtMs: { $gte: fromMs } };
+    if (scope.level) filter.level = scope.level;
+    if (scope.agencyCode) filter.agencyCode = scope.agencyCode;
+    if (scope.sectorCode) filter.sectorCode = scope.sectorCode;
+    const documents = await this.collection.find(filter, { projection: { facts: 1 } }).toArray();
+    return documents.map((document) => document.facts);
+  }
+
+  awaitingReceipt(): Promise<number> {
+    return this.collection.countDocuments({ complete: false });
+  }
+}

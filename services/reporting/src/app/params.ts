@@ -1,0 +1,165 @@
+/**
+ * Query parameters of the report endpoints, checked with every bad one named. Pure: returns the
+ * parsed request or the list of field errors.
+ */
+import { addDays, localDateOf } from "@onestop/calendar";
+import { parseQuarter, quarterPeriod, type Level, type Period, type ReportScope } from "../domain/index.js";
+
+export interface FieldError {
+  path: string;
+  message: string;
+}
+
+export type Parsed<T> = { ok: true; value: T } | { ok: false; errors: FieldError[] };
+
+export type Format = "json" | "xlsx";
+
+export interface PeriodRequest {
+  period: Period;
+  scope: ReportScope;
+  format: Format;
+}
+
+export interface QuarterRequest extends PeriodRequest {
+  year: number;
+  quarter: 1 | 2 | 3 | 4;
+}
+
+type Query = Record<string, unknown>;
+
+const LEVELS: Level[] = ["PROVINCE", "DISTRICT", "COMMUNE"];
+const AGENCY_CODE = /^\d{3}\.\d{2}\.\d{2}\.[A-Z]\d{2}$/;
+const SECTOR_CODE = /^[A-Z][A-Z0-9_]{0,63}$/;
+const LOCAL_DATE = /^\d{4}-\d{2}-\d{2}$/;
+
+function isDate(text: string): boolean {
+  if (!LOCAL_DATE.test(text)) return false;
+  try {
+    return addDays(text, 0) === text;
+  } catch {
+    return false;
+  }
+}
+
+class Reader {
+  readonly errors: FieldError[] = [];
+  constructor(
+    private readonly query: Query,
+    allowed: string[],
+  ) {
+    for (const name of Object.keys(query)) if (!allowed.includes(name)) this.fail(name, `unknown parameter; allowed: ${allowed.join(", ")}`);
+  }
+
+  fail(path: string, message: string): undefined {
+    this.errors.push({ path, message });
+    return undefined;
+  }
+
+  text(name: string): string | undefined {
+    const value = this.query[name];
+    if (value === undefined) return undefined;
+    if (typeof value !== "string" || value === "") return this.fail(name, "must be given once, not empty");
+    return value;
+  }
+
+  date(name: string): string | undefined {
+    const value = this.text(name);
+    if (value !== undefined && !isDate(value)) return this.fail(name, "must be a date YYYY-MM-DD");
+    return value;
+  }
+
+  scope(names: Array<keyof ReportScope>): ReportScope {
+    const scope: ReportScope = {};
+    if (names.includes("level")) {
+      const level = this.text("level");
+      if (level !== undefined) {
+        if ((LEVELS as string[]).includes(level)) scope.level = level as Level;
+        else this.fail("level", `must be one of ${LEVELS.join(", ")}`);
+      }
+    }
+    if (names.includes("agencyCode")) {
+      const agency = this.text("agency");
+      if (agency !== undefined) {
+        if (AGENCY_CODE.test(agency)) scope.agencyCode = agency;
+        else this.fail("agency", "must be an agency code like 000.00.05.H04");
+      }
+    }
+    if (names.includes("sectorCode")) {
+      const sector = this.text("sector");
+      if (sector !== undefined) {
+        if (SECTOR_CODE.test(sector)) scope.sectorCode = sector;
+        else this.fail("sector", "must be a sector code like HO_TICH");
+      }
+    }
+    return scope;
+  }
+
+  format(): Format {
+    const format = this.text("format") ?? "json";
+    if (format !== "json" && format !== "xlsx") this.fail("format", "must be json or xlsx");
+    return format === "xlsx" ? "xlsx" : "json";
+  }
+
+  period(quarterStartDay: number, today: string): Period | undefined {
+    const quarter = this.text("period");
+    const from = this.date("from");
+    const to = this.date("to");
+    if (quarter !== undefined) {
+      if (from !== undefined || to !== undefined) return this.fail("period", "give either period or from and to, not both");
+      return parseQuarter(quarter, quarterStartDay) ?? this.fail("period", "must be a quarter like 2024-Q3");
+    }
+    if (from === undefined || to === undefined) {
+      if (this.query.from === undefined) this.fail("from", "required (or period)");
+      if (this.query.to === undefined) this.fail("to", "required (or period)");
+      return undefined;
+    }
+    if (from > to) return this.fail("to", "must not be before from");
+    if (from > today) return this.fail("from", "must not be in the future");
+    return { from, to };
+  }
+
+  result<T>(value: T): Parsed<T> {
+    return this.errors.length ? { ok: false, errors: this.errors } : { ok: true, value };
+  }
+}
+
+export interface ParseContext {
+  /** The first day of a quarter's period in the month before it (1: calendar quarters). */
+  quarterStartDay: number;
+  now: Date;
+}
+
+export function parseTthcQuery(query: Query, context: ParseContext): Parsed<PeriodRequest> {
+  const reader = new Reader(query, ["period", "from", "to", "level", "agency", "sector", "format"]);
+  const period = reader.period(context.quarterStartDay, localDateOf(context.now));
+  const scope = reader.scope(["level", "agencyCode", "sectorCode"]);
+  const format = reader.format();
+  return reader.result({ period: period!, scope, format });
+}
+
+export function parseIndicatorsQuery(query: Query, context: ParseContext): Parsed<PeriodRequest> {
+  const reader = new Reader(query, ["period", "from", "to", "agency", "format"]);
+  const period = reader.period(context.quarterStartDay, localDateOf(context.now));
+  const scope = reader.scope(["agencyCode"]);
+  const format = reader.format();
+  return reader.result({ period: period!, scope, format });
+}
+
+export function parseQuarterlyQuery(query: Query, context: ParseContext): Parsed<QuarterRequest> {
+  const reader = new Reader(query, ["year", "quarter", "level", "agency", "format"]);
+  const yearText = reader.text("year");
+  const quarterText = reader.text("quarter");
+  let year: number | undefined;
+  let quarter: 1 | 2 | 3 | 4 | undefined;
+  if (yearText === undefined) reader.fail("year", "required");
+  else if (!/^\d{4}$/.test(yearText) || Number(yearText) < 2000) reader.fail("year", "must be a year like 2024");
+  else year = Number(yearText);
+  if (quarterText === undefined) reader.fail("quarter", "required");
+  else if (!/^[1-4]$/.test(quarterText)) reader.fail("quarter", "must be 1, 2, 3 or 4");
+  else quarter = Number(quarterText) as 1 | 2 | 3 | 4;
+  const scope = reader.scope(["level", "agencyCode"]);
+  const format = reader.format();
+  const period = year !== undefined && quarter !== undefined ? quarterPeriod(year, quarter, context.quarterStartDay) : undefined;
+  if (period && period.from > localDateOf(context.now)) reader.fail("year", "the quarter has not started yet");
+  return reader.result({ period: period!, year: year!, quarter: quarter!, scope, format });
+}

@@ -1,0 +1,133 @@
+/**
+ * Where one dossier falls in a period's report, derived from its raw facts.
+ *
+ * The statistics form (seed 000/002) counts by the LEGAL due date: the receipt's due date, restarted
+ * from zero when a requested supplement arrives, moved by pauses and by an apology (form 04).
+ * The Decision 766 progress item uses the national indicator's verdict instead (receipt due date
+ * kept, supplement and pause time subtracted, more than one supplement request counts as late).
+ * Both are computed for every resolved dossier.
+ */
+import {
+  classifyResolution,
+  computeDueAt,
+  indicatorVerdict,
+  legalVerdict,
+  localDateOf,
+  type DossierClock,
+  type Verdict,
+  type WorkingCalendar,
+} from "@onestop/calendar";
+import type { DossierFacts, Receipt } from "./facts.js";
+import { boundsOf, type Period } from "./period.js";
+import { dossierAt, type DossierAt, type EndKind } from "./timeline.js";
+
+/** How the dossier entered the period: columns (4) online, (6) in person, (7) by post, or (5) carried over. */
+export type Entry = "ONLINE" | "IN_PERSON" | "POSTAL" | "CARRIED_OVER";
+
+export type PeriodOutcome =
+  | {
+      kind: "RESOLVED";
+      /** The form's verdict (legal due date). */
+      legal: Verdict;
+      /** Decision 766's verdict (pause-aware). */
+      indicator: Verdict;
+      approved: boolean;
+      /** An electronic result was handed over by the period's end. */
+      electronicResult: boolean;
+    }
+  | { kind: "PENDING"; overdue: boolean }
+  | { kind: "RETURNED"; reason: EndKind }
+  /** The facts contradict each other: shown in the report's checks, never guessed. */
+  | { kind: "INCONSISTENT"; reason: string };
+
+export interface PeriodClassification {
+  receipt: Receipt;
+  entry: Entry;
+  outcome: PeriodOutcome;
+  /** (14): a supplement was requested during the period. */
+  supplementRequested: boolean;
+  /** (16): the result was returned by post during the period. */
+  resultByPost: boolean;
+}
+
+function clockOf(view: DossierAt): DossierClock {
+  return {
+    receivedAt: view.receipt.receivedAt,
+    timeLimit: view.receipt.timeLimit,
+    supplements: view.supplements,
+    pauses: view.pauses,
+    extensions: view.extensions,
+  };
+}
+
+const plainClock = (view: DossierAt) => view.supplements.length === 0 && view.pauses.length === 0 && view.extensions.length === 0;
+
+function resolvedOutcome(view: DossierAt, resolution: { at: string; outcome: "APPROVED" | "REFUSED" }, calendar: WorkingCalendar): PeriodOutcome {
+  const resolved = { ...clockOf(view), resolvedAt: resolution.at };
+  const receiptDueDay = localDateOf(view.receipt.dueAt);
+  // Without supplements, pauses or extensions the legal due date is the receipt's; without
+  // supplements or pauses there is no wait to subtract, so the indicator compares with it too.
+  // (The shortcuts give what legalVerdict / indicatorVerdict give, at a fraction of the cost.)
+  const legal = plainClock(view) ? classifyResolution(resolution.at, receiptDueDay) : legalVerdict(resolved, calendar).verdict;
+  const noWaits = view.supplements.length === 0 && view.pauses.length === 0;
+  const indicator = noWaits
+    ? classifyResolution(resolution.at, receiptDueDay)
+    : indicatorVerdict({ ...resolved, originalDueAt: view.receipt.dueAt }, calendar).verdict;
+  return {
+    kind: "RESOLVED",
+    legal,
+    indicator,
+    approved: resolution.outcome === "APPROVED",
+    electronicResult: view.resultReturn?.electronic === true,
+  };
+}
+
+/** Pending at the period's end: overdue when its legal due time has passed; a stopped clock is never overdue. */
+function pendingOutcome(view: DossierAt, toMs: number, calendar: WorkingCalendar): PeriodOutcome {
+  const dueAt = plainClock(view) ? view.receipt.dueAt : computeDueAt(clockOf(view), calendar).dueAt;
+  return { kind: "PENDING", overdue: dueAt !== null && Date.parse(dueAt) < toMs };
+}
+
+/**
+ * The dossier's place in the period's report, or undefined when it is not part of the period
+ * (received after it, or finished before it). Needs a complete record (with its receipt).
+ */
+export function classifyForPeriod(
+  facts: DossierFacts & { receipt: Receipt },
+  period: Period,
+  calendar: WorkingCalendar,
+): PeriodClassification | undefined {
+  const { fromMs, toMs } = boundsOf(period);
+  const receivedMs = Date.parse(facts.receipt.receivedAt);
+  if (receivedMs > toMs) return undefined;
+  let entry: Entry = facts.receipt.channel;
+  if (receivedMs < fromMs) {
+    const atStart = dossierAt(facts, fromMs - 1);
+    if (atStart.resolution || atStart.end) return undefined;
+    entry = "CARRIED_OVER";
+  }
+  const view = dossierAt(facts, toMs);
+  const inPeriod = (at: string | Date | undefined) => at !== undefined && new Date(at).getTime() >= fromMs && new Date(at).getTime() <= toMs;
+  return {
+    receipt: facts.receipt,
+    entry,
+    outcome: outcomeAt(view, toMs, calendar),
+    supplementRequested: view.supplements.some((supplement) => inPeriod(supplement.requestedAt)),
+    resultByPost: view.resultReturn?.channel === "POSTAL" && inPeriod(view.resultReturn.at),
+  };
+}
+
+function outcomeAt(view: DossierAt, toMs: number, calendar: WorkingCalendar): PeriodOutcome {
+  if (view.anomalies.length > 0) return { kind: "INCONSISTENT", reason: view.anomalies.join("; ") };
+  try {
+    // Whichever came first decides; the lifecycle allows only one of them.
+    if (view.resolution && (!view.end || Date.parse(view.resolution.at) <= Date.parse(view.end.at))) {
+      return resolvedOutcome(view, view.resolution, calendar);
+    }
+    if (view.end) return { kind: "RETURNED", reason: view.end.kind };
+    return pendingOutcome(view, toMs, calendar);
+  } catch (error) {
+    // DeadlineError: e.g. events out of order while a late event is still on its way.
+    return { kind: "INCONSISTENT", reason: error instanceof Error ? error.message : String(error) };
+  }
+}

@@ -1,0 +1,95 @@
+/**
+ * Per-dossier facts folded from dossier events that may arrive in any order and more than once.
+ * Raw timestamps are kept per event, keyed by event id; nothing is derived here, so a late event
+ * simply adds its fact and every period's classification is derived again (see classify.ts).
+ */
+export type Level = "PROVINCE" | "DISTRICT" | "COMMUNE";
+export type Channel = "ONLINE" | "IN_PERSON" | "POSTAL";
+export type OnlineMode = "FULL" | "PARTIAL" | "NONE";
+export type TimeUnit = "WORKING_DAYS" | "DAYS";
+export type PauseReason = "OPINION_REQUEST" | "FINANCIAL_OBLIGATION";
+
+/** What the receipt (vn.onestop.dossier.received.v1) tells: the dossier's identity and its clock. */
+export interface Receipt {
+  eventId: string;
+  procedureCode: string;
+  sectorCode: string;
+  /** Deciding agency: indicators are attributed to it. */
+  agencyCode: string;
+  level: Level;
+  channel: Channel;
+  onlineMode: OnlineMode;
+  receivedAt: string;
+  /** Due date printed on the receipt (end of the due day, +07:00). */
+  dueAt: string;
+  timeLimit: { amount: number; unit: TimeUnit; sameDay: boolean };
+  /** Fee amounts in VND, zero lines included; empty when the receipt listed none. */
+  feeAmounts: number[];
+}
+
+interface LifecycleBase {
+  eventId: string;
+  /** Business time, ISO 8601 with offset. */
+  at: string;
+}
+
+export type LifecycleFact =
+  | (LifecycleBase & { kind: "SUPPLEMENT_REQUESTED" })
+  | (LifecycleBase & { kind: "SUPPLEMENT_RECEIVED" })
+  | (LifecycleBase & { kind: "PAUSED"; reason: PauseReason })
+  | (LifecycleBase & { kind: "RESUMED" })
+  | (LifecycleBase & { kind: "DEADLINE_EXTENDED"; newDueDate: string })
+  | (LifecycleBase & { kind: "TRANSFERRED" })
+  | (LifecycleBase & { kind: "RESOLVED"; outcome: "APPROVED" | "REFUSED" })
+  | (LifecycleBase & { kind: "RESULT_RETURNED"; channel: Channel; electronic: boolean })
+  | (LifecycleBase & { kind: "REFUSED" })
+  | (LifecycleBase & { kind: "WITHDRAWN" })
+  | (LifecycleBase & { kind: "CLOSED" })
+  | (LifecycleBase & { kind: "EVALUATED"; rating: number });
+
+export type FactEvent = { kind: "RECEIVED"; eventId: string; receipt: Receipt } | LifecycleFact;
+
+export interface DossierFacts {
+  dossierCode: string;
+  /** Absent until the receipt arrives: the record is complete only with it. */
+  receipt?: Receipt;
+  /** Lifecycle facts in business-time order (ties by event id), one per event id. */
+  events: LifecycleFact[];
+}
+
+export function emptyFacts(dossierCode: string): DossierFacts {
+  return { dossierCode, events: [] };
+}
+
+export function hasEvent(facts: DossierFacts, eventId: string): boolean {
+  return facts.receipt?.eventId === eventId || facts.events.some((event) => event.eventId === eventId);
+}
+
+const epoch = (at: string) => Date.parse(at);
+
+/**
+ * Adds one event's fact. Returns the same object when the event id is already known (a duplicate
+ * delivery has no effect), a new object otherwise; never mutates its input.
+ */
+export function foldEvent(facts: DossierFacts, event: FactEvent): DossierFacts {
+  if (hasEvent(facts, event.eventId)) return facts;
+  if (event.kind === "RECEIVED") {
+    // A second receipt with another id for the same code would be a producer bug: keep the first.
+    return facts.receipt ? facts : { ...facts, receipt: event.receipt };
+  }
+  const events = [...facts.events, event].sort(
+    (a, b) => epoch(a.at) - epoch(b.at) || (a.eventId < b.eventId ? -1 : a.eventId > b.eventId ? 1 : 0),
+  );
+  return { ...facts, events };
+}
+
+export function isComplete(facts: DossierFacts): facts is DossierFacts & { receipt: Receipt } {
+  return facts.receipt !== undefined;
+}
+
+const FINISHING = new Set<LifecycleFact["kind"]>(["RESOLVED", "REFUSED", "WITHDRAWN", "CLOSED"]);
+
+/** When the dossier left processing (decision, refusal, withdrawal or closure); undefined while open. */
+export function finishedAt(facts: DossierFacts): string | undefined {
+  return facts.events.find((event) => FINISHING.has(event.kind))?.at;
+}

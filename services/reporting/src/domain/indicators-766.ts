@@ -1,0 +1,124 @@
+/**
+ * The national indicator set of Decision 766/QĐ-TTg (100 points). Score per item: full points when
+ * the rate reaches the target T, otherwise rate × points / T. Only items that dossier events can
+ * give are computed; the others are listed as not available with the reason.
+ */
+import type { PeriodClassification } from "./classify.js";
+import type { ProcedureInfo } from "./quarterly-form.js";
+import { ratio, type Ratio } from "./ratio.js";
+import type { PeriodDossiers } from "./scope.js";
+
+/**
+ * Targets T as fractions. Progress 100% matches seed 002 (98,54% gave 19,6/20 points); the online
+ * service and electronic result targets are not in our sources: configuration, to verify.
+ */
+export interface IndicatorTargets {
+  progress: number;
+  onlineService: number;
+  electronicResults: number;
+  dossierSatisfaction: number;
+}
+
+export const DEFAULT_TARGETS: IndicatorTargets = { progress: 1, onlineService: 1, electronicResults: 1, dossierSatisfaction: 0.9 };
+
+export type ItemStatus = "COMPUTED" | "PARTIAL" | "NOT_AVAILABLE";
+
+export interface IndicatorItem {
+  group: string;
+  code: string;
+  /** Vietnamese name. */
+  name: string;
+  maxPoints: number;
+  target: number | null;
+  status: ItemStatus;
+  measure?: Ratio;
+  /** rate used for the score (for PARTIAL: an upper bound). */
+  rate?: number | null;
+  points?: number | null;
+  note?: string;
+}
+
+export interface Indicators766 {
+  items: IndicatorItem[];
+  /** Points of the computed items, out of `computedMaxPoints`. */
+  computedPoints: number;
+  computedMaxPoints: number;
+}
+
+export function score(rate: number | null, target: number, maxPoints: number): number | null {
+  if (rate === null) return null;
+  return rate >= target ? maxPoints : (rate * maxPoints) / target;
+}
+
+const NOT_YET: Array<[group: string, code: string, name: string, points: number, target: number | null, reason: string]> = [
+  ["Công khai, minh bạch", "publishedOnTime", "Công bố, công khai TTHC đúng hạn", 6, null, "Cần dữ liệu công bố TTHC, không có trên luồng hồ sơ."],
+  ["Công khai, minh bạch", "publicOnTime", "Công khai TTHC đúng hạn", 4, null, "Cần dữ liệu công bố TTHC, không có trên luồng hồ sơ."],
+  ["Công khai, minh bạch", "complete", "Công khai đầy đủ", 2, null, "Cần dữ liệu công bố TTHC, không có trên luồng hồ sơ."],
+  ["Công khai, minh bạch", "syncedToPortal", "Đồng bộ hồ sơ lên Cổng DVC quốc gia", 6, null, "Cần sự kiện đồng bộ với Cổng DVC quốc gia."],
+  ["Thanh toán trực tuyến", "proceduresIntegrated", "TTHC tích hợp thanh toán trực tuyến", 2, 0.8, "Cần sự kiện thanh toán (luồng PAYMENT), chưa tiêu thụ."],
+  ["Thanh toán trực tuyến", "proceduresPaidOnline", "TTHC có phát sinh thanh toán trực tuyến", 2, 0.8, "Cần sự kiện thanh toán (luồng PAYMENT), chưa tiêu thụ."],
+  ["Thanh toán trực tuyến", "dossiersPaidOnline", "Hồ sơ thanh toán trực tuyến", 6, null, "Cần sự kiện thanh toán (luồng PAYMENT), chưa tiêu thụ."],
+  ["Số hóa", "digitisedWithEResult", "Hồ sơ số hóa có kết quả điện tử", 4, 0.8, "Cần sự kiện số hóa (luồng DIGITISATION), chưa tiêu thụ."],
+  ["Số hóa", "eCertifiedCopies", "Bản sao điện tử chứng thực", 2, null, "Cần sự kiện số hóa (luồng DIGITISATION), chưa tiêu thụ."],
+  ["Số hóa", "dataReuse", "Tái sử dụng dữ liệu số hóa", 2, 0.8, "Cần sự kiện số hóa (luồng DIGITISATION), chưa tiêu thụ."],
+  ["Số hóa", "citizenDataStore", "Kết nối kho dữ liệu của công dân", 4, null, "Không có dữ liệu về kho dữ liệu công dân."],
+  ["Số hóa", "populationDbProcedures", "TTHC kết nối Cơ sở dữ liệu quốc gia về dân cư", 2, null, "Không có dữ liệu kết nối CSDL dân cư."],
+  ["Số hóa", "populationDbDossiers", "Hồ sơ sử dụng Cơ sở dữ liệu quốc gia về dân cư", 2, null, "Không có dữ liệu kết nối CSDL dân cư."],
+  ["Mức độ hài lòng", "feedbackOnTime", "Xử lý phản ánh, kiến nghị trong 15 ngày làm việc", 6, null, "Chưa có sự kiện phản ánh, kiến nghị (PAKN)."],
+  ["Mức độ hài lòng", "feedbackSatisfaction", "Mức độ hài lòng về xử lý phản ánh, kiến nghị", 6, null, "Chưa có sự kiện phản ánh, kiến nghị (PAKN)."],
+];
+
+function computed(group: string, code: string, name: string, maxPoints: number, target: number, measure: Ratio): IndicatorItem {
+  return { group, code, name, maxPoints, target, status: "COMPUTED", measure, rate: measure.rate, points: score(measure.rate, target, maxPoints) };
+}
+
+export function indicators766(
+  input: PeriodDossiers,
+  procedures: readonly ProcedureInfo[],
+  targets: IndicatorTargets = DEFAULT_TARGETS,
+): Indicators766 {
+  const resolved = input.dossiers.filter(
+    (d): d is PeriodClassification & { outcome: { kind: "RESOLVED" } } => d.outcome.kind === "RESOLVED",
+  );
+  const indicatorOnTime = resolved.filter((d) => d.outcome.kind === "RESOLVED" && d.outcome.indicator !== "OVERDUE").length;
+  const fullOnline = new Set(procedures.filter((p) => p.onlineMode === "FULL").map((p) => p.code));
+  const eligible = input.dossiers.filter((d) => d.entry !== "CARRIED_OVER" && fullOnline.has(d.receipt.procedureCode));
+  const approved = resolved.filter((d) => d.outcome.kind === "RESOLVED" && d.outcome.approved);
+  const electronic = approved.filter((d) => d.outcome.kind === "RESOLVED" && d.outcome.electronicResult).length;
+
+  const progress = ratio(indicatorOnTime, resolved.length);
+  const overdueRate = progress.rate === null ? null : 1 - progress.rate;
+  const satisfactionUpperBound = overdueRate === null ? null : 1 - overdueRate;
+
+  const items: IndicatorItem[] = [
+    computed("Tiến độ giải quyết", "progress", "Hồ sơ giải quyết đúng hạn (trừ thời gian tạm dừng, bổ sung)", 20, targets.progress, progress),
+    computed(
+      "Dịch vụ công trực tuyến",
+      "onlineService",
+      "Hồ sơ trực tuyến toàn trình / hồ sơ của TTHC đủ điều kiện trực tuyến toàn trình",
+      12,
+      targets.onlineService,
+      ratio(eligible.filter((d) => d.receipt.channel === "ONLINE" && d.receipt.onlineMode === "FULL").length, eligible.length),
+    ),
+    computed("Số hóa", "electronicResults", "Kết quả giải quyết điện tử", 6, targets.electronicResults, ratio(electronic, approved.length)),
+    {
+      group: "Mức độ hài lòng",
+      code: "dossierSatisfaction",
+      name: "Mức độ hài lòng trong giải quyết TTHC = 100% - (tỷ lệ quá hạn + tỷ lệ có phản ánh)",
+      maxPoints: 6,
+      target: targets.dossierSatisfaction,
+      status: "PARTIAL",
+      measure: ratio(resolved.length - indicatorOnTime, resolved.length),
+      rate: satisfactionUpperBound,
+      points: score(satisfactionUpperBound, targets.dossierSatisfaction, 6),
+      note: "Chỉ trừ tỷ lệ quá hạn; tỷ lệ hồ sơ có phản ánh cần sự kiện PAKN nên giá trị là cận trên.",
+    },
+    ...NOT_YET.map(([group, code, name, maxPoints, target, note]): IndicatorItem => ({ group, code, name, maxPoints, target, status: "NOT_AVAILABLE", note })),
+  ];
+  const scored = items.filter((item) => item.status === "COMPUTED");
+  return {
+    items,
+    computedPoints: scored.reduce((sum, item) => sum + (item.points ?? 0), 0),
+    computedMaxPoints: scored.reduce((sum, item) => sum + item.maxPoints, 0),
+  };
+}

@@ -1,0 +1,80 @@
+/**
+ * The quarterly form items (seed 001, "Biểu mẫu 3") that dossier events can give, per level.
+ * Items that need events reporting does not consume yet are marked not available, never invented.
+ */
+import type { Level, OnlineMode } from "./facts.js";
+import type { PeriodClassification } from "./classify.js";
+import { ratio, type Ratio } from "./ratio.js";
+import type { PeriodDossiers } from "./scope.js";
+
+export interface ProcedureInfo {
+  code: string;
+  sectorCode: string;
+  /** The catalogue's mode: what the procedure offers, not how one dossier came. */
+  onlineMode: OnlineMode;
+  levels: readonly Level[];
+}
+
+export interface NotAvailable {
+  available: false;
+  reason: string;
+}
+
+export interface LevelItems {
+  /** On-time rate: resolved on time or early (legal due date) / resolved. */
+  onTime: Ratio;
+  /** Online services of the level that received at least one online dossier / online services offered at the level. */
+  servicesWithOnlineDossiers: Ratio;
+  /** Dossiers received online / dossiers received, for procedures offered fully online. */
+  onlineShareFullServices: Ratio;
+  /** Same for procedures offered partly online. */
+  onlineSharePartialServices: Ratio;
+  /** Dossiers paid online / dossiers with a non-zero fee line (all-zero dossiers left out). */
+  onlinePayment: NotAvailable & { payableDossiers: number };
+  feedback: NotAvailable;
+}
+
+export interface QuarterlyForm {
+  byLevel: Array<{ level: Level; items: LevelItems }>;
+  total: LevelItems;
+}
+
+const PAYMENT_NOT_CONSUMED =
+  "Cần sự kiện thanh toán (luồng PAYMENT) để biết hồ sơ nào thanh toán trực tuyến; dịch vụ báo cáo chưa tiêu thụ luồng này.";
+const FEEDBACK_NOT_CONSUMED = "Chưa có sự kiện phản ánh, kiến nghị (PAKN) trên luồng sự kiện.";
+
+function itemsOf(dossiers: readonly PeriodClassification[], procedures: readonly ProcedureInfo[], level: Level | undefined): LevelItems {
+  const byCode = new Map(procedures.map((procedure) => [procedure.code, procedure]));
+  const resolved = dossiers.filter((d) => d.outcome.kind === "RESOLVED");
+  const onTime = resolved.filter((d) => d.outcome.kind === "RESOLVED" && d.outcome.legal !== "OVERDUE").length;
+  // Shares are about what came in during the period: carried-over dossiers were counted when received.
+  const received = dossiers.filter((d) => d.entry !== "CARRIED_OVER");
+  const share = (mode: OnlineMode) => {
+    const ofMode = received.filter((d) => byCode.get(d.receipt.procedureCode)?.onlineMode === mode);
+    return ratio(ofMode.filter((d) => d.receipt.channel === "ONLINE").length, ofMode.length);
+  };
+  const offered = procedures.filter((p) => p.onlineMode !== "NONE" && (level === undefined || p.levels.includes(level)));
+  const withOnline = new Set(received.filter((d) => d.receipt.channel === "ONLINE").map((d) => d.receipt.procedureCode));
+  return {
+    onTime: ratio(onTime, resolved.length),
+    servicesWithOnlineDossiers: ratio(offered.filter((p) => withOnline.has(p.code)).length, offered.length),
+    onlineShareFullServices: share("FULL"),
+    onlineSharePartialServices: share("PARTIAL"),
+    onlinePayment: {
+      available: false,
+      reason: PAYMENT_NOT_CONSUMED,
+      payableDossiers: received.filter((d) => d.receipt.feeAmounts.some((amount) => amount > 0)).length,
+    },
+    feedback: { available: false, reason: FEEDBACK_NOT_CONSUMED },
+  };
+}
+
+const LEVEL_ORDER: Level[] = ["PROVINCE", "DISTRICT", "COMMUNE"];
+
+export function quarterlyForm(input: PeriodDossiers, procedures: readonly ProcedureInfo[]): QuarterlyForm {
+  const levels = input.scope.level ? [input.scope.level] : LEVEL_ORDER;
+  return {
+    byLevel: levels.map((level) => ({ level, items: itemsOf(input.dossiers.filter((d) => d.receipt.level === level), procedures, level) })),
+    total: itemsOf(input.dossiers, procedures, input.scope.level),
+  };
+}

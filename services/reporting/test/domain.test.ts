@@ -1,0 +1,328 @@
+import { describe, expect, it } from "vitest";
+import { defaultCalendar } from "@onestop/calendar";
+import {
+  classifyForPeriod,
+  dossiersOfPeriod,
+  emptyFacts,
+  factFromEnvelope,
+  foldEvent,
+  formatCount,
+  formatPercent,
+  indicators766,
+  parseQuarter,
+  quarterPeriod,
+  quarterlyForm,
+  restatement,
+  tthcForm,
+  type DossierFacts,
+  type EnvelopeInput,
+  type Period,
+  type ProcedureInfo,
+} from "../src/domain/index.js";
+import * as e from "./domain/events.js";
+import { InMemoryFacts } from "./domain/projection.js";
+
+const Q3: Period = { from: "2024-07-01", to: "2024-09-30" };
+const Q4: Period = { from: "2024-10-01", to: "2024-12-31" };
+const SECTORS = [
+  { code: "HO_TICH", name: "Hộ tịch" },
+  { code: "CU_TRU", name: "Đăng ký, quản lý cư trú" },
+];
+const PROCEDURES: ProcedureInfo[] = [
+  { code: "1.004873", sectorCode: "HO_TICH", onlineMode: "FULL", levels: ["COMMUNE"] },
+  { code: "1.004884", sectorCode: "HO_TICH", onlineMode: "PARTIAL", levels: ["COMMUNE"] },
+  { code: "1.004194", sectorCode: "CU_TRU", onlineMode: "FULL", levels: ["COMMUNE"] },
+];
+
+// Marital status certificate (1.004873, HO_TICH): 3 working days. Received Mon 8/7/2024: counting
+// starts the next day, Tue 9, Wed 10, Thu 11/7 -> due day Thu 11/7/2024.
+const hoTich3 = (code: string, channel: "ONLINE" | "IN_PERSON" | "POSTAL", receivedAt: string, dueDate: string) =>
+  e.received({ code, procedureCode: "1.004873", sectorCode: "HO_TICH", channel, receivedAt, dueDate, workingDays: 3 });
+// Residence (1.004194, CU_TRU): 3 working days.
+const cuTru3 = (code: string, channel: "ONLINE" | "IN_PERSON" | "POSTAL", receivedAt: string, dueDate: string, fees?: number[]) =>
+  e.received({ code, procedureCode: "1.004194", sectorCode: "CU_TRU", channel, receivedAt, dueDate, workingDays: 3, ...(fees ? { fees } : {}) });
+
+/**
+ * The Q3/2024 scenario, every cell worked out by hand:
+ *  D1 online 8/7 10:00, due 11/7, resolved Wed 10/7           -> early
+ *  D2 in person 8/7, due 11/7, resolved Thu 11/7 15:00         -> on time
+ *  D3 by post 8/7, due 11/7, resolved Fri 12/7; result by post 15/7 -> overdue, (16)
+ *  D4 online 8/7 10:00, due 11/7; supplement asked Tue 9/7 09:00, returned Fri 12/7 14:00;
+ *     legal clock restarts 12/7: Mon 15, Tue 16, Wed 17 -> due 17/7; resolved Tue 16/7 10:00 -> legal early.
+ *     Indicator: 3 d 5 h of supplement time off 16/7 10:00 gives Sat 13/7 05:00 > 11/7 -> overdue.
+ *  D7 online Fri 28/6 09:00 (1.004884, 5 working days: Mon 1/7 .. Fri 5/7 -> due 5/7), still open on 1/7,
+ *     resolved Thu 4/7 -> carried over, early
+ *  D8 online 20/6, resolved 25/6: finished before Q3, not in it
+ *  C5 online 15/7, withdrawn 16/7; C6 in person 15/7, refused 17/7 -> returned
+ *  C9 online Mon 23/9, due Thu 26/9, not resolved by 30/9 -> pending overdue
+ *  C10 online Fri 27/9, due Wed 2/10 (Mon 30/9, Tue 1/10, Wed 2/10), resolved 1/10 -> pending not yet due in Q3
+ *  C11 online Mon 16/9, due 19/9, supplement asked 17/9 and not returned -> clock stopped: pending not yet due
+ */
+function q3Scenario(): EnvelopeInput[] {
+  return [
+    hoTich3("D1", "ONLINE", "2024-07-08T10:00:00+07:00", "2024-07-11"),
+    e.resolved("D1", "2024-07-10T14:00:00+07:00"),
+    e.resultReturned("D1", "2024-07-10T15:00:00+07:00", "ONLINE", true),
+    hoTich3("D2", "IN_PERSON", "2024-07-08T09:00:00+07:00", "2024-07-11"),
+    e.resolved("D2", "2024-07-11T15:00:00+07:00"),
+    hoTich3("D3", "POSTAL", "2024-07-08T09:30:00+07:00", "2024-07-11"),
+    e.resolved("D3", "2024-07-12T09:00:00+07:00"),
+    e.resultReturned("D3", "2024-07-15T09:00:00+07:00", "POSTAL", false),
+    hoTich3("D4", "ONLINE", "2024-07-08T10:00:00+07:00", "2024-07-11"),
+    e.supplementRequested("D4", "2024-07-09T09:00:00+07:00"),
+    e.supplementReceived("D4", "2024-07-12T14:00:00+07:00"),
+    e.resolved("D4", "2024-07-16T10:00:00+07:00"),
+    e.received({ code: "D7", procedureCode: "1.004884", sectorCode: "HO_TICH", channel: "ONLINE", receivedAt: "2024-06-28T09:00:00+07:00", dueDate: "2024-07-05", workingDays: 5 }),
+    e.resolved("D7", "2024-07-04T10:00:00+07:00"),
+    hoTich3("D8", "ONLINE", "2024-06-20T09:00:00+07:00", "2024-06-25"),
+    e.resolved("D8", "2024-06-25T09:00:00+07:00"),
+    cuTru3("C5", "ONLINE", "2024-07-15T09:00:00+07:00", "2024-07-18"),
+    e.withdrawn("C5", "2024-07-16T09:00:00+07:00"),
+    cuTru3("C6", "IN_PERSON", "2024-07-15T09:00:00+07:00", "2024-07-18"),
+    e.refused("C6", "2024-07-17T09:00:00+07:00"),
+    cuTru3("C9", "ONLINE", "2024-09-23T09:00:00+07:00", "2024-09-26"),
+    cuTru3("C10", "ONLINE", "2024-09-27T09:00:00+07:00", "2024-10-02"),
+    e.resolved("C10", "2024-10-01T09:00:00+07:00"),
+    cuTru3("C11", "ONLINE", "2024-09-16T09:00:00+07:00", "2024-09-19"),
+    e.supplementRequested("C11", "2024-09-17T09:00:00+07:00"),
+  ];
+}
+
+const formOf = (facts: DossierFacts[], period: Period = Q3) => tthcForm(dossiersOfPeriod(facts, period, {}, defaultCalendar), SECTORS);
+
+describe("the statistics form (seed 000), Q3/2024 scenario", () => {
+  it("given the scenario's events, when the Q3 form is built, then every column is as worked out by hand", () => {
+    const form = formOf(new InMemoryFacts().given(...q3Scenario()).all());
+
+    // HO_TICH: D1, D2, D3, D4 new (online D1, D4; in person D2; post D3) + D7 carried over = 5.
+    const hoTich = form.rows.find((row) => row.sectorCode === "HO_TICH")!;
+    expect(hoTich).toMatchObject({
+      no: 1,
+      sectorName: "Hộ tịch",
+      received: { total: 5, online: 2, carriedOver: 1, inPerson: 1, postal: 1 },
+      // early D1, D4 (legal), D7; on time D2; overdue D3.
+      resolved: { total: 5, onTimeOrEarly: 4, early: 3, onTime: 1, overdue: 1 },
+      pending: { total: 0, notYetDue: 0, overdue: 0 },
+      supplementRequested: 1, // D4
+      returned: { total: 0 },
+      resultsByPost: 1, // D3
+    });
+    // CU_TRU: C5, C9, C10, C11 online, C6 in person.
+    const cuTru = form.rows.find((row) => row.sectorCode === "CU_TRU")!;
+    expect(cuTru).toMatchObject({
+      no: 2,
+      received: { total: 5, online: 4, carriedOver: 0, inPerson: 1, postal: 0 },
+      resolved: { total: 0 },
+      pending: { total: 3, notYetDue: 2, overdue: 1 }, // C10, C11 not yet due; C9 overdue
+      supplementRequested: 1, // C11
+      returned: { total: 2, refused: 1, withdrawn: 1, closed: 0 },
+      resultsByPost: 0,
+    });
+    expect(form.totals).toMatchObject({
+      received: { total: 10, online: 6, carriedOver: 1, inPerson: 2, postal: 1 },
+      resolved: { total: 5, onTimeOrEarly: 4, early: 3, onTime: 1, overdue: 1 },
+      pending: { total: 3, notYetDue: 2, overdue: 1 },
+      supplementRequested: 2,
+      returned: { total: 2 },
+      resultsByPost: 1,
+    });
+    expect(form.checks.every((check) => check.holds)).toBe(true);
+    expect(form.checks.map((check) => check.rule)).toEqual(
+      expect.arrayContaining(["(3)=(4)+(5)+(6)+(7)", "(8)=(9)+(10)", "(11)=(12)+(13)", "(3)=(8)+(11)+(15)"]),
+    );
+  });
+
+  it("given every event delivered twice, when the form is built, then nothing is counted twice", () => {
+    const events = q3Scenario();
+    const once = formOf(new InMemoryFacts().given(...events).all());
+    const twice = formOf(new InMemoryFacts().given(...events, ...events.slice().reverse()).all());
+    expect(twice).toEqual(once);
+  });
+
+  it("given the events in reverse order, when the form is built, then it equals the form of the ordered stream", () => {
+    const events = q3Scenario();
+    expect(formOf(new InMemoryFacts().given(...events.slice().reverse()).all())).toEqual(formOf(new InMemoryFacts().given(...events).all()));
+  });
+
+  it("given a decision before its receipt, then the record is held, and counted once the receipt arrives", () => {
+    const receipt = hoTich3("R1", "ONLINE", "2024-07-08T10:00:00+07:00", "2024-07-11");
+    const decision = e.resolved("R1", "2024-07-10T14:00:00+07:00");
+    const facts = new InMemoryFacts().given(decision);
+    const held = formOf(facts.all());
+    expect(held.awaitingReceipt).toBe(1);
+    expect(held.totals.received.total).toBe(0);
+
+    facts.given(receipt);
+    const complete = formOf(facts.all());
+    expect(complete.awaitingReceipt).toBe(0);
+    expect(complete.totals.received).toMatchObject({ total: 1, online: 1 });
+    expect(complete.totals.resolved).toMatchObject({ total: 1, early: 1 }); // 10/7 before the due day 11/7
+  });
+
+  it("given a Q3 report made before a late decision arrived, when it arrives, then Q3 is corrected and Q4 loses the carry-over", () => {
+    // C9: due Thu 26/9; the decision of Fri 27/9 reaches reporting only in October.
+    const facts = new InMemoryFacts().given(cuTru3("C9", "ONLINE", "2024-09-23T09:00:00+07:00", "2024-09-26"));
+    const frozenQ3 = formOf(facts.all());
+    expect(frozenQ3.totals.pending).toEqual({ total: 1, notYetDue: 0, overdue: 1 });
+    expect(formOf(facts.all(), Q4).totals.received).toMatchObject({ total: 1, carriedOver: 1 });
+
+    facts.given(e.resolved("C9", "2024-09-27T10:00:00+07:00"));
+    const correctedQ3 = formOf(facts.all());
+    expect(correctedQ3.totals.pending.total).toBe(0);
+    expect(correctedQ3.totals.resolved).toMatchObject({ total: 1, overdue: 1 }); // 27/9 after the due day 26/9
+    expect(formOf(facts.all(), Q4).totals.received.total).toBe(0); // finished before Q4
+  });
+
+  it("given a dossier closed for an unanswered supplement, then it is returned (closed) in its period", () => {
+    const facts = new InMemoryFacts().given(
+      cuTru3("K1", "ONLINE", "2024-08-05T09:00:00+07:00", "2024-08-08"),
+      e.supplementRequested("K1", "2024-08-06T09:00:00+07:00"),
+      e.closed("K1", "2024-08-22T09:00:00+07:00"),
+    );
+    expect(formOf(facts.all()).totals.returned).toEqual({ total: 1, refused: 0, withdrawn: 0, closed: 1 });
+  });
+
+  it("given a supplement returned that was never requested, then the dossier is reported inconsistent and the check fails", () => {
+    const facts = new InMemoryFacts().given(
+      cuTru3("X1", "ONLINE", "2024-08-05T09:00:00+07:00", "2024-08-08"),
+      e.supplementReceived("X1", "2024-08-07T09:00:00+07:00"),
+    );
+    const form = formOf(facts.all());
+    expect(form.totals.inconsistent).toBe(1);
+    expect(form.checks.find((check) => check.rule === "(3)=(8)+(11)+(15)")).toMatchObject({ holds: false, failingRows: ["CU_TRU", "TOTAL"] });
+  });
+
+  it("filters by level, agency and sector on the receipt", () => {
+    const facts = new InMemoryFacts().given(
+      hoTich3("A1", "ONLINE", "2024-07-08T10:00:00+07:00", "2024-07-11"),
+      e.received({ code: "A2", procedureCode: "1.004194", sectorCode: "CU_TRU", agencyCode: "000.00.05.H04", level: "PROVINCE", channel: "ONLINE", receivedAt: "2024-07-08T10:00:00+07:00", dueDate: "2024-07-11", workingDays: 3 }),
+    );
+    const count = (scope: Parameters<typeof dossiersOfPeriod>[2]) => dossiersOfPeriod(facts.all(), Q3, scope, defaultCalendar).dossiers.length;
+    expect(count({ level: "PROVINCE" })).toBe(1);
+    expect(count({ agencyCode: "000.01.31.H04" })).toBe(1);
+    expect(count({ sectorCode: "HO_TICH" })).toBe(1);
+    expect(count({ level: "COMMUNE", sectorCode: "CU_TRU" })).toBe(0);
+  });
+});
+
+describe("supplement restart (legal) versus pause (Decision 766)", () => {
+  it("given D4, then the form counts it early and the indicator overdue", () => {
+    const facts = new InMemoryFacts().given(...q3Scenario().filter((event) => event.subject === "D4")).all()[0]!;
+    const classification = classifyForPeriod(facts as DossierFacts & { receipt: NonNullable<DossierFacts["receipt"]> }, Q3, defaultCalendar);
+    expect(classification?.outcome).toMatchObject({ kind: "RESOLVED", legal: "EARLY", indicator: "OVERDUE" });
+  });
+
+  it("given an opinion pause, then the legal due date moves by the paused days and the indicator subtracts the pause", () => {
+    // Received Mon 5/8/2024 09:00, 3 working days: due Thu 8/8. Paused Tue 6/8 09:00, resumed Thu 8/8 09:00:
+    // paused days are 7/8 and 8/8 (the days after the start up to the resume day), so counting
+    // goes Tue 6, Fri 9, Mon 12/8 -> legal due Mon 12/8. Resolved Fri 9/8 10:00 -> legal early.
+    // Indicator: 9/8 10:00 minus 2 days = Wed 7/8 10:00, before the receipt's due day 8/8 -> early.
+    const facts = new InMemoryFacts().given(
+      cuTru3("P1", "ONLINE", "2024-08-05T09:00:00+07:00", "2024-08-08"),
+      e.paused("P1", "2024-08-06T09:00:00+07:00"),
+      e.resumed("P1", "2024-08-08T09:00:00+07:00"),
+      e.resolved("P1", "2024-08-09T10:00:00+07:00"),
+    ).all()[0]!;
+    const classification = classifyForPeriod(facts as DossierFacts & { receipt: NonNullable<DossierFacts["receipt"]> }, Q3, defaultCalendar);
+    expect(classification?.outcome).toMatchObject({ kind: "RESOLVED", legal: "EARLY", indicator: "EARLY" });
+  });
+});
+
+describe("quarterly form items and Decision 766", () => {
+  const input = () => dossiersOfPeriod(new InMemoryFacts().given(...q3Scenario()).all(), Q3, {}, defaultCalendar);
+
+  it("gives the on-time rate by the legal verdict and the online shares per service mode", () => {
+    const form = quarterlyForm(input(), PROCEDURES);
+    const commune = form.byLevel.find((level) => level.level === "COMMUNE")!.items;
+    // Resolved D1, D2, D3, D4, D7; on time or early by the legal due date: all but D3 -> 4/5.
+    expect(commune.onTime).toEqual({ numerator: 4, denominator: 5, rate: 0.8 });
+    // Received in Q3 (carry-over D7 excluded), procedures offered fully online: D1-D4 and C5, C6, C9-C11 = 9;
+    // online among them: D1, D4, C5, C9, C10, C11 = 6.
+    expect(commune.onlineShareFullServices).toEqual({ numerator: 6, denominator: 9, rate: 6 / 9 });
+    expect(commune.onlineSharePartialServices).toEqual({ numerator: 0, denominator: 0, rate: null });
+    // Online services at commune level: 1.004873, 1.004884, 1.004194; online dossiers came for 1.004873 and 1.004194.
+    expect(commune.servicesWithOnlineDossiers).toEqual({ numerator: 2, denominator: 3, rate: 2 / 3 });
+    expect(commune.onlinePayment.available).toBe(false);
+    expect(form.byLevel.find((level) => level.level === "PROVINCE")!.items.onTime.denominator).toBe(0);
+  });
+
+  it("excludes all-zero fee dossiers from the online payment denominator", () => {
+    const facts = new InMemoryFacts().given(
+      cuTru3("F1", "ONLINE", "2024-07-08T10:00:00+07:00", "2024-07-11", [0, 0]),
+      cuTru3("F2", "ONLINE", "2024-07-08T10:00:00+07:00", "2024-07-11", [0, 15000]),
+      cuTru3("F3", "ONLINE", "2024-07-08T10:00:00+07:00", "2024-07-11"),
+    );
+    const form = quarterlyForm(dossiersOfPeriod(facts.all(), Q3, {}, defaultCalendar), PROCEDURES);
+    expect(form.total.onlinePayment.payableDossiers).toBe(1); // only F2 owes something
+  });
+
+  it("scores progress by the indicator verdict and marks what it cannot compute", () => {
+    const result = indicators766(input(), PROCEDURES);
+    const item = (code: string) => result.items.find((i) => i.code === code)!;
+    // Indicator verdicts: D1 early, D2 on time, D3 overdue, D4 overdue (pause-aware), D7 early -> 3/5 = 60%,
+    // below the 100% target: 0.6 x 20 / 1 = 12 points.
+    expect(item("progress")).toMatchObject({ status: "COMPUTED", measure: { numerator: 3, denominator: 5 }, points: 12 });
+    // 6 full-online dossiers of 9 eligible: 12 x (6/9) = 8 points.
+    expect(item("onlineService").measure).toEqual({ numerator: 6, denominator: 9, rate: 6 / 9 });
+    expect(item("onlineService").points).toBeCloseTo(8, 10);
+    // Electronic result handed over: D1 only, of 5 approved -> 20%: 6 x 0.2 = 1.2 points.
+    expect(item("electronicResults").measure).toEqual({ numerator: 1, denominator: 5, rate: 0.2 });
+    expect(item("electronicResults").points).toBeCloseTo(1.2, 10);
+    // 1 - overdue rate 40% = 60% < 90% target: 6 x 0.6 / 0.9 = 4 points, an upper bound (no complaint data).
+    expect(item("dossierSatisfaction")).toMatchObject({ status: "PARTIAL" });
+    expect(item("dossierSatisfaction").points).toBeCloseTo(4, 10);
+    expect(item("dossiersPaidOnline")).toMatchObject({ status: "NOT_AVAILABLE" });
+    expect(result.items.reduce((sum, i) => sum + i.maxPoints, 0)).toBe(100);
+    expect(result.computedMaxPoints).toBe(38);
+    expect(result.computedPoints).toBeCloseTo(12 + 8 + 1.2, 10);
+  });
+});
+
+describe("facts and periods", () => {
+  it("keeps one fact per event id and never mutates the record", () => {
+    const receipt = e.fact(hoTich3("Z1", "ONLINE", "2024-07-08T10:00:00+07:00", "2024-07-11"));
+    const first = foldEvent(emptyFacts("Z1"), receipt);
+    expect(foldEvent(first, receipt)).toBe(first);
+    const decision = e.fact(e.resolved("Z1", "2024-07-10T14:00:00+07:00"));
+    const second = foldEvent(first, decision);
+    expect(first.events).toHaveLength(0);
+    expect(second.events).toHaveLength(1);
+  });
+
+  it("ignores event types reporting does not use and rejects malformed data", () => {
+    expect(factFromEnvelope({ id: "x", type: "vn.onestop.payment.succeeded.v1", subject: "Z", time: "2024-07-01T00:00:00+07:00", data: {} })).toBeUndefined();
+    expect(() => factFromEnvelope({ id: "x", type: "vn.onestop.dossier.received.v1", subject: "Z", time: "2024-07-01T00:00:00+07:00", data: { dossierCode: "Z" } })).toThrow(/procedureCode/);
+  });
+
+  it("cuts calendar quarters and the 15th-to-14th regime", () => {
+    expect(parseQuarter("2024-Q3")).toEqual({ from: "2024-07-01", to: "2024-09-30" });
+    expect(quarterPeriod(2024, 4)).toEqual({ from: "2024-10-01", to: "2024-12-31" });
+    expect(quarterPeriod(2024, 1, 15)).toEqual({ from: "2023-12-15", to: "2024-03-14" });
+    expect(parseQuarter("2024-Q5")).toBeUndefined();
+  });
+
+  it("formats numbers the Vietnamese way", () => {
+    expect(formatCount(59790)).toBe("59.790");
+    expect(formatCount(314849)).toBe("314.849");
+    expect(formatPercent(0.993)).toBe("99,3%");
+    expect(formatPercent(null)).toBe("—");
+  });
+});
+
+describe("restatement of a frozen quarter", () => {
+  it("given Q3 frozen with C9 pending overdue, when its late decision arrives, then exactly the moved cells are listed", () => {
+    const facts = new InMemoryFacts().given(...q3Scenario());
+    const frozen = formOf(facts.all());
+    expect(restatement(frozen, formOf(facts.all()))).toEqual([]);
+
+    facts.given(e.resolved("C9", "2024-09-27T10:00:00+07:00")); // due 26/9: overdue
+    // CU_TRU and TOTAL: resolved (8) and overdue (10) +1; pending (11) and pending overdue (13) -1.
+    const moved = (row: string) => [
+      { row, column: "(8)", frozen: row === "TOTAL" ? 5 : 0, current: row === "TOTAL" ? 6 : 1 },
+      { row, column: "(10)", frozen: row === "TOTAL" ? 1 : 0, current: row === "TOTAL" ? 2 : 1 },
+      { row, column: "(11)", frozen: 3, current: 2 },
+      { row, column: "(13)", frozen: 1, current: 0 },
+    ];
+    expect(restatement(frozen, formOf(facts.all()))).toEqual([...moved("CU_TRU"), ...moved("TOTAL")]);
+  });
+});

@@ -1,0 +1,69 @@
+/**
+ * Test builders: dossier events as intake publishes them (CloudEvents envelope, `data` in proto3
+ * JSON), so the tests also go through the parsing of the real contract.
+ */
+import { factFromEnvelope, type EnvelopeInput, type FactEvent } from "../../src/domain/index.js";
+
+let serial = 0;
+const nextId = () => `evt-${String(++serial).padStart(6, "0")}`;
+
+export interface ReceiptSpec {
+  code: string;
+  procedureCode: string;
+  sectorCode: string;
+  agencyCode?: string;
+  level?: "PROVINCE" | "DISTRICT" | "COMMUNE";
+  channel: "ONLINE" | "IN_PERSON" | "POSTAL";
+  receivedAt: string;
+  /** The receipt's due day, worked out by hand in each test. */
+  dueDate: string;
+  workingDays: number;
+  fees?: number[];
+}
+
+export function received(spec: ReceiptSpec): EnvelopeInput {
+  return {
+    id: nextId(),
+    type: "vn.onestop.dossier.received.v1",
+    subject: spec.code,
+    time: spec.receivedAt,
+    data: {
+      dossierCode: spec.code,
+      procedureCode: spec.procedureCode,
+      sectorCode: spec.sectorCode,
+      agencyCode: spec.agencyCode ?? "000.01.31.H04",
+      receivingUnitCode: "000.01.31.H04",
+      level: `LEVEL_${spec.level ?? "COMMUNE"}`,
+      channel: `CHANNEL_${spec.channel}`,
+      onlineMode: spec.channel === "ONLINE" ? "ONLINE_MODE_FULL" : "ONLINE_MODE_NONE",
+      receivedAt: spec.receivedAt,
+      dueAt: `${spec.dueDate}T23:59:59.999+07:00`,
+      timeLimit: { amount: spec.workingDays, unit: "TIME_UNIT_WORKING_DAYS" },
+      applicant: { idNumber: "024090001234", fullName: "Nguyễn Văn An" },
+      // proto3 JSON drops a zero amount, as intake's toJSON does.
+      fees: (spec.fees ?? []).map((amount, i) => (amount === 0 ? { code: `F${i}` } : { code: `F${i}`, amount })),
+    },
+  };
+}
+
+function lifecycle(code: string, name: string, timeField: string, at: string, extra: Record<string, unknown> = {}): EnvelopeInput {
+  return { id: nextId(), type: `vn.onestop.dossier.${name}.v1`, subject: code, time: at, data: { dossierCode: code, [timeField]: at, ...extra } };
+}
+
+export const supplementRequested = (code: string, at: string) => lifecycle(code, "supplement_requested", "requestedAt", at, { requestNumber: 1 });
+export const supplementReceived = (code: string, at: string) => lifecycle(code, "supplement_received", "receivedAt", at);
+export const resolved = (code: string, at: string, outcome: "APPROVED" | "REFUSED" = "APPROVED") =>
+  lifecycle(code, "resolved", "resolvedAt", at, { outcome: `OUTCOME_${outcome}` });
+export const resultReturned = (code: string, at: string, channel: "IN_PERSON" | "POSTAL" | "ONLINE", electronic: boolean) =>
+  lifecycle(code, "result_returned", "returnedAt", at, { channel: `CHANNEL_${channel}`, form: electronic ? "DOCUMENT_FORM_ELECTRONIC" : "DOCUMENT_FORM_PAPER" });
+export const withdrawn = (code: string, at: string) => lifecycle(code, "withdrawn", "withdrawnAt", at);
+export const refused = (code: string, at: string) => lifecycle(code, "refused", "refusedAt", at);
+export const closed = (code: string, at: string) => lifecycle(code, "closed", "closedAt", at, { reason: "CLOSE_REASON_SUPPLEMENT_NOT_COMPLETED" });
+export const paused = (code: string, at: string) => lifecycle(code, "paused", "pausedAt", at, { reason: "PAUSE_REASON_OPINION_REQUEST" });
+export const resumed = (code: string, at: string) => lifecycle(code, "resumed", "resumedAt", at, { reason: "PAUSE_REASON_OPINION_REQUEST" });
+
+export function fact(envelope: EnvelopeInput): FactEvent {
+  const parsed = factFromEnvelope(envelope);
+  if (!parsed) throw new Error(`not a fact: ${envelope.type}`);
+  return parsed;
+}
