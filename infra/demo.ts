@@ -74,6 +74,10 @@ try {
   for (const service of SERVICES.filter((s) => s.name !== "console")) {
     console.log(`  ${service.name.padEnd(13)} REST http://127.0.0.1:${service.http}   gRPC 127.0.0.1:${service.grpc}`);
   }
+  const today = new Date(Date.now() + 7 * 3_600_000);
+  const quarter = `${today.getUTCFullYear()}-Q${Math.floor(today.getUTCMonth() / 3) + 1}`;
+  console.log(`  Báo cáo thống kê quý:      http://127.0.0.1:8085/v1/reports/tthc?period=${quarter}   (thêm &format=xlsx để tải Excel)`);
+  console.log(`  Chỉ số theo Quyết định 766: http://127.0.0.1:8085/v1/reports/indicators-766?period=${quarter}`);
   console.log(`  NATS ${nats.url} (giám sát ${nats.monitorUrl}), MongoDB (FerretDB) ${ferret.url}`);
   console.log(`  Nhật ký: ${logDir}`);
   console.log("\nNhấn Ctrl-C để dừng.");
