@@ -106,6 +106,13 @@ describe("POST /v1/dossiers", () => {
     await new Promise((resolve) => setTimeout(resolve, 500)); // give a stray publish the time to show
     const published = await stream.eventsAfter(before);
     expect(published.filter((event) => JSON.stringify(event.data).includes(REJECTED_ID))).toEqual([]);
+    const mongo = await MongoClient.connect(env.mongoUrl);
+    try {
+      const stored = await mongo.db(env.dbName).collection("dossiers").find({}, { projection: { "dossier.applicant.idNumber": 1 } }).toArray();
+      expect(stored.filter((doc) => JSON.stringify(doc).includes(REJECTED_ID))).toEqual([]);
+    } finally {
+      await mongo.close();
+    }
   });
 
   it("stores names in NFC whatever normalisation the desk sent", async () => {
