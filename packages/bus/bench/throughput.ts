@@ -101,8 +101,9 @@ try {
   const line = (label: string, raw: number[], bus: number[]) => {
     const rawRate = rate(median(raw));
     const busRate = rate(median(bus));
-    const cost = ((1 - busRate / rawRate) * 100).toFixed(1);
-    return `${label.padEnd(8)} raw ${String(rawRate).padStart(7)} msg/s   bus ${String(busRate).padStart(7)} msg/s   bus/raw ${(busRate / rawRate).toFixed(3)}   bus cost ${cost}%`;
+    const cost = (1 - busRate / rawRate) * 100;
+    const verdict = cost > 0 ? `bus costs ${cost.toFixed(1)}%` : `bus is ${(-cost).toFixed(1)}% faster`;
+    return `${label.padEnd(8)} raw ${String(rawRate).padStart(7)} msg/s   bus ${String(busRate).padStart(7)} msg/s   bus/raw ${(busRate / rawRate).toFixed(3)}   ${verdict}`;
   };
   console.log(`\n${EVENTS} events × ${ROUNDS} rounds, medians, ${WINDOW} publishes in flight, same nats-server`);
   console.log(line("publish", results.rawPublish, results.busPublish));

@@ -14,7 +14,7 @@ import type { Attributes } from "@opentelemetry/api";
 import { decodeEnvelope, PoisonMessageError, type EventEnvelope } from "./envelope.js";
 import { DEFAULT_DEAD_LETTERS, failedFromJsMsg, sendToDeadLetters, type DeadLetterTarget } from "./dead-letters.js";
 import { context } from "@opentelemetry/api";
-import { endConsumerSpan, startConsumerSpan } from "./tracing.js";
+import { endSpan, startConsumerSpan } from "./tracing.js";
 
 export interface DeliveryInfo {
   subject: string;
@@ -119,6 +119,7 @@ export async function startConsumer(
   const messages: ConsumerMessages = await consumer.consume({ max_messages: resolved.concurrency });
   const inFlight = new Set<Promise<void>>();
   const heartbeat = new Heartbeat(resolved.ackWaitMs);
+  const acks = new AckBatch();
   const spanAttributes: Attributes = {
     "messaging.system": "nats",
     "messaging.destination.name": resolved.stream,
@@ -129,7 +130,7 @@ export async function startConsumer(
   const loop = (async () => {
     for await (const message of messages) {
       heartbeat.add(message);
-      const task = handleMessage(js, resolved, handler, message, log, spanAttributes).finally(() => {
+      const task = handleMessage(js, resolved, handler, message, log, spanAttributes, acks).finally(() => {
         heartbeat.remove(message);
         inFlight.delete(task);
         slotFreed?.();
@@ -146,6 +147,7 @@ export async function startConsumer(
       await messages.close();
       await loop;
       await Promise.all(inFlight);
+      acks.flush();
       heartbeat.stop();
       advisories.unsubscribe();
     },
@@ -159,23 +161,18 @@ async function handleMessage(
   message: JsMsg,
   log: ConsumerLog,
   spanAttributes: Attributes,
+  acks: AckBatch,
 ): Promise<void> {
   const info = message.info; // parsed from the reply subject on every access: read it once
   const { span, context: spanContext } = startConsumerSpan(spanAttributes, message.subject, message);
   try {
     const envelope = decodeEnvelope(message.data);
-    const delivery: DeliveryInfo = {
-      subject: message.subject,
-      streamSeq: info.streamSequence,
-      deliveryCount: info.deliveryCount,
-      working: () => message.working(),
-      header: (name) => message.headers?.get(name) || undefined,
-    };
+    const delivery = new JsDelivery(message, info.streamSequence, info.deliveryCount);
     await context.with(spanContext, handler, undefined, envelope, delivery);
-    message.ack();
-    endConsumerSpan(span);
+    acks.add(message);
+    endSpan(span);
   } catch (error) {
-    endConsumerSpan(span, error);
+    endSpan(span, error);
     const reason = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
     const poison = error instanceof PoisonMessageError;
     if (!poison && info.deliveryCount < spec.maxDeliver) {
@@ -192,6 +189,52 @@ async function handleMessage(
       log.error("could not write dead letter", { consumer: spec.durable, error: deadLetterError });
       message.nak(spec.backoffMs.at(-1));
     }
+  }
+}
+
+/** What a handler learns about the delivery; a class, so no closures are made per message. */
+class JsDelivery implements DeliveryInfo {
+  readonly subject: string;
+
+  constructor(
+    private readonly message: JsMsg,
+    readonly streamSeq: number,
+    readonly deliveryCount: number,
+  ) {
+    this.subject = message.subject;
+  }
+
+  working(): void {
+    this.message.working();
+  }
+
+  header(name: string): string | undefined {
+    return this.message.headers?.get(name) || undefined;
+  }
+}
+
+/**
+ * Acknowledges handled messages together once per event-loop turn. nats.js flushes its outbound
+ * buffer after each synchronous run of code, so acks sent one by one from separate promise
+ * continuations each cost a socket write; sent together they share one.
+ */
+class AckBatch {
+  private pending: JsMsg[] = [];
+  private scheduled = false;
+
+  add(message: JsMsg): void {
+    this.pending.push(message);
+    if (!this.scheduled) {
+      this.scheduled = true;
+      setImmediate(() => this.flush());
+    }
+  }
+
+  flush(): void {
+    this.scheduled = false;
+    const batch = this.pending;
+    this.pending = [];
+    for (const message of batch) message.ack();
   }
 }
 

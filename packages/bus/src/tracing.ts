@@ -23,12 +23,16 @@ export function headersWithTraceContext(active: Context = context.active()): Msg
   return carrier;
 }
 
-export async function inProducerSpan<T>(subject: string, run: (span: Span) => Promise<T>): Promise<T> {
-  return tracer.startActiveSpan(
-    `publish ${subject}`,
-    { kind: SpanKind.PRODUCER, attributes: { "messaging.system": "nats", "messaging.destination.name": subject } },
-    (span) => settle(span, run),
-  );
+/**
+ * Starts a producer span and returns the headers carrying its trace context (empty when no
+ * propagator is set up), to publish with.
+ */
+export function startProducerSpan(subject: string, messageId: string): { span: Span; headers: MsgHdrs } {
+  const span = tracer.startSpan(`publish ${subject}`, {
+    kind: SpanKind.PRODUCER,
+    attributes: { "messaging.system": "nats", "messaging.destination.name": subject, "messaging.message.id": messageId },
+  });
+  return { span, headers: headersWithTraceContext(trace.setSpan(context.active(), span)) };
 }
 
 /**
@@ -46,8 +50,8 @@ export function startConsumerSpan(
   return { span, context: trace.setSpan(parent, span) };
 }
 
-/** Ends a consumer span, recording the failure if there was one. */
-export function endConsumerSpan(span: Span, error?: unknown): void {
+/** Ends a span, recording the failure if there was one. */
+export function endSpan(span: Span, error?: unknown): void {
   if (error !== undefined) {
     span.recordException(error instanceof Error ? error : String(error));
     span.setStatus({ code: SpanStatusCode.ERROR });
@@ -55,14 +59,3 @@ export function endConsumerSpan(span: Span, error?: unknown): void {
   span.end();
 }
 
-async function settle<T>(span: Span, run: (span: Span) => Promise<T>): Promise<T> {
-  try {
-    return await run(span);
-  } catch (error) {
-    span.recordException(error instanceof Error ? error : String(error));
-    span.setStatus({ code: SpanStatusCode.ERROR });
-    throw error;
-  } finally {
-    span.end();
-  }
-}
