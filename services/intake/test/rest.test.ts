@@ -317,6 +317,15 @@ describe("commands on NATS (intake.cmd.*)", () => {
       pauseReason: "PAUSE_REASON_FINANCIAL_OBLIGATION",
     });
     expect(answer).toMatchObject({ dossierCode: code, status: "DOSSIER_STATUS_PAUSED", applied: true });
+    const replayed = await command("intake.cmd.event", "vn.onestop.intake.record_dossier_event.v1", {
+      dossierCode: code,
+      eventId: "cmd-e1",
+      type: "DOSSIER_EVENT_TYPE_PAUSED",
+      at: "2025-10-14T10:00:00+07:00",
+      pauseReason: "PAUSE_REASON_FINANCIAL_OBLIGATION",
+    });
+    expect(replayed).toMatchObject({ dossierCode: code, eventId: "cmd-e1" });
+    expect(replayed.applied ?? false).toBe(false); // proto3 JSON leaves out a false field
     expect((await api.get(`/v1/dossiers/${code}`)).body.pauses).toEqual([{ reason: "FINANCIAL_OBLIGATION", from: "2025-10-14T10:00:00+07:00" }]);
   });
 

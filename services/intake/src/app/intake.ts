@@ -78,30 +78,34 @@ export class Intake {
     }
   }
 
-  /** Records a lifecycle event; the same eventId twice has no second effect. */
-  async recordEvent(code: string, body: unknown) {
+  /**
+   * Records a lifecycle event; the same eventId twice has no second effect. `applied` is false
+   * for such a duplicate.
+   */
+  async recordEvent(code: string, body: unknown): Promise<{ applied: boolean; dossier: DossierView }> {
     const event = parseLifecycleEvent(body, this.now());
     for (let attempt = 0; attempt < MAX_CONFLICT_RETRIES; attempt++) {
       const outcome = await this.deps.locks.run(code, async () => {
         const stored = await this.load(code);
         const decision = decide(stored.dossier, event, this.deps.calendar);
-        if (decision.kind === "duplicate") return this.view(stored.dossier);
+        if (decision.kind === "duplicate") return { applied: false, dossier: this.view(stored.dossier) };
         if (event.type === "TRANSFERRED" && !this.deps.catalogue.agencyAt(event.toAgencyCode, localDateOf(event.at))) {
           throw new ValidationError([{ path: "toAgencyCode", message: `no agency ${event.toAgencyCode} valid on ${localDateOf(event.at)}` }]);
         }
         const next = evolve(stored.dossier, event);
         // The version check still matters with several instances on MongoDB, where it is atomic.
-        return (await this.deps.repository.update(code, stored.version, next, [this.deps.toOutboxEntry(event, next)])) ? this.view(next) : undefined;
+        const written = await this.deps.repository.update(code, stored.version, next, [this.deps.toOutboxEntry(event, next)]);
+        return written ? { applied: true, dossier: this.view(next) } : undefined;
       });
       if (outcome) {
-        this.deps.relay.kick(code);
+        if (outcome.applied) this.deps.relay.kick(code);
         return outcome;
       }
     }
     throw new ConflictError("CONCURRENT_UPDATES", `dossier ${code} is being updated by others; retry`);
   }
 
-  async get(code: string) {
+  async get(code: string): Promise<DossierView> {
     return this.view((await this.load(code)).dossier);
   }
 
@@ -126,17 +130,21 @@ export class Intake {
     return `${prefix}-${String(serial).padStart(4, "0")}`;
   }
 
-  /** The dossier as answered by GET: facts, deadlines, verdicts, timeline; applicant masked. */
-  private view(dossier: Dossier) {
-    return {
-      ...dossier,
-      applicant: maskPersonalData(dossier.applicant) as Dossier["applicant"],
-      ...deadlineView(dossier, this.deps.calendar),
-    };
+  private view(dossier: Dossier): DossierView {
+    return viewOf(dossier, this.deps.calendar);
   }
 }
 
-export type DossierView = Awaited<ReturnType<Intake["get"]>>;
+export type DossierView = ReturnType<typeof viewOf>;
+
+/** The dossier as answered by GET: facts, deadlines, verdicts, timeline; applicant masked. */
+function viewOf(dossier: Dossier, calendar: WorkingCalendar) {
+  return {
+    ...dossier,
+    applicant: maskPersonalData(dossier.applicant) as Dossier["applicant"],
+    ...deadlineView(dossier, calendar),
+  };
+}
 
 /** Stable hash of a request body: key order does not matter. */
 function hashOf(body: unknown): string {

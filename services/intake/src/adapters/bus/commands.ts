@@ -75,13 +75,13 @@ async function execute(intake: Intake, command: EventEnvelope): Promise<unknown>
     }
     case RECORD_EVENT: {
       const { code, body } = lifecycleEventFromContract(RecordDossierEventRequest.fromJSON(command.data));
-      const view = await intake.recordEvent(code, body);
+      const { applied, dossier } = await intake.recordEvent(code, body);
       return RecordDossierEventResponse.toJSON({
-        dossierCode: view.code,
+        dossierCode: dossier.code,
         eventId: String(body.eventId),
-        status: dossierStatusFromJSON(`DOSSIER_STATUS_${view.status}`),
-        dueAt: view.dueAt ?? "",
-        applied: true,
+        status: dossierStatusFromJSON(`DOSSIER_STATUS_${dossier.status}`),
+        dueAt: dossier.dueAt ?? "",
+        applied,
       });
     }
     default:

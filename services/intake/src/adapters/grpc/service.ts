@@ -37,8 +37,8 @@ export function intakeService({ intake, catalogue, registry, calendar, log, now 
 
     recordDossierEvent: unary(async (request) => {
       const { code, body } = lifecycleEventFromContract(request);
-      const recordedBefore = await hasEvent(intake, code, request.eventId);
-      return eventAnswer(await intake.recordEvent(code, body), request.eventId, !recordedBefore);
+      const { applied, dossier } = await intake.recordEvent(code, body);
+      return eventAnswer(dossier, request.eventId, applied);
     }),
 
     getDossier: unary(async (request) => ({ dossier: dossierMessage(await intake.get(request.code), now()) })),
@@ -75,21 +75,6 @@ function unaryWith(log: Logger) {
           },
         );
     };
-}
-
-/**
- * Whether the dossier's timeline already holds `eventId`, read just before recording it: the use case
- * answers a duplicate with the dossier as it is, indistinguishable from a first application. Two
- * concurrent calls with one new event id may both answer `applied`; the event still takes effect once.
- * An unknown dossier answers false, so recordEvent reports it (after validating the body, as REST does).
- */
-async function hasEvent(intake: Intake, code: string, eventId: string): Promise<boolean> {
-  try {
-    return (await intake.get(code)).timeline.some((entry) => entry.eventId === eventId);
-  } catch (error) {
-    if (error instanceof NotFoundError) return false;
-    throw error;
-  }
 }
 
 /** The optional filters of ListProcedures: a sector, a level that handles the procedure. */

@@ -29,7 +29,7 @@ export function intakeRouter({ intake, catalogue, registry, calendar }: IntakeRo
   });
 
   router.post("/v1/dossiers/:code/events", async (req, res) => {
-    res.json(await intake.recordEvent(req.params.code, req.body));
+    res.json((await intake.recordEvent(req.params.code, req.body)).dossier);
   });
 
   router.get("/v1/dossiers/:code", async (req, res) => {

@@ -176,7 +176,7 @@ export interface SubmitDossierRequest {
   fees: FeeLine[];
   /**
    * Idempotency-Key (HTTP header; on NATS the envelope id): the same key with the same body
-   * returns the same answer, with another body ALREADY_EXISTS (HTTP 409).
+   * returns the same answer, with another body FAILED_PRECONDITION, rule IDEMPOTENCY_KEY_REUSED (HTTP 409).
    */
   idempotencyKey: string;
 }
@@ -2337,8 +2337,9 @@ export const IntakeCommandRejected: MessageFns<IntakeCommandRejected> = {
  * IntakeService receives dossiers and records what happens to them (gRPC :50051; the same
  * shapes as the REST API on :8081, and as the NATS commands on "intake.cmd.>").
  * Errors: INVALID_ARGUMENT with FieldError details for bad input (nothing stored or published),
- * FAILED_PRECONDITION naming the lifecycle rule broken, ALREADY_EXISTS for an idempotency key
- * reused with another body, NOT_FOUND for an unknown dossier.
+ * FAILED_PRECONDITION naming the rule broken (a lifecycle rule, or IDEMPOTENCY_KEY_REUSED for an
+ * idempotency key reused with another body), ALREADY_EXISTS for a dossier code already taken,
+ * NOT_FOUND for an unknown dossier.
  */
 export type IntakeServiceService = typeof IntakeServiceService;
 export const IntakeServiceService = {
