@@ -1,5 +1,5 @@
 /**
- * Full-size golden run: the seed 002 half-year (Bắc Giang, 15/12/2023 - 30/6/2024, 314.849
+ * Full-size golden run (in memory, no servers): the seed 002 half-year (Bắc Giang, 15/12/2023 - 30/6/2024, 314.849
  * dossiers in the form) generated, folded into facts, classified and checked against the
  * generator's truth. Prints the timings and the form's totals in Vietnamese format.
  */

@@ -3,6 +3,8 @@
  * intake's REST API, reporting folds the DOSSIER stream, and the report is read back. The stream
  * is shared with other test files, so every report here is scoped to one agency they do not use.
  */
+import { spawn } from "node:child_process";
+import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import ExcelJS from "exceljs";
 import { jetstream } from "@nats-io/jetstream";
@@ -60,6 +62,19 @@ function matches(actual: unknown, expected: unknown): boolean {
 }
 
 const report = (path: string) => call(reporting.httpUrl, "GET", path);
+
+/** `pnpm rebuild` as the operator runs it (the script's command, without pnpm in between). */
+function runRebuildCommand(url: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const child = spawn(process.execPath, ["--conditions=onestop:source", "--import", "tsx", "src/rebuild-cli.ts"], {
+    cwd: fileURLToPath(new URL("..", import.meta.url)),
+    env: { ...process.env, REPORTING_URL: url, REBUILD_POLL_MS: "100" },
+  });
+  let stdout = "";
+  let stderr = "";
+  child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+  return new Promise((resolve) => child.once("close", (code) => resolve({ code, stdout, stderr })));
+}
 
 beforeAll(async () => {
   const common = { NATS_URL: env.natsUrl, MONGO_URL: env.mongoUrl, GRPC_PORT: "0" };
@@ -233,12 +248,17 @@ describe("reporting service", () => {
       expect(damaged.deletedCount).toBe(6);
       expect((await report(`/v1/reports/tthc?${Q3}`)).body.totals.received.total).toBe(0);
 
-      const rebuilt = await call(reporting.httpUrl, "POST", "/v1/admin/rebuild");
-      expect(rebuilt.status).toBe(200);
-      expect(rebuilt.body.collection).toMatch(/^dossier_facts_v\d+$/);
-      expect(rebuilt.body.skipped).toBe(0);
+      // The operator command: starts the rebuild through the API and follows it to the switch.
+      const cli = await runRebuildCommand(reporting.httpUrl);
+      expect(cli.code, cli.stderr).toBe(0);
+      expect(cli.stderr).toMatch(/\[#{30}\] 100% [\d.]+\/[\d.]+ events, done/);
+      expect(cli.stdout).toMatch(/^rebuild \S+ switched to dossier_facts_v\d+ at /);
+      const rebuilt = (await call(reporting.httpUrl, "GET", "/v1/admin/rebuild")).body;
+      expect(rebuilt).toMatchObject({ state: "done", result: { skipped: 0 } });
+      expect(rebuilt.result.collection).toMatch(/^dossier_facts_v\d+$/);
+      expect(rebuilt.replayed).toBe(rebuilt.total);
       expect((await report(`/v1/reports/tthc?${Q3}`)).body.totals).toMatchObject(expected);
-      expect(await db.collection("projection_meta").findOne({ _id: "dossier_facts" as never })).toMatchObject({ active: rebuilt.body.collection });
+      expect(await db.collection("projection_meta").findOne({ _id: "dossier_facts" as never })).toMatchObject({ active: rebuilt.result.collection });
     } finally {
       await mongo.close();
     }

@@ -1,20 +1,36 @@
 /**
- * Rebuilds the facts projection from the DOSSIER stream into a new collection, then switches to
- * it: replay everything, fold in memory (the fold is order-free and ignores duplicates), write
- * the records, switch, then fold in what the stream received during the rebuild (again
- * idempotent, so events the live consumer also handles are harmless).
+ * Rebuilds the facts projection from the DOSSIER stream into a new collection while the old one
+ * keeps serving queries, then switches over once the new one has caught up:
+ *   1. replay everything and fold it in memory (the fold is order-free and ignores duplicates);
+ *   2. write the records into the new collection;
+ *   3. fold into it what the stream received meanwhile (the old collection still serves);
+ *   4. switch reads and writes to it;
+ *   5. fold once more what arrived between 3 and 4 (the live consumer may have put it in the
+ *      old collection only). Every fold is idempotent, so overlaps are harmless.
+ * It runs in the background; its progress is polled by id.
  */
-import { emptyFacts, factFromEnvelope, foldEvent, MalformedEventError, type DossierFacts, type EnvelopeInput } from "../domain/index.js";
+import { emptyFacts, factFromEnvelope, foldEvent, MalformedEventError, type DossierFacts, type EnvelopeInput, type FactEvent } from "../domain/index.js";
 import type { FactsStore } from "./ports.js";
 
+export interface ReplayPosition {
+  seq: number;
+  /** Messages left in the stream after this one. */
+  pending: number;
+}
+
 export interface ReplaySource {
-  /** Events in stream order from `fromSeq` up to the stream's end when the replay catches up. */
-  replay(fromSeq: number): AsyncIterable<{ seq: number; event: EnvelopeInput }>;
+  /**
+   * Events in stream order from `fromSeq` up to the stream's end when the replay catches up.
+   * `onPosition` is called for every message read, including undecodable ones that are skipped.
+   */
+  replay(fromSeq: number, onPosition?: (position: ReplayPosition) => void): AsyncIterable<{ seq: number; event: EnvelopeInput }>;
 }
 
 export interface RebuildTarget {
   readonly name: string;
   insertAll(records: readonly DossierFacts[]): Promise<void>;
+  /** Folds one event into the target's record, as `FactsStore.apply` does for the active collection. */
+  apply(dossierCode: string, event: FactEvent): Promise<boolean>;
 }
 
 export interface RebuildableFactsStore extends FactsStore {
@@ -23,60 +39,153 @@ export interface RebuildableFactsStore extends FactsStore {
   switchTo(target: RebuildTarget): Promise<void>;
 }
 
+export type RebuildState = "replaying" | "writing" | "catching-up" | "switched" | "done" | "failed";
+
+export interface RebuildProgress {
+  id: string;
+  state: RebuildState;
+  /** Stream messages read so far (all phases). */
+  replayed: number;
+  /** Messages read plus those the stream still held after the last one read. */
+  total: number;
+  startedAt: string;
+  switchedAt?: string;
+  finishedAt?: string;
+  /** Once done. */
+  result?: RebuildResult;
+  /** Once failed: the old collection stays active. */
+  error?: string;
+}
+
 export interface RebuildResult {
   collection: string;
   events: number;
   dossiers: number;
   /** Events that could not be read (malformed): left out, as the live consumer dead-letters them. */
   skipped: number;
+  /** Events folded into the new collection after its initial write (before and after the switch). */
   caughtUp: number;
   lastSeq: number;
+  /** Time spent replaying and folding, writing the new collection, and catching up (both passes). */
+  durationsMs: { replay: number; write: number; catchUp: number };
 }
 
 export class RebuildInProgressError extends Error {
   override readonly name = "RebuildInProgressError";
+  constructor(readonly running: RebuildProgress) {
+    super(`rebuild ${running.id} is already running`);
+  }
+}
+
+export interface RebuilderOptions {
+  now?: () => Date;
+  newId?: () => string;
+  onFailed?: (progress: RebuildProgress, error: unknown) => void;
 }
 
 export class Rebuilder {
-  private running = false;
+  private current: RebuildProgress | undefined;
+  private running: Promise<void> | undefined;
+  private readonly runs = new Map<string, RebuildProgress>();
 
   constructor(
     private readonly store: RebuildableFactsStore,
     private readonly source: ReplaySource,
+    private readonly options: RebuilderOptions = {},
   ) {}
 
-  async rebuild(): Promise<RebuildResult> {
-    if (this.running) throw new RebuildInProgressError("a rebuild is already running");
-    this.running = true;
-    try {
-      const facts = new Map<string, DossierFacts>();
-      let lastSeq = 0;
-      let events = 0;
-      let skipped = 0;
-      for await (const { seq, event } of this.source.replay(1)) {
-        lastSeq = seq;
-        events += 1;
-        const fact = readFact(event);
-        if (fact === "malformed") skipped += 1;
-        else if (fact) facts.set(event.subject, foldEvent(facts.get(event.subject) ?? emptyFacts(event.subject), fact));
-      }
-      const target = await this.store.createRebuildTarget();
-      await target.insertAll([...facts.values()]);
-      await this.store.switchTo(target);
-      let caughtUp = 0;
-      for await (const { seq, event } of this.source.replay(lastSeq + 1)) {
+  /** Starts a rebuild in the background and returns its progress record (updated in place). */
+  start(): RebuildProgress {
+    if (this.running && this.current) throw new RebuildInProgressError(this.snapshot(this.current));
+    const progress: RebuildProgress = { id: this.newId(), state: "replaying", replayed: 0, total: 0, startedAt: this.nowIso() };
+    this.current = progress;
+    this.runs.set(progress.id, progress);
+    this.running = this.run(progress)
+      .then((result) => {
+        progress.result = result;
+        progress.state = "done";
+      })
+      .catch((error: unknown) => {
+        progress.state = "failed";
+        progress.error = error instanceof Error ? error.message : String(error);
+        this.options.onFailed?.(this.snapshot(progress), error);
+      })
+      .finally(() => {
+        progress.finishedAt = this.nowIso();
+        this.running = undefined;
+      });
+    return this.snapshot(progress);
+  }
+
+  /** A copy of a run's progress; without an id the latest run. */
+  progress(id?: string): RebuildProgress | undefined {
+    const found = id === undefined ? this.current : this.runs.get(id);
+    return found && this.snapshot(found);
+  }
+
+  /** Resolves when the running rebuild (if any) has finished, either way. */
+  async settled(): Promise<void> {
+    await this.running;
+  }
+
+  private async run(progress: RebuildProgress): Promise<RebuildResult> {
+    const onPosition = (position: ReplayPosition) => {
+      progress.replayed += 1;
+      progress.total = progress.replayed + position.pending;
+    };
+    const facts = new Map<string, DossierFacts>();
+    const t0 = performance.now();
+    let lastSeq = 0;
+    let events = 0;
+    let skipped = 0;
+    for await (const { seq, event } of this.source.replay(1, onPosition)) {
+      lastSeq = seq;
+      events += 1;
+      const fact = readFact(event);
+      if (fact === "malformed") skipped += 1;
+      else if (fact) facts.set(event.subject, foldEvent(facts.get(event.subject) ?? emptyFacts(event.subject), fact));
+    }
+    // Undecodable messages are counted by onPosition but never yielded: the position is the last one read.
+    progress.state = "writing";
+    const t1 = performance.now();
+    const target = await this.store.createRebuildTarget();
+    await target.insertAll([...facts.values()]);
+    const dossiers = facts.size;
+    facts.clear();
+
+    progress.state = "catching-up";
+    const t2 = performance.now();
+    let caughtUp = 0;
+    const catchUp = async (apply: (dossierCode: string, event: FactEvent) => Promise<boolean>) => {
+      for await (const { seq, event } of this.source.replay(lastSeq + 1, onPosition)) {
         lastSeq = seq;
         const fact = readFact(event);
         if (fact === "malformed") skipped += 1;
         else if (fact) {
-          await this.store.apply(event.subject, fact);
+          await apply(event.subject, fact);
           caughtUp += 1;
         }
       }
-      return { collection: target.name, events, dossiers: facts.size, skipped, caughtUp, lastSeq };
-    } finally {
-      this.running = false;
-    }
+    };
+    await catchUp((code, fact) => target.apply(code, fact));
+    await this.store.switchTo(target);
+    progress.switchedAt = this.nowIso();
+    progress.state = "switched";
+    await catchUp((code, fact) => this.store.apply(code, fact));
+    const durationsMs = { replay: Math.round(t1 - t0), write: Math.round(t2 - t1), catchUp: Math.round(performance.now() - t2) };
+    return { collection: target.name, events, dossiers, skipped, caughtUp, lastSeq, durationsMs };
+  }
+
+  private snapshot(progress: RebuildProgress): RebuildProgress {
+    return { ...progress, ...(progress.result ? { result: { ...progress.result, durationsMs: { ...progress.result.durationsMs } } } : {}) };
+  }
+
+  private nowIso(): string {
+    return (this.options.now?.() ?? new Date()).toISOString();
+  }
+
+  private newId(): string {
+    return this.options.newId?.() ?? `rebuild-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
   }
 }
 

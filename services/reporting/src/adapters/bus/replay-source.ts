@@ -4,10 +4,11 @@ import { STREAMS } from "@onestop/contracts";
 import type { ReplaySource } from "../../app/rebuild.js";
 
 /** The DOSSIER stream in order from a sequence; undecodable messages are skipped (the live consumer dead-letters them). */
-export function dossierReplay(js: JetStreamClient, onPoison: (seq: number, reason: string) => void): ReplaySource {
+export function dossierReplay(js: JetStreamClient, onPoison: (seq: number, reason: string) => void, batchSize = 1_000): ReplaySource {
   return {
-    async *replay(fromSeq) {
-      for await (const { seq, event } of replayEvents(js, STREAMS.DOSSIER.name, { fromSeq, batchSize: 1_000 }, { onPoison })) {
+    async *replay(fromSeq, onPosition) {
+      const hooks = { onPoison, ...(onPosition ? { onProgress: onPosition } : {}) };
+      for await (const { seq, event } of replayEvents(js, STREAMS.DOSSIER.name, { fromSeq, batchSize }, hooks)) {
         yield { seq, event };
       }
     },

@@ -88,16 +88,39 @@ export function reportsRouter({ reports, quarterStartDay, now = () => new Date()
   return router;
 }
 
-/** POST /v1/admin/rebuild: replays the DOSSIER stream into a new facts collection and switches to it. */
+/**
+ * POST /v1/admin/rebuild starts a rebuild in the background: 202 with its progress and a
+ * Location to poll, 409 while another one runs. GET /v1/admin/rebuild (the latest) and
+ * GET /v1/admin/rebuild/{id} answer its progress; 404 when there is none.
+ */
 export function adminRouter(rebuilder: Rebuilder): Router {
   const router = Router();
-  router.post("/v1/admin/rebuild", async (_req, res) => {
+  const notFound = (res: Response, detail: string) =>
+    res.status(404).type("application/problem+json").json({ type: "urn:onestop:problem:not-found", title: "No such rebuild", status: 404, detail });
+  router.post("/v1/admin/rebuild", (_req, res) => {
     try {
-      res.json(await rebuilder.rebuild());
+      const progress = rebuilder.start();
+      res.status(202).location(`/v1/admin/rebuild/${progress.id}`).json(progress);
     } catch (error) {
       if (!(error instanceof RebuildInProgressError)) throw error;
-      res.status(409).type("application/problem+json").json({ type: "urn:onestop:problem:conflict", title: "Rebuild running", status: 409, detail: error.message });
+      res.status(409).type("application/problem+json").json({
+        type: "urn:onestop:problem:conflict",
+        title: "Rebuild running",
+        status: 409,
+        detail: error.message,
+        running: error.running,
+      });
     }
+  });
+  router.get("/v1/admin/rebuild", (_req, res) => {
+    const progress = rebuilder.progress();
+    if (progress) res.json(progress);
+    else notFound(res, "no rebuild has run since the service started");
+  });
+  router.get("/v1/admin/rebuild/:id", (req, res) => {
+    const progress = rebuilder.progress(req.params.id);
+    if (progress) res.json(progress);
+    else notFound(res, `no rebuild ${req.params.id} since the service started`);
   });
   return router;
 }

@@ -90,6 +90,7 @@ export class MongoFactsStore implements RebuildableFactsStore {
           await collection.insertMany(records.slice(i, i + INSERT_BATCH).map((facts) => documentOf(facts, 1)), { ordered: false });
         }
       },
+      apply: (dossierCode, event) => this.applyTo(() => collection, dossierCode, event),
     };
   }
 
@@ -99,9 +100,13 @@ export class MongoFactsStore implements RebuildableFactsStore {
   }
 
   apply(dossierCode: string, event: FactEvent): Promise<boolean> {
+    return this.applyTo(() => this.collection, dossierCode, event);
+  }
+
+  private applyTo(collectionNow: () => Collection<FactsDocument>, dossierCode: string, event: FactEvent): Promise<boolean> {
     return this.locks.run(dossierCode, async () => {
       // One collection for the whole read-then-write, even if a rebuild switches meanwhile.
-      const collection = this.collection;
+      const collection = collectionNow();
       const stored = await collection.findOne({ _id: dossierCode });
       const before = stored?.facts ?? emptyFacts(dossierCode);
       const after = foldEvent(before, event);

@@ -1,0 +1,195 @@
+/**
+ * The rebuild as a background job, in-process on the test kit's store: the real facts store,
+ * HTTP routes and report queries, with a stream stand-in that can be held half-way so the test
+ * can look at the service while a rebuild runs.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import express from "express";
+import type { Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { MongoClient } from "mongodb";
+import { defaultCalendar } from "@onestop/calendar";
+import { KeyedLock } from "@onestop/service-kit";
+import { testEnv, waitFor } from "@onestop/testkit";
+import { factFromEnvelope, formatCount, type EnvelopeInput } from "../src/domain/index.js";
+import { MongoFactsStore } from "../src/adapters/store/facts-store.js";
+import { MongoFrozenReports } from "../src/adapters/store/frozen-reports.js";
+import { adminRouter, reportsRouter } from "../src/adapters/http/router.js";
+import { Rebuilder, type ReplaySource } from "../src/app/rebuild.js";
+import { ReportQueries } from "../src/app/reports.js";
+import { progressLine } from "../src/cli/progress-bar.js";
+import { StreamGenerator } from "./golden/generator.js";
+import { seedProcedures } from "./golden/catalogue.js";
+import { scaleTargets, SEED_002_TARGETS } from "./golden/targets.js";
+
+const env = testEnv();
+const PERIOD = { from: "2023-12-15", to: "2024-06-30" };
+const FORM = `/v1/reports/tthc?from=${PERIOD.from}&to=${PERIOD.to}`;
+
+/** An in-memory stream: a replay reads up to its current end, and can be held at a chosen point. */
+class HeldStream implements ReplaySource {
+  readonly events: EnvelopeInput[] = [];
+  private holds: ((fromSeq: number, seq: number) => boolean) | undefined;
+  private released = Promise.resolve();
+  private release: (() => void) | undefined;
+  private reached: (() => void) | undefined;
+  reachedHold: Promise<void> = Promise.resolve();
+
+  /** Holds the replay from `fromSeq` before it reads `seq` (the stream's length + 1: before it ends). */
+  holdWhen(holds: (fromSeq: number, seq: number) => boolean): void {
+    this.holds = holds;
+    this.released = new Promise((resolve) => (this.release = resolve));
+    this.reachedHold = new Promise((resolve) => (this.reached = resolve));
+  }
+
+  releaseHold(): void {
+    this.holds = undefined;
+    this.release?.();
+  }
+
+  async *replay(fromSeq: number, onPosition?: (position: { seq: number; pending: number }) => void) {
+    for (let seq = fromSeq; ; seq++) {
+      if (this.holds?.(fromSeq, seq)) {
+        this.reached?.();
+        await this.released;
+      }
+      if (seq > this.events.length) return;
+      onPosition?.({ seq, pending: this.events.length - seq });
+      yield { seq, event: this.events[seq - 1]! };
+    }
+  }
+}
+
+const stream = new HeldStream();
+let mongo: MongoClient;
+let store: MongoFactsStore;
+let rebuilder: Rebuilder;
+let server: Server;
+let base: string;
+let truth: StreamGenerator["truth"];
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- response bodies are checked field by field
+const get = async (path: string): Promise<{ status: number; body: any }> => {
+  const response = await fetch(`${base}${path}`);
+  return { status: response.status, body: await response.json() };
+};
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+const post = async (path: string): Promise<{ status: number; location: string | null; body: any }> => {
+  const response = await fetch(`${base}${path}`, { method: "POST" });
+  return { status: response.status, location: response.headers.get("location"), body: await response.json() };
+};
+
+beforeAll(async () => {
+  const { procedures, sectors } = seedProcedures();
+  // About 950 dossiers of the golden half-year: enough to hold a rebuild half-way through.
+  const generator = new StreamGenerator({ seed: 31, period: PERIOD, targets: scaleTargets(SEED_002_TARGETS, 0.003), procedures, calendar: defaultCalendar });
+  for (const dossier of generator.dossiers()) stream.events.push(...dossier.events);
+  expect(stream.events.length % 2).toBe(1);
+  truth = generator.truth;
+
+  mongo = await MongoClient.connect(env.mongoUrl);
+  const db = mongo.db(`${env.dbName}_rebuild`);
+  store = await MongoFactsStore.open(db, new KeyedLock());
+  let ids = 0;
+  rebuilder = new Rebuilder(store, stream, { newId: () => `r${++ids}` });
+  const reports = new ReportQueries({ store, frozen: MongoFrozenReports.open(db), lag: { pendingEvents: async () => 0 }, calendar: defaultCalendar, sectors, procedures });
+  const app = express();
+  app.use(reportsRouter({ reports, quarterStartDay: 1 }));
+  app.use(adminRouter(rebuilder));
+  server = app.listen(0, "127.0.0.1");
+  await new Promise((resolve) => server.once("listening", resolve));
+  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+
+afterAll(async () => {
+  stream.releaseHold(); // a failed test must not leave a rebuild held
+  await rebuilder?.settled();
+  await new Promise((resolve) => server?.close(resolve));
+  await mongo?.close();
+});
+
+describe("rebuild in the background", () => {
+  it("answers 404 before any rebuild, then builds the first version from the whole stream", async () => {
+    expect((await get("/v1/admin/rebuild")).status).toBe(404);
+    const started = await post("/v1/admin/rebuild");
+    expect(started.status).toBe(202);
+    expect(started.location).toBe("/v1/admin/rebuild/r1");
+    expect(started.body).toMatchObject({ id: "r1", state: "replaying" });
+    await rebuilder.settled();
+    const done = await get("/v1/admin/rebuild/r1");
+    expect(done.body).toMatchObject({ state: "done", replayed: stream.events.length, total: stream.events.length, result: { events: stream.events.length, dossiers: truth.dossiers + truth.outside } });
+    expect((await get(FORM)).body.totals).toEqual(truth.total);
+  });
+
+  it("serves queries from the old version while replaying, shows progress, refuses a second rebuild, and switches when caught up", async () => {
+    const oldCollection = store.activeCollection;
+    const half = Math.floor(stream.events.length / 2);
+    stream.holdWhen((fromSeq, seq) => fromSeq === 1 && seq === half + 1);
+    const started = await post("/v1/admin/rebuild");
+    expect(started.status).toBe(202);
+    await stream.reachedHold;
+
+    const during = await get(`/v1/admin/rebuild/${started.body.id}`);
+    expect(during.body).toMatchObject({ id: "r2", state: "replaying", replayed: half, total: stream.events.length });
+    expect(during.body.switchedAt).toBeUndefined();
+    // Half of an odd count: 49% (floored), half of the bar (rounded).
+    expect(progressLine(during.body, 10)).toBe(`[#####.....]  49% ${formatCount(half)}/${formatCount(stream.events.length)} events, replaying`);
+    const second = await post("/v1/admin/rebuild");
+    expect(second.status).toBe(409);
+    expect(second.body.running).toMatchObject({ id: "r2", state: "replaying" });
+    expect(store.activeCollection).toBe(oldCollection);
+    expect((await get(FORM)).body.totals).toEqual(truth.total);
+
+    // A new dossier arrives meanwhile: the live consumer folds it into the old version only.
+    const late: EnvelopeInput = {
+      ...stream.events[0]!,
+      id: "late/received",
+      subject: "000.01.31.H04-240610-999999",
+      data: { ...(stream.events[0]!.data as object), dossierCode: "000.01.31.H04-240610-999999", receivedAt: "2024-06-10T09:00:00+07:00", dueAt: "2024-07-30T23:59:59.999+07:00" },
+      time: "2024-06-10T09:00:00+07:00",
+    };
+    stream.events.push(late);
+    await store.apply(late.subject, factFromEnvelope(late)!);
+    const withLate = (await get(FORM)).body.totals;
+    expect(withLate.received.total).toBe(truth.total.received.total + 1);
+
+    stream.releaseHold();
+    await waitFor(async () => (await get("/v1/admin/rebuild")).body.state === "done", { timeoutMs: 20_000, description: "the rebuild done" });
+    const done = (await get("/v1/admin/rebuild")).body;
+    expect(done).toMatchObject({ id: "r2", replayed: stream.events.length, total: stream.events.length, result: { caughtUp: 0 } });
+    expect(Date.parse(done.switchedAt)).toBeGreaterThanOrEqual(Date.parse(done.startedAt));
+    expect(store.activeCollection).toBe(done.result.collection);
+    expect(store.activeCollection).not.toBe(oldCollection);
+    expect((await get(FORM)).body.totals).toEqual(withLate);
+    expect(await mongo.db(`${env.dbName}_rebuild`).collection("projection_meta").findOne({ _id: "dossier_facts" as never })).toMatchObject({ active: done.result.collection });
+  });
+
+  it("folds into the new version what reached the stream after its full replay, before switching to it", async () => {
+    const oldCollection = store.activeCollection;
+    const before = (await get(FORM)).body.totals;
+    // Held once the new version is written, at the start of its catch-up.
+    stream.holdWhen((fromSeq) => fromSeq > 1);
+    const started = await post("/v1/admin/rebuild");
+    await stream.reachedHold;
+    expect((await get(`/v1/admin/rebuild/${started.body.id}`)).body).toMatchObject({ state: "catching-up", replayed: stream.events.length });
+    const resolved: EnvelopeInput = {
+      id: "late/resolved",
+      type: "vn.onestop.dossier.resolved.v1",
+      subject: "000.01.31.H04-240610-999999",
+      time: "2024-06-12T10:00:00+07:00",
+      data: { dossierCode: "000.01.31.H04-240610-999999", resolvedAt: "2024-06-12T10:00:00+07:00", outcome: "OUTCOME_APPROVED" },
+    };
+    stream.events.push(resolved);
+    await store.apply(resolved.subject, factFromEnvelope(resolved)!);
+    expect(store.activeCollection).toBe(oldCollection);
+    const live = (await get(FORM)).body.totals;
+    expect(live.resolved.total).toBe(before.resolved.total + 1);
+
+    stream.releaseHold();
+    await rebuilder.settled();
+    const done = (await get(`/v1/admin/rebuild/${started.body.id}`)).body;
+    expect(done).toMatchObject({ state: "done", replayed: stream.events.length, total: stream.events.length, result: { caughtUp: 1 } });
+    expect(store.activeCollection).not.toBe(oldCollection);
+    expect((await get(FORM)).body.totals).toEqual(live);
+  });
+});
