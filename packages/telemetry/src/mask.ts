@@ -4,7 +4,7 @@
  * ID numbers (CCCD) and phone numbers found inside strings are masked too.
  */
 const PERSONAL_KEYS = new Set([
-  "idnumber", "citizenid", "fullname", "name_of_applicant", "applicantname", "phone", "phonenumber",
+  "idnumber", "citizenid", "fullname", "applicantname", "phone", "phonenumber",
   "email", "address", "dateofbirth", "birthdate",
 ]);
 

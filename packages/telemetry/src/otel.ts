@@ -77,7 +77,7 @@ export async function shutdownTelemetry(): Promise<void> {
 }
 
 /** A command with every value replaced by "?": `{ code: "?", fees: ["?"] }`. */
-export function statementShape(value: unknown): unknown {
+function statementShape(value: unknown): unknown {
   if (Array.isArray(value)) return value.length ? [statementShape(value[0])] : [];
   if (value && typeof value === "object" && Object.getPrototypeOf(value) === Object.prototype) {
     return Object.fromEntries(Object.entries(value).map(([key, inner]) => [key, statementShape(inner)]));

@@ -6,7 +6,7 @@ import type { CatalogueLookup } from "./catalogue-port.js";
 import { ValidationError, type FieldError } from "./errors.js";
 import { isoWithOffset, text, zodErrors } from "./validation.js";
 
-export const DOSSIER_CODE = /^(\d{3}\.\d{2}\.\d{2}\.H\d{2})-(\d{6})-(\d{4})$/;
+const DOSSIER_CODE = /^(\d{3}\.\d{2}\.\d{2}\.H\d{2})-(\d{6})-(\d{4})$/;
 
 const submissionSchema = z.object({
   code: z.string().regex(DOSSIER_CODE, "malformed dossier code: expected <agency id>-YYMMDD-XXXX").optional(),

@@ -89,7 +89,7 @@ export interface Dossier {
   timeline: TimelineEntry[];
 }
 
-export const DOSSIER_EVENT_TYPES = [
+const DOSSIER_EVENT_TYPES = [
   "RECEIVED",
   "SUPPLEMENT_REQUESTED",
   "SUPPLEMENT_RECEIVED",
@@ -106,4 +106,3 @@ export const DOSSIER_EVENT_TYPES = [
 ] as const;
 export type DossierEventType = (typeof DOSSIER_EVENT_TYPES)[number];
 export type LifecycleEventType = Exclude<DossierEventType, "RECEIVED">;
-export const LIFECYCLE_EVENT_TYPES = DOSSIER_EVENT_TYPES.filter((t): t is LifecycleEventType => t !== "RECEIVED");
