@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { defaultCalendar } from "@onestop/calendar";
 import {
   classifyForPeriod,
+  countOf,
   dossiersOfPeriod,
   emptyFacts,
   factFromEnvelope,
@@ -197,7 +198,7 @@ describe("the statistics form (seed 000), Q3/2024 scenario", () => {
       hoTich3("A1", "ONLINE", "2024-07-08T10:00:00+07:00", "2024-07-11"),
       e.received({ code: "A2", procedureCode: "1.004194", sectorCode: "CU_TRU", agencyCode: "000.00.05.H04", level: "PROVINCE", channel: "ONLINE", receivedAt: "2024-07-08T10:00:00+07:00", dueDate: "2024-07-11", workingDays: 3 }),
     );
-    const count = (scope: Parameters<typeof dossiersOfPeriod>[2]) => dossiersOfPeriod(facts.all(), Q3, scope, defaultCalendar).dossiers.length;
+    const count = (scope: Parameters<typeof dossiersOfPeriod>[2]) => countOf(dossiersOfPeriod(facts.all(), Q3, scope, defaultCalendar).lines);
     expect(count({ level: "PROVINCE" })).toBe(1);
     expect(count({ agencyCode: "000.01.31.H04" })).toBe(1);
     expect(count({ sectorCode: "HO_TICH" })).toBe(1);

@@ -10,3 +10,4 @@ export * from "./quarterly-form.js";
 export * from "./indicators-766.js";
 export * from "./vn-format.js";
 export * from "./restatement.js";
+export * from "./tally.js";

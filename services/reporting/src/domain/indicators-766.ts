@@ -3,10 +3,10 @@
  * the rate reaches the target T, otherwise rate × points / T. Only items that dossier events can
  * give are computed; the others are listed as not available with the reason.
  */
-import type { PeriodClassification } from "./classify.js";
 import type { ProcedureInfo } from "./quarterly-form.js";
 import { ratio, type Ratio } from "./ratio.js";
 import type { PeriodDossiers } from "./scope.js";
+import { countOf, type TallyLine } from "./tally.js";
 
 /**
  * Targets T as fractions. Progress 100% matches seed 002 (98,54% gave 19,6/20 points); the online
@@ -77,16 +77,16 @@ export function indicators766(
   procedures: readonly ProcedureInfo[],
   targets: IndicatorTargets = DEFAULT_TARGETS,
 ): Indicators766 {
-  const resolved = input.dossiers.filter(
-    (d): d is PeriodClassification & { outcome: { kind: "RESOLVED" } } => d.outcome.kind === "RESOLVED",
-  );
-  const indicatorOnTime = resolved.filter((d) => d.outcome.kind === "RESOLVED" && d.outcome.indicator !== "OVERDUE").length;
+  type Resolved = TallyLine & { outcome: { kind: "RESOLVED" } };
+  const resolved = input.lines.filter((line): line is Resolved => line.outcome.kind === "RESOLVED");
+  const resolvedCount = countOf(resolved);
+  const indicatorOnTime = countOf(resolved, (line) => line.outcome.indicator !== "OVERDUE");
   const fullOnline = new Set(procedures.filter((p) => p.onlineMode === "FULL").map((p) => p.code));
-  const eligible = input.dossiers.filter((d) => d.entry !== "CARRIED_OVER" && fullOnline.has(d.receipt.procedureCode));
-  const approved = resolved.filter((d) => d.outcome.kind === "RESOLVED" && d.outcome.approved);
-  const electronic = approved.filter((d) => d.outcome.kind === "RESOLVED" && d.outcome.electronicResult).length;
+  const eligible = input.lines.filter((line) => line.entry !== "CARRIED_OVER" && fullOnline.has(line.procedureCode));
+  const approved = resolved.filter((line) => line.outcome.approved);
+  const electronic = countOf(approved, (line) => line.outcome.electronicResult);
 
-  const progress = ratio(indicatorOnTime, resolved.length);
+  const progress = ratio(indicatorOnTime, resolvedCount);
   const overdueRate = progress.rate === null ? null : 1 - progress.rate;
   const satisfactionUpperBound = overdueRate === null ? null : 1 - overdueRate;
 
@@ -98,9 +98,9 @@ export function indicators766(
       "Hồ sơ trực tuyến toàn trình / hồ sơ của TTHC đủ điều kiện trực tuyến toàn trình",
       12,
       targets.onlineService,
-      ratio(eligible.filter((d) => d.receipt.channel === "ONLINE" && d.receipt.onlineMode === "FULL").length, eligible.length),
+      ratio(countOf(eligible, (line) => line.channel === "ONLINE" && line.onlineMode === "FULL"), countOf(eligible)),
     ),
-    computed("Số hóa", "electronicResults", "Kết quả giải quyết điện tử", 6, targets.electronicResults, ratio(electronic, approved.length)),
+    computed("Số hóa", "electronicResults", "Kết quả giải quyết điện tử", 6, targets.electronicResults, ratio(electronic, countOf(approved))),
     {
       group: "Mức độ hài lòng",
       code: "dossierSatisfaction",
@@ -108,7 +108,7 @@ export function indicators766(
       maxPoints: 6,
       target: targets.dossierSatisfaction,
       status: "PARTIAL",
-      measure: ratio(resolved.length - indicatorOnTime, resolved.length),
+      measure: ratio(resolvedCount - indicatorOnTime, resolvedCount),
       rate: satisfactionUpperBound,
       points: score(satisfactionUpperBound, targets.dossierSatisfaction, 6),
       note: "Chỉ trừ tỷ lệ quá hạn; tỷ lệ hồ sơ có phản ánh cần sự kiện PAKN nên giá trị là cận trên.",

@@ -3,9 +3,9 @@
  * Items that need events reporting does not consume yet are marked not available, never invented.
  */
 import type { Level, OnlineMode } from "./facts.js";
-import type { PeriodClassification } from "./classify.js";
 import { ratio, type Ratio } from "./ratio.js";
 import type { PeriodDossiers } from "./scope.js";
+import { countOf, type TallyLine } from "./tally.js";
 
 export interface ProcedureInfo {
   code: string;
@@ -43,27 +43,27 @@ const PAYMENT_NOT_CONSUMED =
   "Cần sự kiện thanh toán (luồng PAYMENT) để biết hồ sơ nào thanh toán trực tuyến; dịch vụ báo cáo chưa tiêu thụ luồng này.";
 const FEEDBACK_NOT_CONSUMED = "Chưa có sự kiện phản ánh, kiến nghị (PAKN) trên luồng sự kiện.";
 
-function itemsOf(dossiers: readonly PeriodClassification[], procedures: readonly ProcedureInfo[], level: Level | undefined): LevelItems {
+function itemsOf(lines: readonly TallyLine[], procedures: readonly ProcedureInfo[], level: Level | undefined): LevelItems {
   const byCode = new Map(procedures.map((procedure) => [procedure.code, procedure]));
-  const resolved = dossiers.filter((d) => d.outcome.kind === "RESOLVED");
-  const onTime = resolved.filter((d) => d.outcome.kind === "RESOLVED" && d.outcome.legal !== "OVERDUE").length;
+  const resolved = lines.filter((line) => line.outcome.kind === "RESOLVED");
+  const onTime = countOf(resolved, (line) => line.outcome.kind === "RESOLVED" && line.outcome.legal !== "OVERDUE");
   // Shares are about what came in during the period: carried-over dossiers were counted when received.
-  const received = dossiers.filter((d) => d.entry !== "CARRIED_OVER");
+  const received = lines.filter((line) => line.entry !== "CARRIED_OVER");
   const share = (mode: OnlineMode) => {
-    const ofMode = received.filter((d) => byCode.get(d.receipt.procedureCode)?.onlineMode === mode);
-    return ratio(ofMode.filter((d) => d.receipt.channel === "ONLINE").length, ofMode.length);
+    const ofMode = received.filter((line) => byCode.get(line.procedureCode)?.onlineMode === mode);
+    return ratio(countOf(ofMode, (line) => line.channel === "ONLINE"), countOf(ofMode));
   };
   const offered = procedures.filter((p) => p.onlineMode !== "NONE" && (level === undefined || p.levels.includes(level)));
-  const withOnline = new Set(received.filter((d) => d.receipt.channel === "ONLINE").map((d) => d.receipt.procedureCode));
+  const withOnline = new Set(received.filter((line) => line.channel === "ONLINE" && line.count > 0).map((line) => line.procedureCode));
   return {
-    onTime: ratio(onTime, resolved.length),
+    onTime: ratio(onTime, countOf(resolved)),
     servicesWithOnlineDossiers: ratio(offered.filter((p) => withOnline.has(p.code)).length, offered.length),
     onlineShareFullServices: share("FULL"),
     onlineSharePartialServices: share("PARTIAL"),
     onlinePayment: {
       available: false,
       reason: PAYMENT_NOT_CONSUMED,
-      payableDossiers: received.filter((d) => d.receipt.feeAmounts.some((amount) => amount > 0)).length,
+      payableDossiers: countOf(received, (line) => line.payable),
     },
     feedback: { available: false, reason: FEEDBACK_NOT_CONSUMED },
   };
@@ -74,7 +74,7 @@ const LEVEL_ORDER: Level[] = ["PROVINCE", "DISTRICT", "COMMUNE"];
 export function quarterlyForm(input: PeriodDossiers, procedures: readonly ProcedureInfo[]): QuarterlyForm {
   const levels = input.scope.level ? [input.scope.level] : LEVEL_ORDER;
   return {
-    byLevel: levels.map((level) => ({ level, items: itemsOf(input.dossiers.filter((d) => d.receipt.level === level), procedures, level) })),
-    total: itemsOf(input.dossiers, procedures, input.scope.level),
+    byLevel: levels.map((level) => ({ level, items: itemsOf(input.lines.filter((line) => line.level === level), procedures, level) })),
+    total: itemsOf(input.lines, procedures, input.scope.level),
   };
 }

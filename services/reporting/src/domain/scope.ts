@@ -1,8 +1,9 @@
 /** Which dossiers a report covers, by the receipt's deciding agency, level and sector. */
 import type { WorkingCalendar } from "@onestop/calendar";
-import { isComplete, type DossierFacts, type Level, type Receipt } from "./facts.js";
-import { classifyForPeriod, type PeriodClassification } from "./classify.js";
+import { isComplete, type DossierFacts, type Level } from "./facts.js";
+import { classifyForPeriod } from "./classify.js";
 import type { Period } from "./period.js";
+import { Tally, tallyKeyOf, type TallyLine } from "./tally.js";
 
 export interface ReportScope {
   level?: Level;
@@ -10,30 +11,26 @@ export interface ReportScope {
   sectorCode?: string;
 }
 
-export function inScope(receipt: Receipt, scope: ReportScope): boolean {
+export function inScope(dossier: { level: Level; agencyCode: string; sectorCode: string }, scope: ReportScope): boolean {
   return (
-    (scope.level === undefined || receipt.level === scope.level) &&
-    (scope.agencyCode === undefined || receipt.agencyCode === scope.agencyCode) &&
-    (scope.sectorCode === undefined || receipt.sectorCode === scope.sectorCode)
+    (scope.level === undefined || dossier.level === scope.level) &&
+    (scope.agencyCode === undefined || dossier.agencyCode === scope.agencyCode) &&
+    (scope.sectorCode === undefined || dossier.sectorCode === scope.sectorCode)
   );
 }
 
+/** A period's dossiers of a scope, tallied: what every report is folded from. */
 export interface PeriodDossiers {
   period: Period;
   scope: ReportScope;
-  dossiers: PeriodClassification[];
+  lines: TallyLine[];
   /** Records still waiting for their receipt (a later event arrived first): not counted anywhere. */
   awaitingReceipt: number;
 }
 
-/** Classifies every dossier of the scope for the period: the one pass all reports are folded from. */
-export function dossiersOfPeriod(
-  all: Iterable<DossierFacts>,
-  period: Period,
-  scope: ReportScope,
-  calendar: WorkingCalendar,
-): PeriodDossiers {
-  const dossiers: PeriodClassification[] = [];
+/** Classifies every dossier of the scope for the period and tallies the classifications. */
+export function tallyOfPeriod(all: Iterable<DossierFacts>, period: Period, scope: ReportScope, calendar: WorkingCalendar): { tally: Tally; awaitingReceipt: number } {
+  const tally = new Tally();
   let awaitingReceipt = 0;
   for (const facts of all) {
     if (!isComplete(facts)) {
@@ -42,7 +39,12 @@ export function dossiersOfPeriod(
     }
     if (!inScope(facts.receipt, scope)) continue;
     const classification = classifyForPeriod(facts, period, calendar);
-    if (classification) dossiers.push(classification);
+    if (classification) tally.add(tallyKeyOf(classification));
   }
-  return { period, scope, dossiers, awaitingReceipt };
+  return { tally, awaitingReceipt };
+}
+
+export function dossiersOfPeriod(all: Iterable<DossierFacts>, period: Period, scope: ReportScope, calendar: WorkingCalendar): PeriodDossiers {
+  const { tally, awaitingReceipt } = tallyOfPeriod(all, period, scope, calendar);
+  return { period, scope, lines: tally.lines(), awaitingReceipt };
 }

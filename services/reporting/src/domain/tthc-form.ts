@@ -1,16 +1,16 @@
 /**
  * The statistics form "Thống kê kết quả giải quyết TTHC" (seed 000): one row per sector, 16
  * columns, a totals row, and each of the form's invariants checked. A pure fold over the period's
- * classifications: no counters kept between events, so a late event corrects its own period.
+ * tally: no counters kept between events, so a late event corrects its own period.
  *
  * Choices where the form is silent: a decision (RESOLVED, approved or refused on the merits) is
  * "resolved"; refusal of the dossier (REFUSED), withdrawal and closure are (15). A dossier pending
  * at the end with its clock stopped (awaiting a supplement, paused) is "not yet due". (14) and
  * (16) count the period's own dossiers whose request / postal return happened in the period.
  */
-import type { PeriodClassification } from "./classify.js";
 import type { PeriodDossiers, ReportScope } from "./scope.js";
 import type { Period } from "./period.js";
+import type { TallyLine } from "./tally.js";
 
 export interface FormCounts {
   /** (3) = (4) + (5) + (6) + (7) */
@@ -74,35 +74,36 @@ export function emptyCounts(): FormCounts {
 
 const ENTRY_COLUMN = { ONLINE: "online", CARRIED_OVER: "carriedOver", IN_PERSON: "inPerson", POSTAL: "postal" } as const;
 
-function count(counts: FormCounts, dossier: PeriodClassification): void {
-  counts.received.total += 1;
-  counts.received[ENTRY_COLUMN[dossier.entry]] += 1;
-  const outcome = dossier.outcome;
+function count(counts: FormCounts, line: TallyLine): void {
+  const n = line.count;
+  counts.received.total += n;
+  counts.received[ENTRY_COLUMN[line.entry]] += n;
+  const outcome = line.outcome;
   switch (outcome.kind) {
     case "RESOLVED":
-      counts.resolved.total += 1;
-      if (outcome.legal === "OVERDUE") counts.resolved.overdue += 1;
+      counts.resolved.total += n;
+      if (outcome.legal === "OVERDUE") counts.resolved.overdue += n;
       else {
-        counts.resolved.onTimeOrEarly += 1;
-        if (outcome.legal === "EARLY") counts.resolved.early += 1;
-        else counts.resolved.onTime += 1;
+        counts.resolved.onTimeOrEarly += n;
+        if (outcome.legal === "EARLY") counts.resolved.early += n;
+        else counts.resolved.onTime += n;
       }
       break;
     case "PENDING":
-      counts.pending.total += 1;
-      if (outcome.overdue) counts.pending.overdue += 1;
-      else counts.pending.notYetDue += 1;
+      counts.pending.total += n;
+      if (outcome.overdue) counts.pending.overdue += n;
+      else counts.pending.notYetDue += n;
       break;
     case "RETURNED":
-      counts.returned.total += 1;
-      counts.returned[outcome.reason === "REFUSED" ? "refused" : outcome.reason === "WITHDRAWN" ? "withdrawn" : "closed"] += 1;
+      counts.returned.total += n;
+      counts.returned[outcome.reason === "REFUSED" ? "refused" : outcome.reason === "WITHDRAWN" ? "withdrawn" : "closed"] += n;
       break;
     case "INCONSISTENT":
-      counts.inconsistent += 1;
+      counts.inconsistent += n;
       break;
   }
-  if (dossier.supplementRequested) counts.supplementRequested += 1;
-  if (dossier.resultByPost) counts.resultsByPost += 1;
+  if (line.supplementRequested) counts.supplementRequested += n;
+  if (line.resultByPost) counts.resultsByPost += n;
 }
 
 /** The form's invariants over one row's counts; each is a sum of independently counted cells. */
@@ -160,12 +161,11 @@ function sumRows(rows: FormCounts[]): FormCounts {
 export function tthcForm(input: PeriodDossiers, sectors: readonly SectorName[]): TthcForm {
   const bySector = new Map<string, FormCounts>();
   const totals = emptyCounts();
-  for (const dossier of input.dossiers) {
-    const code = dossier.receipt.sectorCode;
-    let counts = bySector.get(code);
-    if (!counts) bySector.set(code, (counts = emptyCounts()));
-    count(counts, dossier);
-    count(totals, dossier);
+  for (const line of input.lines) {
+    let counts = bySector.get(line.sectorCode);
+    if (!counts) bySector.set(line.sectorCode, (counts = emptyCounts()));
+    count(counts, line);
+    count(totals, line);
   }
   const known = new Set(sectors.map((sector) => sector.code));
   const ordered = [
