@@ -10,6 +10,7 @@ import { adminRouter, problemHandler, reportsRouter } from "./adapters/http/rout
 import { dossierReplay } from "./adapters/bus/replay-source.js";
 import { MongoFactsStore } from "./adapters/store/facts-store.js";
 import { MongoFrozenReports } from "./adapters/store/frozen-reports.js";
+import { MongoTallyStore } from "./adapters/store/tally-store.js";
 import { Rebuilder } from "./app/rebuild.js";
 import { ReportQueries } from "./app/reports.js";
 import { loadConfig } from "./config.js";
@@ -30,7 +31,7 @@ runMain(async () => {
       const consumer = await startFactsConsumer({ nats, js, jsm, store: facts, ledger, durable: config.REPORTING_CONSUMER, log });
       onShutdown(() => consumer.stop());
       const frozen = MongoFrozenReports.open(store.db!);
-      const reports = new ReportQueries({ store: facts, frozen, lag: consumerLag(jsm, config.REPORTING_CONSUMER), calendar: defaultCalendar, sectors, procedures });
+      const reports = new ReportQueries({ store: facts, tallies: new MongoTallyStore(store.db!, () => facts.activeCollection), frozen, lag: consumerLag(jsm, config.REPORTING_CONSUMER), calendar: defaultCalendar, sectors, procedures });
       app.use(reportsRouter({ reports, quarterStartDay: config.QUARTER_START_DAY }));
       const replay = dossierReplay(js, (seq, reason) => log.warn("rebuild skipped an undecodable message", { seq, reason }));
       const rebuilder = new Rebuilder(facts, replay, { onFailed: (progress, error) => log.error("rebuild failed; the previous collection stays active", { id: progress.id, error }) });

@@ -14,6 +14,7 @@ import { testEnv, waitFor } from "@onestop/testkit";
 import { factFromEnvelope, formatCount, type EnvelopeInput } from "../src/domain/index.js";
 import { MongoFactsStore } from "../src/adapters/store/facts-store.js";
 import { MongoFrozenReports } from "../src/adapters/store/frozen-reports.js";
+import { MongoTallyStore } from "../src/adapters/store/tally-store.js";
 import { adminRouter, reportsRouter } from "../src/adapters/http/router.js";
 import { Rebuilder, type ReplaySource } from "../src/app/rebuild.js";
 import { ReportQueries } from "../src/app/reports.js";
@@ -92,7 +93,7 @@ beforeAll(async () => {
   store = await MongoFactsStore.open(db, new KeyedLock());
   let ids = 0;
   rebuilder = new Rebuilder(store, stream, { newId: () => `r${++ids}` });
-  const reports = new ReportQueries({ store, frozen: MongoFrozenReports.open(db), lag: { pendingEvents: async () => 0 }, calendar: defaultCalendar, sectors, procedures });
+  const reports = new ReportQueries({ store, tallies: new MongoTallyStore(db, () => store.activeCollection), frozen: MongoFrozenReports.open(db), lag: { pendingEvents: async () => 0 }, calendar: defaultCalendar, sectors, procedures });
   const app = express();
   app.use(reportsRouter({ reports, quarterStartDay: 1 }));
   app.use(adminRouter(rebuilder));

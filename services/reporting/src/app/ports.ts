@@ -1,11 +1,14 @@
-import type { DossierFacts, FactEvent, ReportScope, TthcForm } from "../domain/index.js";
+import type { DossierFacts, FactEvent, Level, ReportScope, TallyLine, TthcForm } from "../domain/index.js";
 
 /** Per-dossier facts, one record per dossier. */
 export interface FactsStore {
   /** Folds one event into its dossier's record; true when it changed the record. */
   apply(dossierCode: string, event: FactEvent): Promise<boolean>;
-  /** Complete records of the scope received by `toMs` and not finished before `fromMs`. */
-  candidates(fromMs: number, toMs: number, scope: ReportScope): Promise<DossierFacts[]>;
+  /**
+   * Complete records of the scope received by `toMs` and not finished before `fromMs`; with
+   * `agencyCodes`, only those of these agencies.
+   */
+  candidates(fromMs: number, toMs: number, scope: ReportScope, agencyCodes?: readonly string[]): Promise<DossierFacts[]>;
   /** Records still waiting for their receipt. */
   awaitingReceipt(): Promise<number>;
 }
@@ -20,4 +23,29 @@ export interface FrozenReports {
   /** Stores the form unless one is already frozen under `key`; returns the one that is frozen. */
   freeze(key: string, report: TthcForm, frozenAt: string): Promise<{ created: boolean; frozenAt: string; report: TthcForm }>;
   get(key: string): Promise<{ frozenAt: string; report: TthcForm } | undefined>;
+}
+
+/** Per agency, the change counters by month ("YYYY-MM") of the business time changed. */
+export interface AgencyChanges {
+  agencyCode: string;
+  level?: Level;
+  months: Record<string, number>;
+}
+
+/** A period's tally of one agency, with the change count it was computed at. */
+export interface StoredTally {
+  stamp: number;
+  lines: TallyLine[];
+}
+
+/** Stored per-period tallies and the change counters that tell when one is stale. */
+export interface TallyStore {
+  /** Change counters of every agency (of the level / the agency when given). */
+  agencyChanges(filter: { level?: Level; agencyCode?: string }): Promise<AgencyChanges[]>;
+  /** Changes of records waiting for their receipt. */
+  awaitingReceiptChanges(): Promise<number>;
+  readTallies(keys: readonly string[]): Promise<Map<string, StoredTally>>;
+  writeTallies(tallies: ReadonlyMap<string, StoredTally>): Promise<void>;
+  readAwaitingReceipt(): Promise<{ stamp: number; count: number } | undefined>;
+  writeAwaitingReceipt(value: { stamp: number; count: number }): Promise<void>;
 }

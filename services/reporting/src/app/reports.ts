@@ -1,8 +1,6 @@
 import { formatInstant, type WorkingCalendar } from "@onestop/calendar";
 import {
-  boundsOf,
   DEFAULT_TARGETS,
-  dossiersOfPeriod,
   indicators766,
   quarterlyForm,
   restatement,
@@ -18,7 +16,8 @@ import {
   type SectorName,
   type TthcForm,
 } from "../domain/index.js";
-import type { FactsStore, FrozenReports, LagProbe } from "./ports.js";
+import { PeriodTallies } from "./period-tallies.js";
+import type { FactsStore, FrozenReports, LagProbe, TallyStore } from "./ports.js";
 
 /** Every report answer says how fresh it is: when it was computed and how many events were not yet folded in. */
 export interface Freshness {
@@ -28,6 +27,7 @@ export interface Freshness {
 
 export interface ReportDeps {
   store: FactsStore;
+  tallies: TallyStore;
   frozen: FrozenReports;
   lag: LagProbe;
   calendar: WorkingCalendar;
@@ -47,17 +47,19 @@ export function frozenKey(period: Period, scope: ReportScope): string {
   return ["tthc", period.from, period.to, scope.level ?? "*", scope.agencyCode ?? "*", scope.sectorCode ?? "*"].join("|");
 }
 
-/** The report queries: load the period's candidate records, classify them, fold the form. */
+/** The report queries: the period's tally (stored per agency, recomputed where stale), folded into the form. */
 export class ReportQueries {
-  constructor(private readonly deps: ReportDeps) {}
+  private readonly periodTallies: PeriodTallies;
+
+  constructor(private readonly deps: ReportDeps) {
+    this.periodTallies = new PeriodTallies(deps.store, deps.tallies, deps.calendar);
+  }
 
   private async periodDossiers(period: Period, scope: ReportScope): Promise<{ input: PeriodDossiers; freshness: Freshness }> {
     // Lag is read before the records: a report never claims to be fresher than it is.
     const lagEvents = await this.deps.lag.pendingEvents();
     const asOf = formatInstant(this.deps.now?.() ?? new Date());
-    const { fromMs, toMs } = boundsOf(period);
-    const [records, awaitingReceipt] = await Promise.all([this.deps.store.candidates(fromMs, toMs, scope), this.deps.store.awaitingReceipt()]);
-    const input = { ...dossiersOfPeriod(records, period, scope, this.deps.calendar), awaitingReceipt };
+    const { input } = await this.periodTallies.periodDossiers(period, scope);
     return { input, freshness: { asOf, lagEvents } };
   }
 

@@ -2,6 +2,7 @@ import { MongoServerError, type Collection, type Db, type Filter } from "mongodb
 import type { KeyedLock } from "@onestop/service-kit";
 import { emptyFacts, finishedAt, foldEvent, type DossierFacts, type FactEvent, type ReportScope } from "../../domain/index.js";
 import type { RebuildableFactsStore, RebuildTarget } from "../../app/rebuild.js";
+import { ChangeCounters, changesOfFold, changesOfRecords } from "./change-counters.js";
 
 /** One document per dossier: its facts plus the fields reports select on. */
 interface FactsDocument {
@@ -63,11 +64,21 @@ function documentOf(facts: DossierFacts, version: number): FactsDocument {
  * another process (the event is then redelivered and folded again).
  */
 export class MongoFactsStore implements RebuildableFactsStore {
+  private readonly counters = new Map<string, ChangeCounters>();
+
   private constructor(
     private readonly db: Db,
     private collection: Collection<FactsDocument>,
     private readonly locks: KeyedLock,
   ) {}
+
+  /** The change counters of a facts collection (stored tallies of that collection depend on them). */
+  private countersOf(collection: Collection<FactsDocument>): ChangeCounters {
+    const name = collection.collectionName;
+    let counters = this.counters.get(name);
+    if (!counters) this.counters.set(name, (counters = ChangeCounters.forFacts(this.db, name)));
+    return counters;
+  }
 
   /** Opens the active collection: "dossier_facts", or the one the last rebuild switched to. */
   static async open(db: Db, locks: KeyedLock): Promise<MongoFactsStore> {
@@ -87,7 +98,10 @@ export class MongoFactsStore implements RebuildableFactsStore {
       name,
       insertAll: async (records) => {
         for (let i = 0; i < records.length; i += INSERT_BATCH) {
-          await collection.insertMany(records.slice(i, i + INSERT_BATCH).map((facts) => documentOf(facts, 1)), { ordered: false });
+          const batch = records.slice(i, i + INSERT_BATCH);
+          await collection.insertMany(batch.map((facts) => documentOf(facts, 1)), { ordered: false });
+          // Counted so the agencies are known to the stored tallies once the collection is active.
+          await this.countersOf(collection).count(changesOfRecords(batch));
         }
       },
       apply: (dossierCode, event) => this.applyTo(() => collection, dossierCode, event),
@@ -103,34 +117,43 @@ export class MongoFactsStore implements RebuildableFactsStore {
     return this.applyTo(() => this.collection, dossierCode, event);
   }
 
-  private applyTo(collectionNow: () => Collection<FactsDocument>, dossierCode: string, event: FactEvent): Promise<boolean> {
-    return this.locks.run(dossierCode, async () => {
-      // One collection for the whole read-then-write, even if a rebuild switches meanwhile.
-      const collection = collectionNow();
-      const stored = await collection.findOne({ _id: dossierCode });
-      const before = stored?.facts ?? emptyFacts(dossierCode);
-      const after = foldEvent(before, event);
-      if (after === before) return false;
-      if (!stored) {
-        try {
-          await collection.insertOne(documentOf(after, 1));
-        } catch (error) {
-          if (error instanceof MongoServerError && error.code === DUPLICATE_KEY) throw new ConcurrentWriteError(`${dossierCode} was created concurrently`);
-          throw error;
-        }
-        return true;
-      }
-      const { _id, ...fields } = documentOf(after, stored.version + 1);
-      const result = await collection.updateOne({ _id, version: stored.version }, { $set: fields });
-      if (result.matchedCount === 0) throw new ConcurrentWriteError(`${dossierCode} changed concurrently`);
-      return true;
-    });
+  /**
+   * Folds the event into the record under the dossier's lock, then counts the change for the
+   * stored tallies (after the write, and even when the event was a duplicate: see ChangeCounters).
+   */
+  private async applyTo(collectionNow: () => Collection<FactsDocument>, dossierCode: string, event: FactEvent): Promise<boolean> {
+    // One collection for the whole read-then-write, even if a rebuild switches meanwhile.
+    const collection = collectionNow();
+    const { before, after } = await this.locks.run(dossierCode, () => this.foldInto(collection, dossierCode, event));
+    await this.countersOf(collection).count(changesOfFold(before, after, event));
+    return after !== before;
   }
 
-  async candidates(fromMs: number, toMs: number, scope: ReportScope): Promise<DossierFacts[]> {
+  private async foldInto(collection: Collection<FactsDocument>, dossierCode: string, event: FactEvent): Promise<{ before: DossierFacts; after: DossierFacts }> {
+    const stored = await collection.findOne({ _id: dossierCode });
+    const before = stored?.facts ?? emptyFacts(dossierCode);
+    const after = foldEvent(before, event);
+    if (after === before) return { before, after };
+    if (!stored) {
+      try {
+        await collection.insertOne(documentOf(after, 1));
+      } catch (error) {
+        if (error instanceof MongoServerError && error.code === DUPLICATE_KEY) throw new ConcurrentWriteError(`${dossierCode} was created concurrently`);
+        throw error;
+      }
+      return { before, after };
+    }
+    const { _id, ...fields } = documentOf(after, stored.version + 1);
+    const result = await collection.updateOne({ _id, version: stored.version }, { $set: fields });
+    if (result.matchedCount === 0) throw new ConcurrentWriteError(`${dossierCode} changed concurrently`);
+    return { before, after };
+  }
+
+  async candidates(fromMs: number, toMs: number, scope: ReportScope, agencyCodes?: readonly string[]): Promise<DossierFacts[]> {
     const filter: Filter<FactsDocument> = { complete: true, receivedAtMs: { $lte: toMs }, finishedAtMs: { $gte: fromMs } };
     if (scope.level) filter.level = scope.level;
     if (scope.agencyCode) filter.agencyCode = scope.agencyCode;
+    if (agencyCodes) filter.agencyCode = scope.agencyCode ? { $in: agencyCodes.filter((code) => code === scope.agencyCode) } : { $in: [...agencyCodes] };
     if (scope.sectorCode) filter.sectorCode = scope.sectorCode;
     const documents = await this.collection.find(filter, { projection: { facts: 1 } }).toArray();
     return documents.map((document) => document.facts);

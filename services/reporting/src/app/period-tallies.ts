@@ -1,0 +1,78 @@
+/**
+ * A period's tally, served from stored per-agency tallies and recomputed from the facts only for
+ * the agencies whose dossiers changed since (see ChangeCounters). A stored tally is exact when
+ * its stamp, the sum of its agency's change counters up to the period's last month, is still the
+ * current sum: every fold counts after its write, and the counters are read before the facts, so
+ * a tally computed without a write carries a stamp that the write's count makes stale.
+ */
+import type { WorkingCalendar } from "@onestop/calendar";
+import { boundsOf, inScope, Tally, tallyOfPeriod, type Period, type PeriodDossiers, type ReportScope, type TallyLine } from "../domain/index.js";
+import type { AgencyChanges, FactsStore, StoredTally, TallyStore } from "./ports.js";
+
+export interface TallyRefresh {
+  agencies: number;
+  /** Agencies whose stored tally was missing or stale, recomputed from the facts. */
+  recomputed: number;
+}
+
+function stampOf(changes: AgencyChanges, lastMonth: string): number {
+  let stamp = 0;
+  for (const [month, count] of Object.entries(changes.months)) if (month <= lastMonth) stamp += count;
+  return stamp;
+}
+
+export const tallyKey = (period: Period, agencyCode: string) => `${period.from}|${period.to}|${agencyCode}`;
+
+export class PeriodTallies {
+  constructor(
+    private readonly facts: FactsStore,
+    private readonly tallies: TallyStore,
+    private readonly calendar: WorkingCalendar,
+  ) {}
+
+  async periodDossiers(period: Period, scope: ReportScope): Promise<{ input: PeriodDossiers; refresh: TallyRefresh }> {
+    const [{ lines, refresh }, awaitingReceipt] = await Promise.all([this.linesOf(period, scope), this.awaitingReceipt()]);
+    return { input: { period, scope, lines, awaitingReceipt }, refresh };
+  }
+
+  private async linesOf(period: Period, scope: ReportScope): Promise<{ lines: TallyLine[]; refresh: TallyRefresh }> {
+    const lastMonth = period.to.slice(0, 7);
+    const agencies = await this.tallies.agencyChanges({
+      ...(scope.level ? { level: scope.level } : {}),
+      ...(scope.agencyCode ? { agencyCode: scope.agencyCode } : {}),
+    });
+    const stamps = new Map(agencies.map((changes) => [changes.agencyCode, stampOf(changes, lastMonth)]));
+    const stored = await this.tallies.readTallies(agencies.map((changes) => tallyKey(period, changes.agencyCode)));
+    const stale = agencies.map((a) => a.agencyCode).filter((code) => stored.get(tallyKey(period, code))?.stamp !== stamps.get(code));
+    const fresh = stale.length > 0 ? await this.recompute(period, stale, stamps) : new Map<string, StoredTally>();
+
+    const merged = new Tally();
+    for (const { agencyCode } of agencies) {
+      const key = tallyKey(period, agencyCode);
+      merged.addLines((fresh.get(key) ?? stored.get(key))!.lines.filter((line) => inScope(line, scope)));
+    }
+    return { lines: merged.lines(), refresh: { agencies: agencies.length, recomputed: stale.length } };
+  }
+
+  private async recompute(period: Period, agencyCodes: readonly string[], stamps: ReadonlyMap<string, number>): Promise<Map<string, StoredTally>> {
+    const { fromMs, toMs } = boundsOf(period);
+    const records = await this.facts.candidates(fromMs, toMs, {}, agencyCodes);
+    const byAgency = new Map(agencyCodes.map((code) => [code, new Tally()]));
+    for (const line of tallyOfPeriod(records, period, {}, this.calendar).tally.lines()) {
+      const { count, ...key } = line;
+      byAgency.get(line.agencyCode)?.add(key, count);
+    }
+    const fresh = new Map([...byAgency].map(([code, tally]) => [tallyKey(period, code), { stamp: stamps.get(code)!, lines: tally.lines() }]));
+    await this.tallies.writeTallies(fresh);
+    return fresh;
+  }
+
+  private async awaitingReceipt(): Promise<number> {
+    const stamp = await this.tallies.awaitingReceiptChanges();
+    const stored = await this.tallies.readAwaitingReceipt();
+    if (stored?.stamp === stamp) return stored.count;
+    const count = await this.facts.awaitingReceipt();
+    await this.tallies.writeAwaitingReceipt({ stamp, count });
+    return count;
+  }
+}

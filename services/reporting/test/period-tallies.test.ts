@@ -1,0 +1,152 @@
+/**
+ * Stored per-agency tallies against a real FerretDB: served while nothing changed, recomputed for
+ * the one agency whose dossier changed, never stale after a crash between the facts write and
+ * the change count, and always equal to the report computed from every record at query time.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { MongoClient, type Db } from "mongodb";
+import { defaultCalendar } from "@onestop/calendar";
+import { KeyedLock } from "@onestop/service-kit";
+import { testEnv } from "@onestop/testkit";
+import { dossiersOfPeriod, emptyFacts, foldEvent, tthcForm, type DossierFacts, type Period, type ReportScope } from "../src/domain/index.js";
+import { MongoFactsStore } from "../src/adapters/store/facts-store.js";
+import { MongoTallyStore } from "../src/adapters/store/tally-store.js";
+import { PeriodTallies } from "../src/app/period-tallies.js";
+import * as e from "./domain/events.js";
+import { StreamGenerator } from "./golden/generator.js";
+import { seedProcedures } from "./golden/catalogue.js";
+import { scaleTargets, SEED_002_TARGETS } from "./golden/targets.js";
+
+const env = testEnv();
+const Q2: Period = { from: "2024-04-01", to: "2024-06-30" };
+const Q3: Period = { from: "2024-07-01", to: "2024-09-30" };
+const COMMUNE = "000.01.31.H04";
+const DISTRICT = "000.00.31.H04";
+const SECTORS = [{ code: "HO_TICH", name: "Hộ tịch" }];
+
+// Marital status certificate, 3 working days: received Mon 8/7/2024, due Thu 11/7/2024.
+const hoTich3 = (code: string, agencyCode: string, level: "COMMUNE" | "DISTRICT", channel: "ONLINE" | "IN_PERSON") =>
+  e.received({ code, procedureCode: "1.004873", sectorCode: "HO_TICH", agencyCode, level, channel, receivedAt: "2024-07-08T10:00:00+07:00", dueDate: "2024-07-11", workingDays: 3 });
+
+let mongo: MongoClient;
+let db: Db;
+
+beforeAll(async () => {
+  mongo = await MongoClient.connect(env.mongoUrl);
+  db = mongo.db(`${env.dbName}_tallies`);
+});
+
+afterAll(async () => {
+  await mongo?.close();
+});
+
+async function opened(name: string, sectors = SECTORS) {
+  const database = db.client.db(`${env.dbName}_${name}`);
+  const store = await MongoFactsStore.open(database, new KeyedLock());
+  const tallies = new PeriodTallies(store, new MongoTallyStore(database, () => store.activeCollection), defaultCalendar);
+  const form = async (period: Period, scope: ReportScope = {}) => {
+    const { input, refresh } = await tallies.periodDossiers(period, scope);
+    return { form: tthcForm(input, sectors), input, refresh };
+  };
+  return { store, form, database };
+}
+
+describe("stored tallies", () => {
+  it("given three dossiers of two agencies, when a late decision arrives, then only its agency's tally of its quarter is recomputed", async () => {
+    const { store, form } = await opened("late");
+    for (const event of [
+      hoTich3("A1", COMMUNE, "COMMUNE", "ONLINE"),
+      e.resolved("A1", "2024-07-10T09:00:00+07:00"), // before Thu 11/7: early
+      hoTich3("A2", COMMUNE, "COMMUNE", "IN_PERSON"),
+      hoTich3("B1", DISTRICT, "DISTRICT", "ONLINE"),
+      e.resolved("B1", "2024-07-12T09:00:00+07:00"), // Fri 12/7, after the due day: overdue
+    ]) {
+      await store.apply(event.subject, e.fact(event));
+    }
+
+    const first = await form(Q3);
+    expect(first.refresh).toEqual({ agencies: 2, recomputed: 2 });
+    expect(first.form.totals.received.total).toBe(3);
+    expect(first.form.totals.resolved).toMatchObject({ total: 2, early: 1, onTime: 0, overdue: 1 });
+    // A2 is still open at 30/9, its due day 11/7 long past.
+    expect(first.form.totals.pending).toMatchObject({ total: 1, overdue: 1 });
+    expect((await form(Q2)).refresh.recomputed).toBe(2);
+
+    const again = await form(Q3);
+    expect(again.refresh).toEqual({ agencies: 2, recomputed: 0 });
+    expect(again.form).toEqual(first.form);
+
+    // Thu 11/7 15:00: on the due day, so on time.
+    const late = e.resolved("A2", "2024-07-11T15:00:00+07:00");
+    await store.apply(late.subject, e.fact(late));
+    const after = await form(Q3);
+    expect(after.refresh).toEqual({ agencies: 2, recomputed: 1 });
+    expect(after.form.totals.resolved).toMatchObject({ total: 3, early: 1, onTime: 1, overdue: 1 });
+    expect(after.form.totals.pending.total).toBe(0);
+    // A July event cannot change the second quarter: its tallies stay.
+    expect((await form(Q2)).refresh.recomputed).toBe(0);
+  });
+
+  it("given a crash between the facts write and the change count, when the event is redelivered, then the stale tally is recomputed", async () => {
+    const { store, form, database } = await opened("crash");
+    const receipt = hoTich3("C1", COMMUNE, "COMMUNE", "ONLINE");
+    await store.apply(receipt.subject, e.fact(receipt));
+    expect((await form(Q3)).form.totals.pending.total).toBe(1);
+
+    // The count's write fails after the facts were written: the handler fails, the event is not acknowledged.
+    const counters = database.collection<{ _id: string; months: unknown }>(`${store.activeCollection}_changes`);
+    const saved = (await counters.findOne({ _id: COMMUNE }))!;
+    await counters.updateOne({ _id: COMMUNE }, { $set: { months: "not a document" } });
+    const decision = e.resolved("C1", "2024-07-10T09:00:00+07:00");
+    await expect(store.apply(decision.subject, e.fact(decision))).rejects.toThrow();
+    await counters.updateOne({ _id: COMMUNE }, { $set: { months: saved.months } });
+    // Meanwhile the stored tally is stale: the decision is in the facts but not counted yet.
+    expect((await form(Q3)).form.totals.resolved.total).toBe(0);
+
+    // Redelivery: the fold finds the event already there, the change is counted anyway.
+    expect(await store.apply(decision.subject, e.fact(decision))).toBe(false);
+    const after = await form(Q3);
+    expect(after.refresh.recomputed).toBe(1);
+    expect(after.form.totals.resolved).toMatchObject({ total: 1, early: 1 });
+    expect(after.form.totals.pending.total).toBe(0);
+  });
+
+  it("given a decision before its receipt, then the record waits for its receipt, and counts once it arrives", async () => {
+    const { store, form } = await opened("orphan");
+    const decision = e.resolved("O1", "2024-07-10T09:00:00+07:00");
+    await store.apply(decision.subject, e.fact(decision));
+    let { input } = await form(Q3);
+    expect(input.awaitingReceipt).toBe(1);
+    expect(input.lines).toEqual([]);
+
+    const receipt = hoTich3("O1", COMMUNE, "COMMUNE", "ONLINE");
+    await store.apply(receipt.subject, e.fact(receipt));
+    ({ input } = await form(Q3));
+    expect(input.awaitingReceipt).toBe(0);
+    expect(input.lines).toMatchObject([{ agencyCode: COMMUNE, entry: "ONLINE", outcome: { kind: "RESOLVED", legal: "EARLY" }, count: 1 }]);
+  });
+
+  it("given a rebuilt collection of a generated half-year, then stored tallies give exactly the report computed from every record, per scope", async () => {
+    const { procedures, sectors } = seedProcedures();
+    const period = { from: "2023-12-15", to: "2024-06-30" };
+    const generator = new StreamGenerator({ seed: 7, period, targets: scaleTargets(SEED_002_TARGETS, 0.002), procedures, calendar: defaultCalendar });
+    const records = new Map<string, DossierFacts>();
+    for (const dossier of generator.dossiers()) {
+      for (const event of dossier.events) records.set(event.subject, foldEvent(records.get(event.subject) ?? emptyFacts(event.subject), e.fact(event)));
+    }
+    const { store, form } = await opened("generated", sectors);
+    const target = await store.createRebuildTarget();
+    await target.insertAll([...records.values()]);
+    await store.switchTo(target);
+
+    const sector = procedures[0]!.sectorCode;
+    const scopes: ReportScope[] = [{}, { level: "DISTRICT" }, { agencyCode: COMMUNE }, { sectorCode: sector }, { level: "PROVINCE", sectorCode: sector }];
+    for (const scope of scopes) {
+      const direct = tthcForm(dossiersOfPeriod(records.values(), period, scope, defaultCalendar), sectors);
+      const { form: stored } = await form(period, scope);
+      expect(stored.totals.received.total, JSON.stringify(scope)).toBeGreaterThan(0);
+      expect({ rows: stored.rows, totals: stored.totals }, JSON.stringify(scope)).toEqual({ rows: direct.rows, totals: direct.totals });
+    }
+    expect((await form(period)).form.totals).toEqual(generator.truth.total);
+  });
+});
