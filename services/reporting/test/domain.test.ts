@@ -3,6 +3,8 @@ import { defaultCalendar } from "@onestop/calendar";
 import {
   classifyForPeriod,
   countOf,
+  decodeTally,
+  encodeTally,
   dossiersOfPeriod,
   emptyFacts,
   factFromEnvelope,
@@ -19,6 +21,8 @@ import {
   type EnvelopeInput,
   type Period,
   type ProcedureInfo,
+  type TallyLine,
+  Tally,
 } from "../src/domain/index.js";
 import * as e from "./domain/events.js";
 import { InMemoryFacts } from "./domain/projection.js";
@@ -325,5 +329,30 @@ describe("restatement of a frozen quarter", () => {
       { row, column: "(13)", frozen: 1, current: 0 },
     ];
     expect(restatement(frozen, formOf(facts.all()))).toEqual([...moved("CU_TRU"), ...moved("TOTAL")]);
+  });
+});
+
+describe("tallies", () => {
+  it("given the Q3 scenario, when tallied and stored as text, then the lines read back give the same form", () => {
+    const input = dossiersOfPeriod(new InMemoryFacts().given(...q3Scenario()).all(), Q3, {}, defaultCalendar);
+    // Every kind of outcome is in the scenario: resolved, pending, returned.
+    expect(new Set(input.lines.map((line) => line.outcome.kind))).toEqual(new Set(["RESOLVED", "PENDING", "RETURNED"]));
+    const inconsistent: TallyLine = { ...input.lines[0]!, outcome: { kind: "INCONSISTENT" }, count: 2 };
+    const lines = [...input.lines, inconsistent];
+    const decoded = decodeTally(encodeTally(lines), lines[0]!.agencyCode);
+    expect(decoded).toEqual(lines);
+    expect(tthcForm({ ...input, lines: decoded }, SECTORS)).toEqual(tthcForm({ ...input, lines }, SECTORS));
+  });
+
+  it("merges lines with the same classification and keeps their sum", () => {
+    const input = dossiersOfPeriod(new InMemoryFacts().given(...q3Scenario()).all(), Q3, {}, defaultCalendar);
+    const twice = new Tally().addLines(input.lines).addLines(input.lines).lines();
+    expect(twice).toHaveLength(input.lines.length);
+    expect(countOf(twice)).toBe(2 * countOf(input.lines));
+  });
+
+  it("refuses text it cannot read, naming the agency", () => {
+    expect(() => decodeTally("C|HO_TICH|1.004873|ONLINE", "000.01.31.H04")).toThrow(/000\.01\.31\.H04 has 4 fields/);
+    expect(() => decodeTally("C|HO_TICH|1.004873|ONLINE|FULL|0|ONLINE|Z:1|0|0|1", "000.01.31.H04")).toThrow(/unknown outcome "Z:1"/);
   });
 });

@@ -94,12 +94,12 @@ describe("stored tallies", () => {
     expect((await form(Q3)).form.totals.pending.total).toBe(1);
 
     // The count's write fails after the facts were written: the handler fails, the event is not acknowledged.
-    const counters = database.collection<{ _id: string; months: unknown }>(`${store.activeCollection}_changes`);
-    const saved = (await counters.findOne({ _id: COMMUNE }))!;
-    await counters.updateOne({ _id: COMMUNE }, { $set: { months: "not a document" } });
+    const counters = database.collection<{ _id: string; agencies: unknown }>(`${store.activeCollection}_changes`);
+    const saved = (await counters.findOne({}))!;
+    await counters.updateOne({ _id: saved._id }, { $set: { agencies: "not a document" } });
     const decision = e.resolved("C1", "2024-07-10T09:00:00+07:00");
     await expect(store.apply(decision.subject, e.fact(decision))).rejects.toThrow();
-    await counters.updateOne({ _id: COMMUNE }, { $set: { months: saved.months } });
+    await counters.updateOne({ _id: saved._id }, { $set: { agencies: saved.agencies } });
     // Meanwhile the stored tally is stale: the decision is in the facts but not counted yet.
     expect((await form(Q3)).form.totals.resolved.total).toBe(0);
 

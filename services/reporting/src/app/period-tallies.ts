@@ -21,7 +21,7 @@ function stampOf(changes: AgencyChanges, lastMonth: string): number {
   return stamp;
 }
 
-export const tallyKey = (period: Period, agencyCode: string) => `${period.from}|${period.to}|${agencyCode}`;
+const periodKey = (period: Period) => `${period.from}|${period.to}`;
 
 export class PeriodTallies {
   constructor(
@@ -42,15 +42,14 @@ export class PeriodTallies {
       ...(scope.agencyCode ? { agencyCode: scope.agencyCode } : {}),
     });
     const stamps = new Map(agencies.map((changes) => [changes.agencyCode, stampOf(changes, lastMonth)]));
-    const stored = await this.tallies.readTallies(agencies.map((changes) => tallyKey(period, changes.agencyCode)));
-    const stale = agencies.map((a) => a.agencyCode).filter((code) => stored.get(tallyKey(period, code))?.stamp !== stamps.get(code));
-    const fresh = stale.length > 0 ? await this.recompute(period, stale, stamps) : new Map<string, StoredTally>();
-
-    const merged = new Tally();
-    for (const { agencyCode } of agencies) {
-      const key = tallyKey(period, agencyCode);
-      merged.addLines((fresh.get(key) ?? stored.get(key))!.lines.filter((line) => inScope(line, scope)));
+    const stored = await this.tallies.readPeriod(periodKey(period));
+    const stale = agencies.map((a) => a.agencyCode).filter((code) => stored.get(code)?.stamp !== stamps.get(code));
+    if (stale.length > 0) {
+      for (const [code, tally] of await this.recompute(period, stale, stamps)) stored.set(code, tally);
+      await this.tallies.writePeriod(periodKey(period), stored);
     }
+    const merged = new Tally();
+    for (const { agencyCode } of agencies) merged.addLines(stored.get(agencyCode)!.lines.filter((line) => inScope(line, scope)));
     return { lines: merged.lines(), refresh: { agencies: agencies.length, recomputed: stale.length } };
   }
 
@@ -62,9 +61,7 @@ export class PeriodTallies {
       const { count, ...key } = line;
       byAgency.get(line.agencyCode)?.add(key, count);
     }
-    const fresh = new Map([...byAgency].map(([code, tally]) => [tallyKey(period, code), { stamp: stamps.get(code)!, lines: tally.lines() }]));
-    await this.tallies.writeTallies(fresh);
-    return fresh;
+    return new Map([...byAgency].map(([code, tally]) => [code, { stamp: stamps.get(code)!, lines: tally.lines() }]));
   }
 
   private async awaitingReceipt(): Promise<number> {

@@ -44,8 +44,10 @@ export interface TallyStore {
   agencyChanges(filter: { level?: Level; agencyCode?: string }): Promise<AgencyChanges[]>;
   /** Changes of records waiting for their receipt. */
   awaitingReceiptChanges(): Promise<number>;
-  readTallies(keys: readonly string[]): Promise<Map<string, StoredTally>>;
-  writeTallies(tallies: ReadonlyMap<string, StoredTally>): Promise<void>;
+  /** The period's stored tallies, by agency code. */
+  readPeriod(periodKey: string): Promise<Map<string, StoredTally>>;
+  /** Replaces the period's stored tallies. */
+  writePeriod(periodKey: string, tallies: ReadonlyMap<string, StoredTally>): Promise<void>;
   readAwaitingReceipt(): Promise<{ stamp: number; count: number } | undefined>;
   writeAwaitingReceipt(value: { stamp: number; count: number }): Promise<void>;
 }

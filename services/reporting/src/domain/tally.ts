@@ -35,6 +35,9 @@ export interface TallyKey {
   resultByPost: boolean;
 }
 
+const LEVEL_CODES: Record<Level, string> = { PROVINCE: "P", DISTRICT: "D", COMMUNE: "C" };
+const LEVELS_BY_CODE = new Map(Object.entries(LEVEL_CODES).map(([level, code]) => [code, level as Level]));
+
 export interface TallyLine extends TallyKey {
   count: number;
 }
@@ -74,21 +77,23 @@ function outcomeSignature(outcome: TallyOutcome): string {
   }
 }
 
-function signature(key: TallyKey): string {
+/** The key's fields but the agency, as text; `|` and line breaks cannot occur in them (see encodeTally). */
+function lineFields(key: TallyKey): string[] {
   return [
-    key.agencyCode,
-    key.level,
+    LEVEL_CODES[key.level],
     key.sectorCode,
     key.procedureCode,
     key.channel,
     key.onlineMode,
-    +key.payable,
+    String(+key.payable),
     key.entry,
     outcomeSignature(key.outcome),
-    +key.supplementRequested,
-    +key.resultByPost,
-  ].join("|");
+    String(+key.supplementRequested),
+    String(+key.resultByPost),
+  ];
 }
+
+const signature = (key: TallyKey) => `${key.agencyCode}|${lineFields(key).join("|")}`;
 
 /** Lines grouped by their key; the order of lines follows first appearance. */
 export class Tally {
@@ -117,4 +122,60 @@ export function countOf<L extends TallyLine>(lines: readonly L[], keep: (line: L
   let total = 0;
   for (const line of lines) if (keep(line)) total += line.count;
   return total;
+}
+
+
+export class TallyDecodeError extends Error {
+  override readonly name = "TallyDecodeError";
+}
+
+/**
+ * One agency's lines as compact text, a line per tally line, for storage: FerretDB decodes a
+ * document field by field, so one string costs far less to read than the same lines as objects.
+ * The agency is not repeated: it is the tally's.
+ */
+export function encodeTally(lines: readonly TallyLine[]): string {
+  return lines
+    .map((line) => {
+      const fields = lineFields(line);
+      const bad = fields.find((field) => /[|\n]/.test(field));
+      if (bad !== undefined) throw new TallyDecodeError(`cannot store "${bad}" in a tally: it contains "|" or a line break`);
+      return `${fields.join("|")}|${line.count}`;
+    })
+    .join("\n");
+}
+
+function decodeOutcome(text: string): TallyOutcome {
+  const [kind, ...parts] = text.split(":");
+  if (kind === "R" && parts.length === 4)
+    return { kind: "RESOLVED", legal: parts[0] as Verdict, indicator: parts[1] as Verdict, approved: parts[2] === "1", electronicResult: parts[3] === "1" };
+  if (kind === "P" && parts.length === 1) return { kind: "PENDING", overdue: parts[0] === "1" };
+  if (kind === "X" && parts.length === 1) return { kind: "RETURNED", reason: parts[0] as EndKind };
+  if (kind === "I" && parts.length === 0) return { kind: "INCONSISTENT" };
+  throw new TallyDecodeError(`unknown outcome "${text}"`);
+}
+
+export function decodeTally(text: string, agencyCode: string): TallyLine[] {
+  if (text === "") return [];
+  return text.split("\n").map((row) => {
+    const fields = row.split("|");
+    if (fields.length !== 11) throw new TallyDecodeError(`tally line of ${agencyCode} has ${fields.length} fields: "${row}"`);
+    const [level, sectorCode, procedureCode, channel, onlineMode, payable, entry, outcome, supplementRequested, resultByPost, count] = fields as [string, ...string[]];
+    const decodedLevel = LEVELS_BY_CODE.get(level);
+    if (!decodedLevel) throw new TallyDecodeError(`tally line of ${agencyCode} has an unknown level "${level}"`);
+    return {
+      agencyCode,
+      level: decodedLevel,
+      sectorCode: sectorCode!,
+      procedureCode: procedureCode!,
+      channel: channel as Channel,
+      onlineMode: onlineMode as OnlineMode,
+      payable: payable === "1",
+      entry: entry as Entry,
+      outcome: decodeOutcome(outcome!),
+      supplementRequested: supplementRequested === "1",
+      resultByPost: resultByPost === "1",
+      count: Number(count),
+    };
+  });
 }

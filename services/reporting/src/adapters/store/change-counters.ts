@@ -5,24 +5,31 @@
  * costs a recomputation, counting too little would serve a stale tally, so every fold counts,
  * duplicates included (a redelivery after a crash between the facts write and the count counts).
  *
- * Increments for one agency are group-committed: while one `$inc` is in flight, the next ones
- * accumulate and go in the following write, so a busy agency costs one write per round trip, not
- * one per event. One writer per document in a process also keeps FerretDB's read-then-write
- * updates from losing increments.
+ * All counters are one document, `$inc`-ed with every path at once: FerretDB rewrites a document
+ * per update and scans the collection for it, so one small document is the cheap shape (a bulk
+ * write of 200 agencies' updates took seconds). Increments are group-committed: while one write
+ * is in flight, the next ones accumulate and go in the following one, so counting costs one write
+ * per round trip, not one per event. One writer per process also keeps FerretDB's
+ * read-then-write updates from losing increments.
  */
 import type { Collection, Db } from "mongodb";
 import { localDateOf } from "@onestop/calendar";
+import type { AgencyChanges } from "../../app/ports.js";
 import type { DossierFacts, FactEvent, Level } from "../../domain/index.js";
 
 /** Records waiting for their receipt have no agency: their changes are counted under this id. */
 export const AWAITING_RECEIPT = "~awaiting-receipt";
+const COUNTERS_ID = "counters";
 
-export interface ChangeCounterDocument {
+interface CountersDocument {
   _id: string;
-  level?: Level;
-  /** "YYYY-MM" -> folds that changed a fact of that month. */
-  months: Record<string, number>;
+  /** Agency code (field-name escaped) -> its level and "YYYY-MM" -> folds that changed a fact of that month. */
+  agencies?: Record<string, { level?: Level; months?: Record<string, number> }>;
 }
+
+/** Agency codes hold dots, which field names cannot: escaped like a URI component. */
+const fieldOf = (agencyCode: string) => encodeURIComponent(agencyCode).replaceAll(".", "%2E");
+const agencyOf = (field: string) => decodeURIComponent(field);
 
 export interface ChangeCount {
   agencyCode: string;
@@ -32,57 +39,69 @@ export interface ChangeCount {
 }
 
 interface Batch {
-  level: Level | undefined;
-  months: Map<string, number>;
+  increments: Map<string, number>;
+  levels: Map<string, Level>;
   waiters: Array<{ resolve: () => void; reject: (error: unknown) => void }>;
 }
 
 export class ChangeCounters {
-  private readonly pending = new Map<string, Batch>();
-  private readonly writing = new Set<string>();
+  private next: Batch | undefined;
+  private writing = false;
 
-  constructor(readonly collection: Collection<ChangeCounterDocument>) {}
+  constructor(readonly collection: Collection<CountersDocument>) {}
 
   static forFacts(db: Db, factsCollection: string): ChangeCounters {
-    return new ChangeCounters(db.collection<ChangeCounterDocument>(`${factsCollection}_changes`));
+    return new ChangeCounters(countersCollection(db, factsCollection));
   }
 
   /** Resolves once a write containing these increments is acknowledged. */
   count(changes: readonly ChangeCount[]): Promise<void> {
-    return Promise.all(changes.map((change) => this.countOne(change))).then(() => undefined);
-  }
-
-  private countOne({ agencyCode, level, month, count = 1 }: ChangeCount): Promise<void> {
-    let batch = this.pending.get(agencyCode);
-    if (!batch) this.pending.set(agencyCode, (batch = { level: undefined, months: new Map(), waiters: [] }));
-    if (level) batch.level = level;
-    batch.months.set(month, (batch.months.get(month) ?? 0) + count);
+    if (changes.length === 0) return Promise.resolve();
+    const batch: Batch = (this.next ??= { increments: new Map(), levels: new Map(), waiters: [] });
+    for (const { agencyCode, level, month, count = 1 } of changes) {
+      const path = `agencies.${fieldOf(agencyCode)}`;
+      batch.increments.set(`${path}.months.${month}`, (batch.increments.get(`${path}.months.${month}`) ?? 0) + count);
+      if (level) batch.levels.set(`${path}.level`, level);
+    }
     const done = new Promise<void>((resolve, reject) => batch.waiters.push({ resolve, reject }));
-    if (!this.writing.has(agencyCode)) void this.drain(agencyCode);
+    if (!this.writing) void this.drain();
     return done;
   }
 
-  private async drain(agencyCode: string): Promise<void> {
-    this.writing.add(agencyCode);
+  private async drain(): Promise<void> {
+    this.writing = true;
     try {
-      for (let batch = this.pending.get(agencyCode); batch; batch = this.pending.get(agencyCode)) {
-        this.pending.delete(agencyCode);
+      for (let batch = this.next; batch; batch = this.next) {
+        this.next = undefined;
         try {
-          const increments = Object.fromEntries([...batch.months].map(([month, n]) => [`months.${month}`, n]));
-          await this.collection.updateOne(
-            { _id: agencyCode },
-            { $inc: increments, ...(batch.level ? { $set: { level: batch.level } } : {}) },
-            { upsert: true },
-          );
+          const update = { $inc: Object.fromEntries(batch.increments), ...(batch.levels.size > 0 ? { $set: Object.fromEntries(batch.levels) } : {}) };
+          await this.collection.updateOne({ _id: COUNTERS_ID }, update, { upsert: true });
           for (const waiter of batch.waiters) waiter.resolve();
         } catch (error) {
           for (const waiter of batch.waiters) waiter.reject(error);
         }
       }
     } finally {
-      this.writing.delete(agencyCode);
+      this.writing = false;
     }
   }
+}
+
+export function countersCollection(db: Db, factsCollection: string): Collection<CountersDocument> {
+  return db.collection<CountersDocument>(`${factsCollection}_changes`);
+}
+
+/** Every agency's counters, and the awaiting-receipt count apart. */
+export async function readChangeCounters(collection: Collection<CountersDocument>): Promise<{ agencies: AgencyChanges[]; awaitingReceipt: number }> {
+  const document = await collection.findOne({ _id: COUNTERS_ID });
+  const agencies: AgencyChanges[] = [];
+  let awaitingReceipt = 0;
+  for (const [field, { level, months = {} }] of Object.entries(document?.agencies ?? {})) {
+    const agencyCode = agencyOf(field);
+    if (agencyCode === AWAITING_RECEIPT) awaitingReceipt = Object.values(months).reduce((sum, n) => sum + n, 0);
+    else agencies.push({ agencyCode, ...(level ? { level } : {}), months });
+  }
+  return { agencies, awaitingReceipt };
 }
 
 const monthOf = (at: string) => localDateOf(at).slice(0, 7);
