@@ -6,6 +6,7 @@ import { STREAMS } from "@onestop/contracts";
 import { KeyedLock, runMain, startService } from "@onestop/service-kit";
 import { consumerLag, startFactsConsumer } from "./adapters/bus/facts-consumer.js";
 import { loadReportCatalogue } from "./adapters/catalogue.js";
+import { startReportingGrpc } from "./adapters/grpc/server.js";
 import { adminRouter, problemHandler, reportsRouter } from "./adapters/http/router.js";
 import { dossierReplay } from "./adapters/bus/replay-source.js";
 import { MongoFactsStore } from "./adapters/store/facts-store.js";
@@ -32,6 +33,11 @@ runMain(async () => {
       onShutdown(() => consumer.stop());
       const frozen = MongoFrozenReports.open(store.db!);
       const reports = new ReportQueries({ store: facts, tallies: new MongoTallyStore(store.db!, () => facts.activeCollection), frozen, lag: consumerLag(jsm, config.REPORTING_CONSUMER), calendar: defaultCalendar, sectors, procedures });
+      if (config.GRPC_PORT !== undefined) {
+        const grpc = await startReportingGrpc({ reports, quarterStartDay: config.QUARTER_START_DAY, log }, config.GRPC_PORT, config.HTTP_HOST);
+        log.info("gRPC listening", { port: grpc.port });
+        onShutdown(() => grpc.stop());
+      }
       app.use(reportsRouter({ reports, quarterStartDay: config.QUARTER_START_DAY }));
       const replay = dossierReplay(js, (seq, reason) => log.warn("rebuild skipped an undecodable message", { seq, reason }));
       const rebuilder = new Rebuilder(facts, replay, { onFailed: (progress, error) => log.error("rebuild failed; the previous collection stays active", { id: progress.id, error }) });

@@ -45,7 +45,7 @@ class Reader {
   readonly errors: FieldError[] = [];
   constructor(
     private readonly query: Query,
-    allowed: string[],
+    private readonly allowed: string[],
   ) {
     for (const name of Object.keys(query)) if (!allowed.includes(name)) this.fail(name, `unknown parameter; allowed: ${allowed.join(", ")}`);
   }
@@ -109,8 +109,9 @@ class Reader {
       return parseQuarter(quarter, quarterStartDay) ?? this.fail("period", "must be a quarter like 2024-Q3");
     }
     if (from === undefined || to === undefined) {
-      if (this.query.from === undefined) this.fail("from", "required (or period)");
-      if (this.query.to === undefined) this.fail("to", "required (or period)");
+      const required = this.allowed.includes("period") ? "required (or period)" : "required";
+      if (this.query.from === undefined) this.fail("from", required);
+      if (this.query.to === undefined) this.fail("to", required);
       return undefined;
     }
     if (from > to) return this.fail("to", "must not be before from");
@@ -137,8 +138,9 @@ export function parseTthcQuery(query: Query, context: ParseContext): Parsed<Peri
   return reader.result({ period: period!, scope, format });
 }
 
-export function parseIndicatorsQuery(query: Query, context: ParseContext): Parsed<PeriodRequest> {
-  const reader = new Reader(query, ["period", "from", "to", "agency", "format"]);
+/** `quarters: false` for callers whose request has no `period` (gRPC): from and to are then required. */
+export function parseIndicatorsQuery(query: Query, context: ParseContext, { quarters = true } = {}): Parsed<PeriodRequest> {
+  const reader = new Reader(query, [...(quarters ? ["period"] : []), "from", "to", "agency", "format"]);
   const period = reader.period(context.quarterStartDay, localDateOf(context.now));
   const scope = reader.scope(["agencyCode"]);
   const format = reader.format();
