@@ -23,9 +23,10 @@ function orderedOptions(from: ReadFrom): Partial<OrderedConsumerOptions> {
  */
 export async function* readStream(js: JetStreamClient, stream: string, from: ReadFrom = {}): AsyncGenerator<JsMsg> {
   const consumer = await js.consumers.get(stream, orderedOptions(from));
-  // A fetch waits until it has max_messages or expires; asking for exactly what is pending
-  // (known from the last message read) keeps every round trip immediate. The first asks for one.
-  let pending = 1;
+  // A fetch waits until it has max_messages or expires; asking for exactly what is pending keeps
+  // every round trip immediate. The first count comes with the consumer's creation (no extra
+  // round trip), later ones from the last message read; none pending means caught up: no fetch.
+  let pending = (await consumer.info(true)).num_pending;
   while (pending > 0) {
     const batch = await consumer.fetch({ max_messages: Math.min(pending, from.batchSize ?? 500), expires: 1_000 });
     let received = 0;

@@ -240,6 +240,25 @@ describe("ordered replay", () => {
     for await (const replayed of replayEvents(js, stream, { fromTime: midpoint })) fromTime.push(replayed.seq);
     expect(fromTime).toEqual([4, 5]);
   });
+
+  it("ends at once when nothing is left to read, instead of waiting out a fetch's 1 s expiry", async () => {
+    const stream = `${env.prefix}_CAUGHT_UP`.toUpperCase();
+    await ensureStreams(jsm, [{ name: stream, subjects: [`${env.prefix}.caughtup.>`] }]);
+    const timed = async (from: Parameters<typeof replayEvents>[2]) => {
+      const start = performance.now();
+      const seqs: number[] = [];
+      for await (const replayed of replayEvents(js, stream, from)) seqs.push(replayed.seq);
+      return { seqs, ms: performance.now() - start };
+    };
+    const empty = await timed({});
+    for (let i = 0; i < 3; i++) await publishEvent(js, `${env.prefix}.caughtup.a`, payment(`acct-${i}`, i));
+    const whole = await timed({ batchSize: 2 });
+    const atEnd = await timed({ fromSeq: 4 });
+    const noMatch = await timed({ filterSubjects: [`${env.prefix}.caughtup.b`] });
+    expect([empty.seqs, whole.seqs, atEnd.seqs, noMatch.seqs]).toEqual([[], [1, 2, 3], [], []]);
+    // A start with nothing to read used to wait out the 1 s expiry of a fetch that could get nothing.
+    for (const run of [empty, whole, atEnd, noMatch]) expect(run.ms).toBeLessThan(800);
+  });
 });
 
 describe("the operator's dead-letter command", () => {

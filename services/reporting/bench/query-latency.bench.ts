@@ -64,7 +64,7 @@ try {
   let written = 0;
   let serial = 0;
   const flush = async () => {
-    await target.insertAll(chunk);
+    await target.writeChunk(chunk);
     written += chunk.length;
     chunk = [];
     const rate = Math.round((written / (performance.now() - t0)) * 1000);

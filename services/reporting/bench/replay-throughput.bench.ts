@@ -7,8 +7,8 @@
  *     dossier's document), run on a sample of BENCH_NAIVE_EVENTS and extrapolated from its rate;
  *   - for reference, the live consumer's path on a sample of BENCH_LIVE_EVENTS:
  *     `MongoFactsStore.apply` (read, fold, conditional write), one event at a time.
- * "Ours" is the rebuild (`Rebuilder`): replay + fold in memory, then one batched write of the
- * records, then catch-up and switch; its rate counts the whole rebuild, write included.
+ * "Ours" is the rebuild (`Rebuilder`): replay + fold in memory, records written in batches chunk
+ * by chunk, then catch-up and switch; its rate counts the whole rebuild, writes included.
  * Servers (nats-server, FerretDB on SQLite) are started by the bench. Medians over BENCH_ROUNDS.
  *
  *   BENCH_SCALE=0.3 (default, ≈ 4 min; 1 = the 974k events, ≈ 12 min) BENCH_ROUNDS=3 BENCH_NAIVE_EVENTS=3000 BENCH_LIVE_EVENTS=500 pnpm --filter @onestop/reporting bench:throughput

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { baseConfigSchema, readConfig } from "@onestop/service-kit";
+import { DEFAULT_CHUNK_DOSSIERS } from "./app/rebuild.js";
 
 const reportingConfigSchema = baseConfigSchema.extend({
   /** A folder holding the province's own procedures.json (and bundles.json); default: the shipped seed. */
@@ -8,6 +9,8 @@ const reportingConfigSchema = baseConfigSchema.extend({
   REPORTING_CONSUMER: z.string().regex(/^[A-Za-z0-9_-]+$/).default("reporting-facts"),
   /** First day of a quarter's period in the month before it; 1 = calendar quarters, 15 = 15/12 to 14/3. */
   QUARTER_START_DAY: z.coerce.number().int().min(1).max(28).default(1),
+  /** Dossier records a rebuild folds in memory before writing them (≈ 1,25 KB of heap each). */
+  REBUILD_CHUNK_DOSSIERS: z.coerce.number().int().min(1).default(DEFAULT_CHUNK_DOSSIERS),
 });
 
 export const loadConfig = () => readConfig(reportingConfigSchema, process.env, { HTTP_PORT: "8085", GRPC_PORT: "50055" });

@@ -40,7 +40,10 @@ runMain(async () => {
       }
       app.use(reportsRouter({ reports, quarterStartDay: config.QUARTER_START_DAY }));
       const replay = dossierReplay(js, (seq, reason) => log.warn("rebuild skipped an undecodable message", { seq, reason }));
-      const rebuilder = new Rebuilder(facts, replay, { onFailed: (progress, error) => log.error("rebuild failed; the previous collection stays active", { id: progress.id, error }) });
+      const rebuilder = new Rebuilder(facts, replay, {
+        chunkDossiers: config.REBUILD_CHUNK_DOSSIERS,
+        onFailed: (progress, error) => log.error("rebuild failed; the previous collection stays active", { id: progress.id, error }),
+      });
       // After the switch the final catch-up is short and must not be cut (the events it folds may be in the old collection only).
       onShutdown(async () => {
         if (rebuilder.progress()?.state === "switched") await rebuilder.settled();

@@ -10,6 +10,7 @@ import {
   factFromEnvelope,
   foldEvent,
   formatCount,
+  mergeFacts,
   formatPercent,
   indicators766,
   parseQuarter,
@@ -292,6 +293,21 @@ describe("facts and periods", () => {
     const second = foldEvent(first, decision);
     expect(first.events).toHaveLength(0);
     expect(second.events).toHaveLength(1);
+  });
+
+  it("merges two records of a dossier as if all their events had been folded into one, the first receipt kept", () => {
+    const receipt = e.fact(hoTich3("Z2", "ONLINE", "2024-07-08T10:00:00+07:00", "2024-07-11"));
+    const otherReceipt = e.fact(hoTich3("Z2", "POSTAL", "2024-07-09T10:00:00+07:00", "2024-07-12"));
+    const decision = e.fact(e.resolved("Z2", "2024-07-10T14:00:00+07:00"));
+    const returned = e.fact(e.resultReturned("Z2", "2024-07-09T15:00:00+07:00", "ONLINE", true));
+    const earlier = [decision, receipt].reduce(foldEvent, emptyFacts("Z2"));
+    const later = [returned, decision, otherReceipt].reduce(foldEvent, emptyFacts("Z2"));
+    const merged = mergeFacts(earlier, later);
+    expect(merged).toEqual([receipt, decision, returned, decision, otherReceipt].reduce(foldEvent, emptyFacts("Z2")));
+    expect(merged.receipt?.channel).toBe("ONLINE");
+    expect(merged.events.map((event) => event.kind)).toEqual(["RESULT_RETURNED", "RESOLVED"]);
+    expect(mergeFacts(merged, later)).toBe(merged);
+    expect(mergeFacts(merged, emptyFacts("Z2"))).toBe(merged);
   });
 
   it("ignores event types reporting does not use and rejects malformed data", () => {

@@ -136,7 +136,7 @@ describe("stored tallies", () => {
     }
     const { store, form } = await opened("generated", sectors);
     const target = await store.createRebuildTarget();
-    await target.insertAll([...records.values()]);
+    await target.writeChunk([...records.values()]);
     await store.switchTo(target);
 
     const sector = procedures[0]!.sectorCode;

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import express from "express";
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { MongoClient } from "mongodb";
+import { MongoClient, type Db } from "mongodb";
 import { defaultCalendar } from "@onestop/calendar";
 import { KeyedLock } from "@onestop/service-kit";
 import { testEnv, waitFor } from "@onestop/testkit";
@@ -16,10 +16,10 @@ import { MongoFactsStore } from "../src/adapters/store/facts-store.js";
 import { MongoFrozenReports } from "../src/adapters/store/frozen-reports.js";
 import { MongoTallyStore } from "../src/adapters/store/tally-store.js";
 import { adminRouter, reportsRouter } from "../src/adapters/http/router.js";
-import { Rebuilder, type ReplaySource } from "../src/app/rebuild.js";
+import { Rebuilder, type RebuildProgress, type ReplaySource } from "../src/app/rebuild.js";
 import { ReportQueries } from "../src/app/reports.js";
 import { progressLine } from "../src/cli/progress-bar.js";
-import { StreamGenerator } from "./golden/generator.js";
+import { prng, StreamGenerator } from "./golden/generator.js";
 import { seedProcedures } from "./golden/catalogue.js";
 import { scaleTargets, SEED_002_TARGETS } from "./golden/targets.js";
 
@@ -68,6 +68,7 @@ let rebuilder: Rebuilder;
 let server: Server;
 let base: string;
 let truth: StreamGenerator["truth"];
+let reportDeps: Omit<ConstructorParameters<typeof ReportQueries>[0], "store" | "tallies" | "frozen">;
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- response bodies are checked field by field
 const get = async (path: string): Promise<{ status: number; body: any }> => {
@@ -93,7 +94,8 @@ beforeAll(async () => {
   store = await MongoFactsStore.open(db, new KeyedLock());
   let ids = 0;
   rebuilder = new Rebuilder(store, stream, { newId: () => `r${++ids}` });
-  const reports = new ReportQueries({ store, tallies: new MongoTallyStore(db, () => store.activeCollection), frozen: MongoFrozenReports.open(db), lag: { pendingEvents: async () => 0 }, calendar: defaultCalendar, sectors, procedures });
+  reportDeps = { lag: { pendingEvents: async () => 0 }, calendar: defaultCalendar, sectors, procedures };
+  const reports = new ReportQueries({ ...reportDeps, store, tallies: new MongoTallyStore(db, () => store.activeCollection), frozen: MongoFrozenReports.open(db) });
   const app = express();
   app.use(reportsRouter({ reports, quarterStartDay: 1 }));
   app.use(adminRouter(rebuilder));
@@ -192,5 +194,79 @@ describe("rebuild in the background", () => {
     expect(done).toMatchObject({ state: "done", replayed: stream.events.length, total: stream.events.length, result: { caughtUp: 1 } });
     expect(store.activeCollection).not.toBe(oldCollection);
     expect((await get(FORM)).body.totals).toEqual(live);
+  });
+});
+
+describe("bounded fold: chunks written as they fill up", () => {
+  /**
+   * Every 8th dossier of a small half-year (all levels, channels and outcomes), shuffled, with
+   * duplicates and one malformed event: dossiers straddle chunks, events come out of order.
+   */
+  function shuffledStream(): { events: EnvelopeInput[]; dossiers: number } {
+    const { procedures } = seedProcedures();
+    const generator = new StreamGenerator({ seed: 32, period: PERIOD, targets: scaleTargets(SEED_002_TARGETS, 0.003), procedures, calendar: defaultCalendar });
+    const sample = [...generator.dossiers()].filter((_, i) => i % 8 === 0);
+    const events = sample.flatMap((dossier) => dossier.events);
+    const random = prng(11);
+    const delivered = [...events, ...events.filter(() => random() < 0.1)];
+    for (let i = delivered.length - 1; i > 0; i--) {
+      const j = Math.floor(random() * (i + 1));
+      [delivered[i], delivered[j]] = [delivered[j]!, delivered[i]!];
+    }
+    delivered.splice(delivered.length >> 1, 0, { ...events[0]!, id: "bad/received", data: { dossierCode: events[0]!.subject } });
+    return { events: delivered, dossiers: sample.length };
+  }
+
+  async function rebuildWith(db: Db, events: readonly EnvelopeInput[], chunkDossiers: number, whileHalfway?: (progress: RebuildProgress) => void) {
+    const source = new HeldStream();
+    source.events.push(...events);
+    const target = await MongoFactsStore.open(db, new KeyedLock());
+    const rebuild = new Rebuilder(target, source, { chunkDossiers });
+    if (whileHalfway) source.holdWhen((fromSeq, seq) => fromSeq === 1 && seq === (events.length >> 1) + 1);
+    rebuild.start();
+    if (whileHalfway) {
+      await source.reachedHold;
+      whileHalfway(rebuild.progress()!);
+      source.releaseHold();
+    }
+    await rebuild.settled();
+    const progress = rebuild.progress()!;
+    expect(progress.error).toBeUndefined();
+    const documents = await db.collection(target.activeCollection).find({}, { projection: { version: 0 } }).sort({ _id: 1 }).toArray();
+    const reports = new ReportQueries({ ...reportDeps, store: target, tallies: new MongoTallyStore(db, () => target.activeCollection), frozen: MongoFrozenReports.open(db) });
+    const form = (await reports.tthc(PERIOD, {})).report;
+    const indicators = (await reports.indicators(PERIOD, {})).report;
+    return { progress, documents, form, indicators };
+  }
+
+  it("gives with 3 dossiers per chunk the same records and reports as with one chunk for the whole stream", async () => {
+    const { events, dossiers } = shuffledStream();
+    const halfway: RebuildProgress[] = [];
+    const tiny = await rebuildWith(mongo.db(`${env.dbName}_chunk3`), events, 3, (progress) => halfway.push(progress));
+    const whole = await rebuildWith(mongo.db(`${env.dbName}_chunkall`), events, 1_000_000);
+
+    // Half-way through the stream chunks are already written, and the state says the stream is still being read.
+    expect(halfway[0]).toMatchObject({ state: "replaying", replayed: events.length >> 1 });
+    expect(halfway[0]!.flushed).toBeGreaterThan(0);
+    expect(whole.progress.result).toMatchObject({ events: events.length, dossiers, merged: 0, chunks: 1, skipped: 1 });
+    const { merged, chunks, ...same } = tiny.progress.result!;
+    expect(same).toMatchObject({ events: events.length, dossiers, skipped: 1, caughtUp: 0, lastSeq: events.length });
+    expect(chunks).toBeGreaterThan(events.length / 6);
+    expect(merged).toBeGreaterThan(dossiers);
+    expect(tiny.progress.flushed).toBe(tiny.progress.result!.dossiers + merged);
+    expect(whole.progress.flushed).toBe(whole.progress.result!.dossiers);
+
+    expect(tiny.documents).toHaveLength(dossiers);
+    expect(tiny.documents).toEqual(whole.documents);
+    expect(tiny.form).toEqual(whole.form);
+    // The sample has finished, pending and overdue dossiers, so the comparison covers them.
+    const { received, resolved, pending } = tiny.form.totals;
+    expect([received.inPerson, received.carriedOver, resolved.overdue, pending.total].every((count) => count > 0)).toBe(true);
+    expect(tiny.indicators).toEqual(whole.indicators);
+  });
+
+  it("refuses a chunk size that is not a positive integer, naming the option", () => {
+    expect(() => new Rebuilder(store, stream, { chunkDossiers: 0 })).toThrow(/chunkDossiers must be a positive integer, got 0/);
+    expect(() => new Rebuilder(store, stream, { chunkDossiers: 2.5 })).toThrow(/chunkDossiers/);
   });
 });

@@ -1,9 +1,13 @@
 /**
  * Rebuilds the facts projection from the DOSSIER stream into a new collection while the old one
  * keeps serving queries, then switches over once the new one has caught up:
- *   1. replay everything and fold it in memory (the fold is order-free and ignores duplicates);
- *   2. write the records into the new collection;
- *   3. fold into it what the stream received meanwhile (the old collection still serves);
+ *   1. replay everything and fold it in memory, at most `chunkDossiers` records at a time: when
+ *      the chunk is full it is written into the new collection and emptied, so memory does not
+ *      grow with the stream. A dossier's events are spread over the stream, so a later chunk may
+ *      hold a dossier already written: the target merges the two records (the fold is
+ *      order-free and ignores known event ids, so chunking changes nothing in the result);
+ *   2. write the last chunk;
+ *   3. fold into the new collection what the stream received meanwhile (the old one still serves);
  *   4. switch reads and writes to it;
  *   5. fold once more what arrived between 3 and 4 (the live consumer may have put it in the
  *      old collection only). Every fold is idempotent, so overlaps are harmless.
@@ -26,9 +30,17 @@ export interface ReplaySource {
   replay(fromSeq: number, onPosition?: (position: ReplayPosition) => void): AsyncIterable<{ seq: number; event: EnvelopeInput }>;
 }
 
+export interface ChunkWritten {
+  /** Records new to the target. */
+  inserted: number;
+  /** Records whose dossier an earlier chunk had written: merged into the stored record. */
+  merged: number;
+}
+
 export interface RebuildTarget {
   readonly name: string;
-  insertAll(records: readonly DossierFacts[]): Promise<void>;
+  /** Writes one chunk of folded records (one per dossier), merging each into the stored record of its dossier if any. */
+  writeChunk(records: readonly DossierFacts[]): Promise<ChunkWritten>;
   /** Folds one event into the target's record, as `FactsStore.apply` does for the active collection. */
   apply(dossierCode: string, event: FactEvent): Promise<boolean>;
 }
@@ -39,6 +51,10 @@ export interface RebuildableFactsStore extends FactsStore {
   switchTo(target: RebuildTarget): Promise<void>;
 }
 
+/**
+ * "replaying": reading and folding the stream, writing a full chunk into the new collection
+ * whenever one fills up; "writing": the last chunk, once the stream's end is reached.
+ */
 export type RebuildState = "replaying" | "writing" | "catching-up" | "switched" | "done" | "failed";
 
 export interface RebuildProgress {
@@ -46,6 +62,8 @@ export interface RebuildProgress {
   state: RebuildState;
   /** Stream messages read so far (all phases). */
   replayed: number;
+  /** Dossier records written into the new collection so far, chunk by chunk (a record merged into one already written counts again). */
+  flushed: number;
   /** Messages read plus those the stream still held after the last one read. */
   total: number;
   startedAt: string;
@@ -60,13 +78,18 @@ export interface RebuildProgress {
 export interface RebuildResult {
   collection: string;
   events: number;
+  /** Distinct dossiers written into the new collection. */
   dossiers: number;
+  /** Records folded in a later chunk for a dossier an earlier chunk had written, merged into it. */
+  merged: number;
+  /** Chunks written (at most `chunkDossiers` records each). */
+  chunks: number;
   /** Events that could not be read (malformed): left out, as the live consumer dead-letters them. */
   skipped: number;
-  /** Events folded into the new collection after its initial write (before and after the switch). */
+  /** Events folded into the new collection after the replay's last chunk (before and after the switch). */
   caughtUp: number;
   lastSeq: number;
-  /** Time spent replaying and folding, writing the new collection, and catching up (both passes). */
+  /** Time spent replaying and folding, writing the chunks into the new collection, and catching up (both passes). */
   durationsMs: { replay: number; write: number; catchUp: number };
 }
 
@@ -77,7 +100,12 @@ export class RebuildInProgressError extends Error {
   }
 }
 
+/** Dossier records held in memory at most while replaying: ≈ 25 MB of heap (≈ 1,25 KB each). */
+export const DEFAULT_CHUNK_DOSSIERS = 20_000;
+
 export interface RebuilderOptions {
+  /** Dossier records folded in memory before they are written; default DEFAULT_CHUNK_DOSSIERS. */
+  chunkDossiers?: number;
   now?: () => Date;
   newId?: () => string;
   onFailed?: (progress: RebuildProgress, error: unknown) => void;
@@ -87,17 +115,23 @@ export class Rebuilder {
   private current: RebuildProgress | undefined;
   private running: Promise<void> | undefined;
   private readonly runs = new Map<string, RebuildProgress>();
+  private readonly chunkDossiers: number;
 
   constructor(
     private readonly store: RebuildableFactsStore,
     private readonly source: ReplaySource,
     private readonly options: RebuilderOptions = {},
-  ) {}
+  ) {
+    this.chunkDossiers = options.chunkDossiers ?? DEFAULT_CHUNK_DOSSIERS;
+    if (!Number.isInteger(this.chunkDossiers) || this.chunkDossiers < 1) {
+      throw new RangeError(`chunkDossiers must be a positive integer, got ${options.chunkDossiers}`);
+    }
+  }
 
   /** Starts a rebuild in the background and returns its progress record (updated in place). */
   start(): RebuildProgress {
     if (this.running && this.current) throw new RebuildInProgressError(this.snapshot(this.current));
-    const progress: RebuildProgress = { id: this.newId(), state: "replaying", replayed: 0, total: 0, startedAt: this.nowIso() };
+    const progress: RebuildProgress = { id: this.newId(), state: "replaying", replayed: 0, flushed: 0, total: 0, startedAt: this.nowIso() };
     this.current = progress;
     this.runs.set(progress.id, progress);
     this.running = this.run(progress)
@@ -133,8 +167,25 @@ export class Rebuilder {
       progress.replayed += 1;
       progress.total = progress.replayed + position.pending;
     };
-    const facts = new Map<string, DossierFacts>();
     const t0 = performance.now();
+    const target = await this.store.createRebuildTarget();
+    const chunk = new Map<string, DossierFacts>();
+    let writeMs = 0;
+    let dossiers = 0;
+    let merged = 0;
+    let chunks = 0;
+    const flush = async () => {
+      if (chunk.size === 0) return;
+      const started = performance.now();
+      const records = [...chunk.values()];
+      chunk.clear();
+      const written = await target.writeChunk(records);
+      dossiers += written.inserted;
+      merged += written.merged;
+      chunks += 1;
+      progress.flushed += records.length;
+      writeMs += performance.now() - started;
+    };
     let lastSeq = 0;
     let events = 0;
     let skipped = 0;
@@ -143,18 +194,18 @@ export class Rebuilder {
       events += 1;
       const fact = readFact(event);
       if (fact === "malformed") skipped += 1;
-      else if (fact) facts.set(event.subject, foldEvent(facts.get(event.subject) ?? emptyFacts(event.subject), fact));
+      else if (fact) {
+        const held = chunk.get(event.subject);
+        if (!held && chunk.size >= this.chunkDossiers) await flush();
+        chunk.set(event.subject, foldEvent(held ?? emptyFacts(event.subject), fact));
+      }
     }
     // Undecodable messages are counted by onPosition but never yielded: the position is the last one read.
     progress.state = "writing";
-    const t1 = performance.now();
-    const target = await this.store.createRebuildTarget();
-    await target.insertAll([...facts.values()]);
-    const dossiers = facts.size;
-    facts.clear();
+    await flush();
 
     progress.state = "catching-up";
-    const t2 = performance.now();
+    const t1 = performance.now();
     let caughtUp = 0;
     const catchUp = async (apply: (dossierCode: string, event: FactEvent) => Promise<boolean>) => {
       for await (const { seq, event } of this.source.replay(lastSeq + 1, onPosition)) {
@@ -172,8 +223,8 @@ export class Rebuilder {
     progress.switchedAt = this.nowIso();
     progress.state = "switched";
     await catchUp((code, fact) => this.store.apply(code, fact));
-    const durationsMs = { replay: Math.round(t1 - t0), write: Math.round(t2 - t1), catchUp: Math.round(performance.now() - t2) };
-    return { collection: target.name, events, dossiers, skipped, caughtUp, lastSeq, durationsMs };
+    const durationsMs = { replay: Math.round(t1 - t0 - writeMs), write: Math.round(writeMs), catchUp: Math.round(performance.now() - t1) };
+    return { collection: target.name, events, dossiers, merged, chunks, skipped, caughtUp, lastSeq, durationsMs };
   }
 
   private snapshot(progress: RebuildProgress): RebuildProgress {

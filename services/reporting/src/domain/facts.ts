@@ -83,6 +83,17 @@ export function foldEvent(facts: DossierFacts, event: FactEvent): DossierFacts {
   return { ...facts, events };
 }
 
+/**
+ * Folds every fact of `incoming` (the same dossier's record, folded from other events) into
+ * `facts`, as if its events had been folded one by one after those of `facts`: the first receipt
+ * is kept, known event ids are ignored. Returns `facts` itself when it already held them all.
+ */
+export function mergeFacts(facts: DossierFacts, incoming: DossierFacts): DossierFacts {
+  let merged = incoming.receipt ? foldEvent(facts, { kind: "RECEIVED", eventId: incoming.receipt.eventId, receipt: incoming.receipt }) : facts;
+  for (const event of incoming.events) merged = foldEvent(merged, event);
+  return merged;
+}
+
 export function isComplete(facts: DossierFacts): facts is DossierFacts & { receipt: Receipt } {
   return facts.receipt !== undefined;
 }

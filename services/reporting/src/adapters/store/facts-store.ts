@@ -1,6 +1,6 @@
-import { MongoServerError, type Collection, type Db, type Filter } from "mongodb";
+import { MongoBulkWriteError, MongoServerError, type Collection, type Db, type Filter } from "mongodb";
 import type { KeyedLock } from "@onestop/service-kit";
-import { emptyFacts, finishedAt, foldEvent, type DossierFacts, type FactEvent, type ReportScope } from "../../domain/index.js";
+import { emptyFacts, finishedAt, foldEvent, mergeFacts, type DossierFacts, type FactEvent, type ReportScope } from "../../domain/index.js";
 import type { RebuildableFactsStore, RebuildTarget } from "../../app/rebuild.js";
 import { ChangeCounters, changesOfFold, changesOfRecords } from "./change-counters.js";
 
@@ -37,6 +37,22 @@ async function prepared(db: Db, name: string): Promise<Collection<FactsDocument>
   return collection;
 }
 const DUPLICATE_KEY = 11000;
+
+/**
+ * Inserts the records (`ordered: false`: one duplicate does not stop the others) and returns
+ * those whose dossier the collection already holds.
+ */
+async function insertNew(collection: Collection<FactsDocument>, records: readonly DossierFacts[]): Promise<DossierFacts[]> {
+  try {
+    await collection.insertMany(records.map((facts) => documentOf(facts, 1)), { ordered: false });
+    return [];
+  } catch (error) {
+    if (!(error instanceof MongoBulkWriteError)) throw error;
+    const failures = [error.writeErrors].flat();
+    if (failures.length === 0 || failures.some((failure) => failure.code !== DUPLICATE_KEY)) throw error;
+    return failures.map((failure) => records[failure.index]!);
+  }
+}
 
 /** A concurrent writer (another instance) changed the record first: the event is retried. */
 export class ConcurrentWriteError extends Error {
@@ -96,16 +112,36 @@ export class MongoFactsStore implements RebuildableFactsStore {
     const collection = await prepared(this.db, name);
     return {
       name,
-      insertAll: async (records) => {
+      // New records go in by batches; only those an earlier chunk wrote (duplicate keys) are read and merged one by one.
+      writeChunk: async (records) => {
+        let inserted = 0;
+        let merged = 0;
         for (let i = 0; i < records.length; i += INSERT_BATCH) {
           const batch = records.slice(i, i + INSERT_BATCH);
-          await collection.insertMany(batch.map((facts) => documentOf(facts, 1)), { ordered: false });
+          const alreadyStored = await insertNew(collection, batch);
+          inserted += batch.length - alreadyStored.length;
+          for (const record of alreadyStored) await this.mergeInto(collection, record);
+          merged += alreadyStored.length;
           // Counted so the agencies are known to the stored tallies once the collection is active.
           await this.countersOf(collection).count(changesOfRecords(batch));
         }
+        return { inserted, merged };
       },
       apply: (dossierCode, event) => this.applyTo(() => collection, dossierCode, event),
     };
+  }
+
+  /** Folds a record's facts into the stored record of its dossier (by `_id`: the only filter FerretDB pushes down). */
+  private mergeInto(collection: Collection<FactsDocument>, record: DossierFacts): Promise<void> {
+    return this.locks.run(record.dossierCode, async () => {
+      const stored = await collection.findOne({ _id: record.dossierCode });
+      if (!stored) throw new Error(`${record.dossierCode} was refused as a duplicate but is not stored in ${collection.collectionName}`);
+      const after = mergeFacts(stored.facts, record);
+      if (after === stored.facts) return;
+      const { _id, ...fields } = documentOf(after, stored.version + 1);
+      const result = await collection.updateOne({ _id, version: stored.version }, { $set: fields });
+      if (result.matchedCount === 0) throw new ConcurrentWriteError(`${record.dossierCode} changed concurrently`);
+    });
   }
 
   async switchTo(target: RebuildTarget): Promise<void> {
