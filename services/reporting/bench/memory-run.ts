@@ -11,7 +11,8 @@
  */
 import { jetstream } from "@nats-io/jetstream";
 import { connect } from "@nats-io/transport-node";
-import { dossierReplay } from "../src/adapters/bus/replay-source.js";
+import { STREAMS } from "@onestop/contracts";
+import { streamReplay } from "../src/adapters/bus/replay-source.js";
 import { DEFAULT_CHUNK_DOSSIERS, Rebuilder, type RebuildableFactsStore, type ReplaySource } from "../src/app/rebuild.js";
 import { emptyFacts, factFromEnvelope, finishedAt, foldEvent, MalformedEventError, type DossierFacts } from "../src/domain/index.js";
 import { envNumber } from "./support.js";
@@ -37,6 +38,7 @@ const MB = 1024 * 1024;
 /** The first `limit` messages of a source. */
 function firstEvents(source: ReplaySource, limit: number): ReplaySource {
   return {
+    name: source.name,
     async *replay(fromSeq, onPosition) {
       if (fromSeq > limit) return;
       for await (const item of source.replay(fromSeq, onPosition)) {
@@ -92,7 +94,7 @@ async function run(variant: Variant, limit: number, chunkDossiers: number, natsU
   };
   const nc = await connect({ servers: natsUrl });
   try {
-    const source = firstEvents(dossierReplay(jetstream(nc), () => undefined), limit);
+    const source = firstEvents(streamReplay(jetstream(nc), STREAMS.DOSSIER.name, () => undefined), limit);
     const heapStartMb = heapNow();
     let heapPeakMb = heapStartMb;
     let records = 0;
@@ -108,7 +110,7 @@ async function run(variant: Variant, limit: number, chunkDossiers: number, natsU
     let events: number;
     if (variant === "unbounded") events = await unboundedFold(source, handedOver);
     else {
-      const rebuilder = new Rebuilder(standInStore(handedOver), source, { chunkDossiers });
+      const rebuilder = new Rebuilder(standInStore(handedOver), [source], { chunkDossiers });
       rebuilder.start();
       await rebuilder.settled();
       const progress = rebuilder.progress()!;

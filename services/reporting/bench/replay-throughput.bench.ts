@@ -16,7 +16,7 @@
 import { KeyedLock } from "@onestop/service-kit";
 import { readStream, replayEvents } from "@onestop/bus";
 import { STREAMS } from "@onestop/contracts";
-import { dossierReplay } from "../src/adapters/bus/replay-source.js";
+import { streamReplay } from "../src/adapters/bus/replay-source.js";
 import { MongoFactsStore } from "../src/adapters/store/facts-store.js";
 import { Rebuilder } from "../src/app/rebuild.js";
 import { factFromEnvelope } from "../src/domain/index.js";
@@ -46,7 +46,7 @@ try {
 
   const db = servers.mongo.db("bench_reporting");
   const store = await MongoFactsStore.open(db, new KeyedLock());
-  const rebuilder = new Rebuilder(store, dossierReplay(servers.js, () => undefined));
+  const rebuilder = new Rebuilder(store, [streamReplay(servers.js, STREAMS.DOSSIER.name, () => undefined)]);
   const ourRates: number[] = [];
   const foldRates: number[] = [];
   const phases: string[] = [];

@@ -10,7 +10,7 @@ import { connect, type NatsConnection } from "@nats-io/transport-node";
 import { MongoClient } from "mongodb";
 import { ensureStreams } from "@onestop/bus";
 import { defaultCalendar } from "@onestop/calendar";
-import { STREAMS } from "@onestop/contracts";
+import { FACT_STREAMS } from "../src/adapters/bus/facts-consumer.js";
 import { startFerretDb, startNats, type FerretDbServer, type NatsServer } from "@onestop/devservers";
 import { StreamGenerator } from "../test/golden/generator.js";
 import { seedProcedures } from "../test/golden/catalogue.js";
@@ -40,7 +40,8 @@ export async function startBenchServers(label: string): Promise<BenchServers> {
   const [nats, ferret] = await Promise.all([startNats({ dir: join(dir, "nats") }), startFerretDb({ dir: join(dir, "ferretdb") })]);
   const nc = await connect({ servers: nats.url });
   const jsm = await jetstreamManager(nc);
-  await ensureStreams(jsm, [{ name: STREAMS.DOSSIER.name, subjects: [...STREAMS.DOSSIER.subjects] }]);
+  // Every stream the facts consumer reads (memory.bench starts it), though only DOSSIER gets events.
+  await ensureStreams(jsm, FACT_STREAMS.map((stream) => ({ name: stream.name, subjects: [...stream.subjects] })));
   const mongo = await MongoClient.connect(ferret.url);
   return {
     nats,

@@ -4,11 +4,11 @@ import { ensureStreams, ProcessedEventLedger } from "@onestop/bus";
 import { defaultCalendar } from "@onestop/calendar";
 import { STREAMS } from "@onestop/contracts";
 import { KeyedLock, runMain, startService } from "@onestop/service-kit";
-import { consumerLag, startFactsConsumer } from "./adapters/bus/facts-consumer.js";
+import { consumerLag, FACT_STREAMS, startFactsConsumer } from "./adapters/bus/facts-consumer.js";
 import { loadReportCatalogue } from "./adapters/catalogue.js";
 import { startReportingGrpc } from "./adapters/grpc/server.js";
 import { adminRouter, problemHandler, reportsRouter } from "./adapters/http/router.js";
-import { dossierReplay } from "./adapters/bus/replay-source.js";
+import { streamReplay } from "./adapters/bus/replay-source.js";
 import { MongoFactsStore } from "./adapters/store/facts-store.js";
 import { MongoFrozenReports } from "./adapters/store/frozen-reports.js";
 import { MongoTallyStore } from "./adapters/store/tally-store.js";
@@ -26,7 +26,7 @@ runMain(async () => {
     wire: async ({ app, nats, store, log, onShutdown }) => {
       const js = jetstream(nats);
       const jsm = await jetstreamManager(nats);
-      await ensureStreams(jsm, [STREAMS.DOSSIER, STREAMS.DLQ].map((s) => ({ name: s.name, subjects: [...s.subjects] })), config.NATS_STREAM_REPLICAS);
+      await ensureStreams(jsm, [...FACT_STREAMS, STREAMS.DLQ].map((s) => ({ name: s.name, subjects: [...s.subjects] })), config.NATS_STREAM_REPLICAS);
       const facts = await MongoFactsStore.open(store.db!, new KeyedLock());
       const ledger = await ProcessedEventLedger.open(store.db!);
       const consumer = await startFactsConsumer({ nats, js, jsm, store: facts, ledger, durable: config.REPORTING_CONSUMER, log });
@@ -39,8 +39,10 @@ runMain(async () => {
         onShutdown(() => grpc.stop());
       }
       app.use(reportsRouter({ reports, quarterStartDay: config.QUARTER_START_DAY }));
-      const replay = dossierReplay(js, (seq, reason) => log.warn("rebuild skipped an undecodable message", { seq, reason }));
-      const rebuilder = new Rebuilder(facts, replay, {
+      const replays = FACT_STREAMS.map((stream) =>
+        streamReplay(js, stream.name, (seq, reason) => log.warn("rebuild skipped an undecodable message", { stream: stream.name, seq, reason })),
+      );
+      const rebuilder = new Rebuilder(facts, replays, {
         chunkDossiers: config.REBUILD_CHUNK_DOSSIERS,
         onFailed: (progress, error) => log.error("rebuild failed; the previous collection stays active", { id: progress.id, error }),
       });

@@ -29,6 +29,7 @@ const FORM = `/v1/reports/tthc?from=${PERIOD.from}&to=${PERIOD.to}`;
 
 /** An in-memory stream: a replay reads up to its current end, and can be held at a chosen point. */
 class HeldStream implements ReplaySource {
+  readonly name = "DOSSIER";
   readonly events: EnvelopeInput[] = [];
   private holds: ((fromSeq: number, seq: number) => boolean) | undefined;
   private released = Promise.resolve();
@@ -93,7 +94,7 @@ beforeAll(async () => {
   const db = mongo.db(`${env.dbName}_rebuild`);
   store = await MongoFactsStore.open(db, new KeyedLock());
   let ids = 0;
-  rebuilder = new Rebuilder(store, stream, { newId: () => `r${++ids}` });
+  rebuilder = new Rebuilder(store, [stream], { newId: () => `r${++ids}` });
   reportDeps = { lag: { pendingEvents: async () => 0 }, calendar: defaultCalendar, sectors, procedures };
   const reports = new ReportQueries({ ...reportDeps, store, tallies: new MongoTallyStore(db, () => store.activeCollection), frozen: MongoFrozenReports.open(db) });
   const app = express();
@@ -221,7 +222,7 @@ describe("bounded fold: chunks written as they fill up", () => {
     const source = new HeldStream();
     source.events.push(...events);
     const target = await MongoFactsStore.open(db, new KeyedLock());
-    const rebuild = new Rebuilder(target, source, { chunkDossiers });
+    const rebuild = new Rebuilder(target, [source], { chunkDossiers });
     if (whileHalfway) source.holdWhen((fromSeq, seq) => fromSeq === 1 && seq === (events.length >> 1) + 1);
     rebuild.start();
     if (whileHalfway) {
@@ -250,7 +251,7 @@ describe("bounded fold: chunks written as they fill up", () => {
     expect(halfway[0]!.flushed).toBeGreaterThan(0);
     expect(whole.progress.result).toMatchObject({ events: events.length, dossiers, merged: 0, chunks: 1, skipped: 1 });
     const { merged, chunks, ...same } = tiny.progress.result!;
-    expect(same).toMatchObject({ events: events.length, dossiers, skipped: 1, caughtUp: 0, lastSeq: events.length });
+    expect(same).toMatchObject({ events: events.length, dossiers, skipped: 1, caughtUp: 0, lastSeqs: { DOSSIER: events.length } });
     expect(chunks).toBeGreaterThan(events.length / 6);
     expect(merged).toBeGreaterThan(dossiers);
     expect(tiny.progress.flushed).toBe(tiny.progress.result!.dossiers + merged);
@@ -266,7 +267,7 @@ describe("bounded fold: chunks written as they fill up", () => {
   });
 
   it("refuses a chunk size that is not a positive integer, naming the option", () => {
-    expect(() => new Rebuilder(store, stream, { chunkDossiers: 0 })).toThrow(/chunkDossiers must be a positive integer, got 0/);
-    expect(() => new Rebuilder(store, stream, { chunkDossiers: 2.5 })).toThrow(/chunkDossiers/);
+    expect(() => new Rebuilder(store, [stream], { chunkDossiers: 0 })).toThrow(/chunkDossiers must be a positive integer, got 0/);
+    expect(() => new Rebuilder(store, [stream], { chunkDossiers: 2.5 })).toThrow(/chunkDossiers/);
   });
 });

@@ -1,13 +1,14 @@
 /**
- * Rebuilds the facts projection from the DOSSIER stream into a new collection while the old one
- * keeps serving queries, then switches over once the new one has caught up:
- *   1. replay everything and fold it in memory, at most `chunkDossiers` records at a time: when
+ * Rebuilds the facts projection from the fact streams (DOSSIER, PAYMENT, DIGITISATION) into a new
+ * collection while the old one keeps serving queries, then switches over once the new one has
+ * caught up:
+ *   1. replay everything, one stream after the other, and fold it in memory, at most `chunkDossiers` records at a time: when
  *      the chunk is full it is written into the new collection and emptied, so memory does not
- *      grow with the stream. A dossier's events are spread over the stream, so a later chunk may
+ *      grow with the streams. A dossier's events are spread over the streams, so a later chunk may
  *      hold a dossier already written: the target merges the two records (the fold is
  *      order-free and ignores known event ids, so chunking changes nothing in the result);
  *   2. write the last chunk;
- *   3. fold into the new collection what the stream received meanwhile (the old one still serves);
+ *   3. fold into the new collection what the streams received meanwhile (the old one still serves);
  *   4. switch reads and writes to it;
  *   5. fold once more what arrived between 3 and 4 (the live consumer may have put it in the
  *      old collection only). Every fold is idempotent, so overlaps are harmless.
@@ -22,7 +23,10 @@ export interface ReplayPosition {
   pending: number;
 }
 
+/** One stream's replay; a rebuild reads several in turn (the fold is order-free). */
 export interface ReplaySource {
+  /** The stream's name: the rebuild's last positions are reported by it. */
+  readonly name: string;
   /**
    * Events in stream order from `fromSeq` up to the stream's end when the replay catches up.
    * `onPosition` is called for every message read, including undecodable ones that are skipped.
@@ -64,7 +68,10 @@ export interface RebuildProgress {
   replayed: number;
   /** Dossier records written into the new collection so far, chunk by chunk (a record merged into one already written counts again). */
   flushed: number;
-  /** Messages read plus those the stream still held after the last one read. */
+  /**
+   * Messages read plus those the stream being read still held after the last one read (a stream
+   * read later adds its messages when its turn comes).
+   */
   total: number;
   startedAt: string;
   switchedAt?: string;
@@ -88,7 +95,8 @@ export interface RebuildResult {
   skipped: number;
   /** Events folded into the new collection after the replay's last chunk (before and after the switch). */
   caughtUp: number;
-  lastSeq: number;
+  /** Last sequence read, by stream name (0 for an empty stream). */
+  lastSeqs: Record<string, number>;
   /** Time spent replaying and folding, writing the chunks into the new collection, and catching up (both passes). */
   durationsMs: { replay: number; write: number; catchUp: number };
 }
@@ -119,9 +127,10 @@ export class Rebuilder {
 
   constructor(
     private readonly store: RebuildableFactsStore,
-    private readonly source: ReplaySource,
+    private readonly sources: readonly ReplaySource[],
     private readonly options: RebuilderOptions = {},
   ) {
+    if (new Set(sources.map((source) => source.name)).size !== sources.length) throw new RangeError("replay sources must have distinct names");
     this.chunkDossiers = options.chunkDossiers ?? DEFAULT_CHUNK_DOSSIERS;
     if (!Number.isInteger(this.chunkDossiers) || this.chunkDossiers < 1) {
       throw new RangeError(`chunkDossiers must be a positive integer, got ${options.chunkDossiers}`);
@@ -186,18 +195,20 @@ export class Rebuilder {
       progress.flushed += records.length;
       writeMs += performance.now() - started;
     };
-    let lastSeq = 0;
+    const lastSeqs: Record<string, number> = Object.fromEntries(this.sources.map((source) => [source.name, 0]));
     let events = 0;
     let skipped = 0;
-    for await (const { seq, event } of this.source.replay(1, onPosition)) {
-      lastSeq = seq;
-      events += 1;
-      const fact = readFact(event);
-      if (fact === "malformed") skipped += 1;
-      else if (fact) {
-        const held = chunk.get(event.subject);
-        if (!held && chunk.size >= this.chunkDossiers) await flush();
-        chunk.set(event.subject, foldEvent(held ?? emptyFacts(event.subject), fact));
+    for (const source of this.sources) {
+      for await (const { seq, event } of source.replay(1, onPosition)) {
+        lastSeqs[source.name] = seq;
+        events += 1;
+        const fact = readFact(event);
+        if (fact === "malformed") skipped += 1;
+        else if (fact) {
+          const held = chunk.get(event.subject);
+          if (!held && chunk.size >= this.chunkDossiers) await flush();
+          chunk.set(event.subject, foldEvent(held ?? emptyFacts(event.subject), fact));
+        }
       }
     }
     // Undecodable messages are counted by onPosition but never yielded: the position is the last one read.
@@ -208,13 +219,15 @@ export class Rebuilder {
     const t1 = performance.now();
     let caughtUp = 0;
     const catchUp = async (apply: (dossierCode: string, event: FactEvent) => Promise<boolean>) => {
-      for await (const { seq, event } of this.source.replay(lastSeq + 1, onPosition)) {
-        lastSeq = seq;
-        const fact = readFact(event);
-        if (fact === "malformed") skipped += 1;
-        else if (fact) {
-          await apply(event.subject, fact);
-          caughtUp += 1;
+      for (const source of this.sources) {
+        for await (const { seq, event } of source.replay(lastSeqs[source.name]! + 1, onPosition)) {
+          lastSeqs[source.name] = seq;
+          const fact = readFact(event);
+          if (fact === "malformed") skipped += 1;
+          else if (fact) {
+            await apply(event.subject, fact);
+            caughtUp += 1;
+          }
         }
       }
     };
@@ -224,11 +237,11 @@ export class Rebuilder {
     progress.state = "switched";
     await catchUp((code, fact) => this.store.apply(code, fact));
     const durationsMs = { replay: Math.round(t1 - t0 - writeMs), write: Math.round(writeMs), catchUp: Math.round(performance.now() - t1) };
-    return { collection: target.name, events, dossiers, merged, chunks, skipped, caughtUp, lastSeq, durationsMs };
+    return { collection: target.name, events, dossiers, merged, chunks, skipped, caughtUp, lastSeqs, durationsMs };
   }
 
   private snapshot(progress: RebuildProgress): RebuildProgress {
-    return { ...progress, ...(progress.result ? { result: { ...progress.result, durationsMs: { ...progress.result.durationsMs } } } : {}) };
+    return { ...progress, ...(progress.result ? { result: { ...progress.result, lastSeqs: { ...progress.result.lastSeqs }, durationsMs: { ...progress.result.durationsMs } } } : {}) };
   }
 
   private nowIso(): string {

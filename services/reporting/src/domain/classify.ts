@@ -19,7 +19,7 @@ import {
 } from "@onestop/calendar";
 import type { DossierFacts, Receipt } from "./facts.js";
 import { boundsOf, type Period } from "./period.js";
-import { dossierAt, type DossierAt, type EndKind } from "./timeline.js";
+import { dossierAt, paidOnline, type DossierAt, type EndKind } from "./timeline.js";
 
 /** How the dossier entered the period: columns (4) online, (6) in person, (7) by post, or (5) carried over. */
 export type Entry = "ONLINE" | "IN_PERSON" | "POSTAL" | "CARRIED_OVER";
@@ -32,7 +32,7 @@ export type PeriodOutcome =
       /** Decision 766's verdict (pause-aware). */
       indicator: Verdict;
       approved: boolean;
-      /** An electronic result was handed over by the period's end. */
+      /** An electronic result was handed over or issued (digitisation stream) by the period's end. */
       electronicResult: boolean;
     }
   | { kind: "PENDING"; overdue: boolean }
@@ -48,6 +48,12 @@ export interface PeriodClassification {
   supplementRequested: boolean;
   /** (16): the result was returned by post during the period. */
   resultByPost: boolean;
+  /** By the period's end: a succeeded online payment not refunded in full. */
+  paidOnline: boolean;
+  /** By the period's end: at least one component digitised. */
+  digitised: boolean;
+  /** By the period's end: at least one document or data item reused. */
+  reused: boolean;
 }
 
 function clockOf(view: DossierAt): DossierClock {
@@ -78,7 +84,7 @@ function resolvedOutcome(view: DossierAt, resolution: { at: string; outcome: "AP
     legal,
     indicator,
     approved: resolution.outcome === "APPROVED",
-    electronicResult: view.resultReturn?.electronic === true,
+    electronicResult: view.resultReturn?.electronic === true || view.electronicResultIssuedAt !== undefined,
   };
 }
 
@@ -114,6 +120,9 @@ export function classifyForPeriod(
     outcome: outcomeAt(view, toMs, calendar),
     supplementRequested: view.supplements.some((supplement) => inPeriod(supplement.requestedAt)),
     resultByPost: view.resultReturn?.channel === "POSTAL" && inPeriod(view.resultReturn.at),
+    paidOnline: paidOnline(view),
+    digitised: view.digitised,
+    reused: view.reused,
   };
 }
 

@@ -1,8 +1,8 @@
 /**
- * Reads a dossier event's envelope (CloudEvents, `data` in proto3 JSON: camelCase fields, enum
+ * Reads a dossier, payment or digitisation event's envelope (CloudEvents, `data` in proto3 JSON: camelCase fields, enum
  * names, zero values left out) into a fact. Pure: the adapter passes the decoded envelope.
  */
-import type { Channel, FactEvent, Level, OnlineMode, PauseReason, TimeUnit } from "./facts.js";
+import type { Channel, FactEvent, Level, OnlineMode, PauseReason, PaymentChannel, TimeUnit } from "./facts.js";
 
 export interface EnvelopeInput {
   id: string;
@@ -46,22 +46,74 @@ function enumValue<T extends string>(data: Json, field: string, prefix: string, 
   return value as T;
 }
 
+/** A non-negative whole amount (proto3 JSON writes int64 as a string and leaves zero out). */
+function amount(data: Json, field: string): number {
+  const raw = data[field] ?? 0;
+  const value = typeof raw === "string" && /^\d+$/.test(raw) ? Number(raw) : raw;
+  if (typeof value !== "number" || !Number.isSafeInteger(value) || value < 0) throw new MalformedEventError(`data.${field} is not a non-negative amount`);
+  return value;
+}
+
 const LEVELS = ["PROVINCE", "DISTRICT", "COMMUNE"] as const satisfies readonly Level[];
 const CHANNELS = ["ONLINE", "IN_PERSON", "POSTAL"] as const satisfies readonly Channel[];
 const ONLINE_MODES = ["FULL", "PARTIAL", "NONE"] as const satisfies readonly OnlineMode[];
 const TIME_UNITS = ["WORKING_DAYS", "DAYS"] as const satisfies readonly TimeUnit[];
 const PAUSE_REASONS = ["OPINION_REQUEST", "FINANCIAL_OBLIGATION"] as const satisfies readonly PauseReason[];
+const PAYMENT_CHANNELS = ["DESK", "BANK_TRANSFER", "NATIONAL_PLATFORM", "OTHER_GATEWAY"] as const satisfies readonly PaymentChannel[];
 
-const PREFIX = "vn.onestop.dossier.";
+type Reader = (name: string, data: Json, eventId: string, at: (field: string) => string) => FactEvent | undefined;
+
+/** Event type families reporting reads, by type prefix; each envelope's `subject` is the dossier code. */
+const READERS: ReadonlyArray<[prefix: string, read: Reader]> = [
+  ["vn.onestop.dossier.", dossierFact],
+  ["vn.onestop.payment.", paymentFact],
+  ["vn.onestop.digitisation.", digitisationFact],
+];
 
 /** The fact an envelope carries; undefined for an event type reporting does not use. */
 export function factFromEnvelope(envelope: EnvelopeInput): FactEvent | undefined {
-  if (!envelope.type.startsWith(PREFIX) || !envelope.type.endsWith(".v1")) return undefined;
-  const name = envelope.type.slice(PREFIX.length, -".v1".length);
+  if (!envelope.type.endsWith(".v1")) return undefined;
+  const family = READERS.find(([prefix]) => envelope.type.startsWith(prefix));
+  if (!family) return undefined;
+  const [prefix, read] = family;
+  const name = envelope.type.slice(prefix.length, -".v1".length);
   if (typeof envelope.data !== "object" || envelope.data === null) throw new MalformedEventError("data is not an object");
   const data = envelope.data as Json;
-  const eventId = envelope.id;
-  const at = (field: string) => instant(data, field, envelope.time);
+  return read(name, data, envelope.id, (field) => instant(data, field, envelope.time));
+}
+
+function paymentFact(name: string, data: Json, eventId: string, at: (field: string) => string): FactEvent | undefined {
+  switch (name) {
+    case "succeeded":
+      return {
+        kind: "PAID",
+        eventId,
+        at: at("paidAt"),
+        paymentId: required(data, "paymentId"),
+        channel: enumValue(data, "channel", "PAYMENT_CHANNEL_", PAYMENT_CHANNELS),
+        amount: amount(data, "amount"),
+      };
+    case "refunded":
+      return { kind: "REFUNDED", eventId, at: at("refundedAt"), paymentId: required(data, "paymentId"), amount: amount(data, "amount") };
+    default:
+      return undefined;
+  }
+}
+
+function digitisationFact(name: string, _data: Json, eventId: string, at: (field: string) => string): FactEvent | undefined {
+  switch (name) {
+    case "component_digitised":
+      return { kind: "COMPONENT_DIGITISED", eventId, at: at("digitisedAt") };
+    case "result_issued":
+      return { kind: "RESULT_ISSUED_ELECTRONICALLY", eventId, at: at("issuedAt") };
+    case "document_reused":
+      return { kind: "DOCUMENT_REUSED", eventId, at: at("reusedAt") };
+    default:
+      return undefined;
+  }
+}
+
+function dossierFact(name: string, data: Json, eventId: string, at: (field: string) => string): FactEvent | undefined {
   switch (name) {
     case "received": {
       const limit = (data.timeLimit ?? {}) as Json;

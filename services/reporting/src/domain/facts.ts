@@ -1,5 +1,6 @@
 /**
- * Per-dossier facts folded from dossier events that may arrive in any order and more than once.
+ * Per-dossier facts folded from dossier, payment and digitisation events that may arrive in any
+ * order and more than once.
  * Raw timestamps are kept per event, keyed by event id; nothing is derived here, so a late event
  * simply adds its fact and every period's classification is derived again (see classify.ts).
  */
@@ -8,6 +9,11 @@ export type Channel = "ONLINE" | "IN_PERSON" | "POSTAL";
 export type OnlineMode = "FULL" | "PARTIAL" | "NONE";
 export type TimeUnit = "WORKING_DAYS" | "DAYS";
 export type PauseReason = "OPINION_REQUEST" | "FINANCIAL_OBLIGATION";
+/** How a fee was paid (proto onestop.payment.v1.PaymentChannel). */
+export type PaymentChannel = "DESK" | "BANK_TRANSFER" | "NATIONAL_PLATFORM" | "OTHER_GATEWAY";
+
+/** Online payment: the national payment platform or another lawful gateway (desk and bank transfer are not). */
+export const ONLINE_PAYMENT_CHANNELS: ReadonlySet<PaymentChannel> = new Set(["NATIONAL_PLATFORM", "OTHER_GATEWAY"]);
 
 /** What the receipt (vn.onestop.dossier.received.v1) tells: the dossier's identity and its clock. */
 export interface Receipt {
@@ -45,7 +51,17 @@ export type LifecycleFact =
   | (LifecycleBase & { kind: "REFUSED" })
   | (LifecycleBase & { kind: "WITHDRAWN" })
   | (LifecycleBase & { kind: "CLOSED" })
-  | (LifecycleBase & { kind: "EVALUATED"; rating: number });
+  | (LifecycleBase & { kind: "EVALUATED"; rating: number })
+  /** A payment succeeded (payment stream); amounts in VND. */
+  | (LifecycleBase & { kind: "PAID"; paymentId: string; channel: PaymentChannel; amount: number })
+  /** Money of a payment was returned to the payer. */
+  | (LifecycleBase & { kind: "REFUNDED"; paymentId: string; amount: number })
+  /** A dossier component was scanned and signed (digitisation stream). */
+  | (LifecycleBase & { kind: "COMPONENT_DIGITISED" })
+  /** The result was issued as a signed electronic document. */
+  | (LifecycleBase & { kind: "RESULT_ISSUED_ELECTRONICALLY" })
+  /** Data already held was reused instead of being asked again. */
+  | (LifecycleBase & { kind: "DOCUMENT_REUSED" });
 
 export type FactEvent = { kind: "RECEIVED"; eventId: string; receipt: Receipt } | LifecycleFact;
 

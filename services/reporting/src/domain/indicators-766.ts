@@ -3,23 +3,35 @@
  * the rate reaches the target T, otherwise rate × points / T. Only items that dossier events can
  * give are computed; the others are listed as not available with the reason.
  */
-import type { ProcedureInfo } from "./quarterly-form.js";
+import { onlinePaymentOf, type ProcedureInfo } from "./quarterly-form.js";
 import { ratio, type Ratio } from "./ratio.js";
 import type { PeriodDossiers } from "./scope.js";
 import { countOf, type TallyLine } from "./tally.js";
 
 /**
- * Targets T as fractions. Progress 100% matches seed 002 (98,54% gave 19,6/20 points); the online
- * service and electronic result targets are not in our sources: configuration, to verify.
+ * Targets T as fractions. Progress 100% matches seed 002 (98,54% gave 19,6/20 points); the
+ * digitisation targets 80% and dossier satisfaction 90% are the primer's; the online service,
+ * electronic result and dossiers-paid-online targets are not in our sources: 100%, configuration, to verify.
  */
 export interface IndicatorTargets {
   progress: number;
   onlineService: number;
+  dossiersPaidOnline: number;
   electronicResults: number;
+  digitisedWithEResult: number;
+  dataReuse: number;
   dossierSatisfaction: number;
 }
 
-export const DEFAULT_TARGETS: IndicatorTargets = { progress: 1, onlineService: 1, electronicResults: 1, dossierSatisfaction: 0.9 };
+export const DEFAULT_TARGETS: IndicatorTargets = {
+  progress: 1,
+  onlineService: 1,
+  dossiersPaidOnline: 1,
+  electronicResults: 1,
+  digitisedWithEResult: 0.8,
+  dataReuse: 0.8,
+  dossierSatisfaction: 0.9,
+};
 
 export type ItemStatus = "COMPUTED" | "PARTIAL" | "NOT_AVAILABLE";
 
@@ -55,12 +67,9 @@ const NOT_YET: Array<[group: string, code: string, name: string, points: number,
   ["Công khai, minh bạch", "publicOnTime", "Công khai TTHC đúng hạn", 4, null, "Cần dữ liệu công bố TTHC, không có trên luồng hồ sơ."],
   ["Công khai, minh bạch", "complete", "Công khai đầy đủ", 2, null, "Cần dữ liệu công bố TTHC, không có trên luồng hồ sơ."],
   ["Công khai, minh bạch", "syncedToPortal", "Đồng bộ hồ sơ lên Cổng DVC quốc gia", 6, null, "Cần sự kiện đồng bộ với Cổng DVC quốc gia."],
-  ["Thanh toán trực tuyến", "proceduresIntegrated", "TTHC tích hợp thanh toán trực tuyến", 2, 0.8, "Cần sự kiện thanh toán (luồng PAYMENT), chưa tiêu thụ."],
-  ["Thanh toán trực tuyến", "proceduresPaidOnline", "TTHC có phát sinh thanh toán trực tuyến", 2, 0.8, "Cần sự kiện thanh toán (luồng PAYMENT), chưa tiêu thụ."],
-  ["Thanh toán trực tuyến", "dossiersPaidOnline", "Hồ sơ thanh toán trực tuyến", 6, null, "Cần sự kiện thanh toán (luồng PAYMENT), chưa tiêu thụ."],
-  ["Số hóa", "digitisedWithEResult", "Hồ sơ số hóa có kết quả điện tử", 4, 0.8, "Cần sự kiện số hóa (luồng DIGITISATION), chưa tiêu thụ."],
-  ["Số hóa", "eCertifiedCopies", "Bản sao điện tử chứng thực", 2, null, "Cần sự kiện số hóa (luồng DIGITISATION), chưa tiêu thụ."],
-  ["Số hóa", "dataReuse", "Tái sử dụng dữ liệu số hóa", 2, 0.8, "Cần sự kiện số hóa (luồng DIGITISATION), chưa tiêu thụ."],
+  ["Thanh toán trực tuyến", "proceduresIntegrated", "TTHC tích hợp thanh toán trực tuyến", 2, 0.8, "Cần danh mục TTHC đã tích hợp thanh toán trực tuyến, không có trong danh mục báo cáo."],
+  ["Thanh toán trực tuyến", "proceduresPaidOnline", "TTHC có phát sinh thanh toán trực tuyến", 2, 0.8, "Cần danh mục TTHC có thu phí, lệ phí, không có trong danh mục báo cáo."],
+  ["Số hóa", "eCertifiedCopies", "Bản sao điện tử chứng thực", 2, null, "Không có sự kiện chứng thực bản sao điện tử trên luồng DIGITISATION."],
   ["Số hóa", "citizenDataStore", "Kết nối kho dữ liệu của công dân", 4, null, "Không có dữ liệu về kho dữ liệu công dân."],
   ["Số hóa", "populationDbProcedures", "TTHC kết nối Cơ sở dữ liệu quốc gia về dân cư", 2, null, "Không có dữ liệu kết nối CSDL dân cư."],
   ["Số hóa", "populationDbDossiers", "Hồ sơ sử dụng Cơ sở dữ liệu quốc gia về dân cư", 2, null, "Không có dữ liệu kết nối CSDL dân cư."],
@@ -85,6 +94,7 @@ export function indicators766(
   const eligible = input.lines.filter((line) => line.entry !== "CARRIED_OVER" && fullOnline.has(line.procedureCode));
   const approved = resolved.filter((line) => line.outcome.approved);
   const electronic = countOf(approved, (line) => line.outcome.electronicResult);
+  const received = input.lines.filter((line) => line.entry !== "CARRIED_OVER");
 
   const progress = ratio(indicatorOnTime, resolvedCount);
   const overdueRate = progress.rate === null ? null : 1 - progress.rate;
@@ -100,7 +110,40 @@ export function indicators766(
       targets.onlineService,
       ratio(countOf(eligible, (line) => line.channel === "ONLINE" && line.onlineMode === "FULL"), countOf(eligible)),
     ),
+    {
+      ...computed(
+        "Thanh toán trực tuyến",
+        "dossiersPaidOnline",
+        "Hồ sơ thanh toán trực tuyến / hồ sơ tiếp nhận trong kỳ có phí, lệ phí khác 0",
+        6,
+        targets.dossiersPaidOnline,
+        onlinePaymentOf(received),
+      ),
+      note: "Mục tiêu không có trong nguồn tham chiếu: dùng 100%, cần xác minh. Trực tuyến = nền tảng thanh toán quốc gia hoặc cổng thanh toán khác; không tính khoản đã hoàn trả toàn bộ.",
+    },
     computed("Số hóa", "electronicResults", "Kết quả giải quyết điện tử", 6, targets.electronicResults, ratio(electronic, countOf(approved))),
+    {
+      ...computed(
+        "Số hóa",
+        "digitisedWithEResult",
+        "Hồ sơ được số hóa thành phần và có kết quả điện tử / hồ sơ đã giải quyết (chấp thuận)",
+        4,
+        targets.digitisedWithEResult,
+        ratio(countOf(approved, (line) => line.digitised && line.outcome.electronicResult), countOf(approved)),
+      ),
+      note: "Số hóa: ít nhất một thành phần hồ sơ được số hóa; kết quả điện tử: trả hoặc cấp kết quả điện tử đến cuối kỳ. Mẫu số như chỉ tiêu kết quả điện tử.",
+    },
+    {
+      ...computed(
+        "Số hóa",
+        "dataReuse",
+        "Hồ sơ tái sử dụng dữ liệu, giấy tờ đã số hóa / hồ sơ tiếp nhận trong kỳ",
+        2,
+        targets.dataReuse,
+        ratio(countOf(received, (line) => line.reused), countOf(received)),
+      ),
+      note: "Tái sử dụng: ít nhất một giấy tờ hoặc dữ liệu đã có được dùng lại đến cuối kỳ.",
+    },
     {
       group: "Mức độ hài lòng",
       code: "dossierSatisfaction",

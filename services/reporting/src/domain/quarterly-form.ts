@@ -1,5 +1,5 @@
 /**
- * The quarterly form items (seed 001, "Biểu mẫu 3") that dossier events can give, per level.
+ * The quarterly form items (seed 001, "Biểu mẫu 3") that dossier and payment events can give, per level.
  * Items that need events reporting does not consume yet are marked not available, never invented.
  */
 import type { Level, OnlineMode } from "./facts.js";
@@ -29,8 +29,12 @@ export interface LevelItems {
   onlineShareFullServices: Ratio;
   /** Same for procedures offered partly online. */
   onlineSharePartialServices: Ratio;
-  /** Dossiers paid online / dossiers with a non-zero fee line (all-zero dossiers left out). */
-  onlinePayment: NotAvailable & { payableDossiers: number };
+  /**
+   * Dossiers received in the period with a non-zero fee line that were paid online (national
+   * payment platform or another gateway, not refunded in full) by its end / dossiers received in
+   * the period with a non-zero fee line (all-zero dossiers left out).
+   */
+  onlinePayment: Ratio;
   feedback: NotAvailable;
 }
 
@@ -39,8 +43,6 @@ export interface QuarterlyForm {
   total: LevelItems;
 }
 
-const PAYMENT_NOT_CONSUMED =
-  "Cần sự kiện thanh toán (luồng PAYMENT) để biết hồ sơ nào thanh toán trực tuyến; dịch vụ báo cáo chưa tiêu thụ luồng này.";
 const FEEDBACK_NOT_CONSUMED = "Chưa có sự kiện phản ánh, kiến nghị (PAKN) trên luồng sự kiện.";
 
 function itemsOf(lines: readonly TallyLine[], procedures: readonly ProcedureInfo[], level: Level | undefined): LevelItems {
@@ -60,13 +62,15 @@ function itemsOf(lines: readonly TallyLine[], procedures: readonly ProcedureInfo
     servicesWithOnlineDossiers: ratio(offered.filter((p) => withOnline.has(p.code)).length, offered.length),
     onlineShareFullServices: share("FULL"),
     onlineSharePartialServices: share("PARTIAL"),
-    onlinePayment: {
-      available: false,
-      reason: PAYMENT_NOT_CONSUMED,
-      payableDossiers: countOf(received, (line) => line.payable),
-    },
+    onlinePayment: onlinePaymentOf(received),
     feedback: { available: false, reason: FEEDBACK_NOT_CONSUMED },
   };
+}
+
+/** Paid online / payable, among the given lines (the dossiers received in the period). */
+export function onlinePaymentOf(received: readonly TallyLine[]): Ratio {
+  const payable = received.filter((line) => line.payable);
+  return ratio(countOf(payable, (line) => line.paidOnline), countOf(payable));
 }
 
 const LEVEL_ORDER: Level[] = ["PROVINCE", "DISTRICT", "COMMUNE"];

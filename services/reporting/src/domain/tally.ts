@@ -33,6 +33,12 @@ export interface TallyKey {
   outcome: TallyOutcome;
   supplementRequested: boolean;
   resultByPost: boolean;
+  /** By the period's end: paid online and not refunded. */
+  paidOnline: boolean;
+  /** By the period's end: at least one component digitised. */
+  digitised: boolean;
+  /** By the period's end: at least one document reused. */
+  reused: boolean;
 }
 
 const LEVEL_CODES: Record<Level, string> = { PROVINCE: "P", DISTRICT: "D", COMMUNE: "C" };
@@ -61,6 +67,9 @@ export function tallyKeyOf(classification: PeriodClassification): TallyKey {
           : outcome,
     supplementRequested: classification.supplementRequested,
     resultByPost: classification.resultByPost,
+    paidOnline: classification.paidOnline,
+    digitised: classification.digitised,
+    reused: classification.reused,
   };
 }
 
@@ -90,6 +99,9 @@ function lineFields(key: TallyKey): string[] {
     outcomeSignature(key.outcome),
     String(+key.supplementRequested),
     String(+key.resultByPost),
+    String(+key.paidOnline),
+    String(+key.digitised),
+    String(+key.reused),
   ];
 }
 
@@ -130,6 +142,12 @@ export class TallyDecodeError extends Error {
 }
 
 /**
+ * Version of the encoded lines' layout: stored tallies of another version are not read (they are
+ * computed again), so a new field never meets lines written without it. 2: paidOnline, digitised, reused.
+ */
+export const TALLY_FORMAT = 2;
+
+/**
  * One agency's lines as compact text, a line per tally line, for storage: FerretDB decodes a
  * document field by field, so one string costs far less to read than the same lines as objects.
  * The agency is not repeated: it is the tally's.
@@ -159,8 +177,8 @@ export function decodeTally(text: string, agencyCode: string): TallyLine[] {
   if (text === "") return [];
   return text.split("\n").map((row) => {
     const fields = row.split("|");
-    if (fields.length !== 11) throw new TallyDecodeError(`tally line of ${agencyCode} has ${fields.length} fields: "${row}"`);
-    const [level, sectorCode, procedureCode, channel, onlineMode, payable, entry, outcome, supplementRequested, resultByPost, count] = fields as [string, ...string[]];
+    if (fields.length !== 14) throw new TallyDecodeError(`tally line of ${agencyCode} has ${fields.length} fields: "${row}"`);
+    const [level, sectorCode, procedureCode, channel, onlineMode, payable, entry, outcome, supplementRequested, resultByPost, paid, digitised, reused, count] = fields as [string, ...string[]];
     const decodedLevel = LEVELS_BY_CODE.get(level);
     if (!decodedLevel) throw new TallyDecodeError(`tally line of ${agencyCode} has an unknown level "${level}"`);
     return {
@@ -175,6 +193,9 @@ export function decodeTally(text: string, agencyCode: string): TallyLine[] {
       outcome: decodeOutcome(outcome!),
       supplementRequested: supplementRequested === "1",
       resultByPost: resultByPost === "1",
+      paidOnline: paid === "1",
+      digitised: digitised === "1",
+      reused: reused === "1",
       count: Number(count),
     };
   });

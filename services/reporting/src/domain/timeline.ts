@@ -3,7 +3,7 @@
  * so a report for a past period sees the period's end, whatever happened or arrived later.
  */
 import { localDateOf, type Extension, type Pause, type SupplementRequest } from "@onestop/calendar";
-import type { Channel, DossierFacts, LifecycleFact, Receipt } from "./facts.js";
+import { ONLINE_PAYMENT_CHANNELS, type Channel, type DossierFacts, type LifecycleFact, type PaymentChannel, type Receipt } from "./facts.js";
 
 export type EndKind = "REFUSED" | "WITHDRAWN" | "CLOSED";
 
@@ -18,6 +18,16 @@ export interface DossierAt {
   end?: { at: string; kind: EndKind };
   resultReturn?: { at: string; channel: Channel; electronic: boolean };
   rating?: number;
+  /** Succeeded payments by payment id. */
+  payments: Map<string, { channel: PaymentChannel; amount: number }>;
+  /** Amount refunded so far, by payment id. */
+  refunds: Map<string, number>;
+  /** At least one component was scanned and signed. */
+  digitised: boolean;
+  /** When the result was first issued as a signed electronic document. */
+  electronicResultIssuedAt?: string;
+  /** Data already held was reused at least once. */
+  reused: boolean;
   /** Facts that contradict each other (e.g. a supplement returned that was never requested). */
   anomalies: string[];
 }
@@ -26,7 +36,17 @@ const LOCAL_DATE = /^\d{4}-\d{2}-\d{2}$/;
 
 
 export function dossierAt(facts: DossierFacts & { receipt: Receipt }, atMs: number): DossierAt {
-  const view: DossierAt = { receipt: facts.receipt, supplements: [], pauses: [], extensions: [], anomalies: [] };
+  const view: DossierAt = {
+    receipt: facts.receipt,
+    supplements: [],
+    pauses: [],
+    extensions: [],
+    payments: new Map(),
+    refunds: new Map(),
+    digitised: false,
+    reused: false,
+    anomalies: [],
+  };
   for (const fact of facts.events) {
     if (Date.parse(fact.at) > atMs) break; // events are in business-time order
     apply(view, fact);
@@ -71,7 +91,36 @@ function apply(view: DossierAt, fact: LifecycleFact): void {
     case "EVALUATED":
       view.rating = fact.rating;
       return;
+    case "PAID":
+      view.payments.set(fact.paymentId, { channel: fact.channel, amount: fact.amount });
+      return;
+    case "REFUNDED":
+      // A refund can be known before its payment (events of two streams): it is matched by id at the end.
+      view.refunds.set(fact.paymentId, (view.refunds.get(fact.paymentId) ?? 0) + fact.amount);
+      return;
+    case "COMPONENT_DIGITISED":
+      view.digitised = true;
+      return;
+    case "RESULT_ISSUED_ELECTRONICALLY":
+      view.electronicResultIssuedAt ??= fact.at;
+      return;
+    case "DOCUMENT_REUSED":
+      view.reused = true;
+      return;
     case "TRANSFERRED":
       return;
   }
+}
+
+/**
+ * Paid online: a succeeded payment through an online channel that has not been refunded in full
+ * (a partial refund leaves the fee paid).
+ */
+export function paidOnline(view: DossierAt): boolean {
+  for (const [paymentId, payment] of view.payments) {
+    if (!ONLINE_PAYMENT_CHANNELS.has(payment.channel)) continue;
+    const refunded = view.refunds.get(paymentId);
+    if (refunded === undefined || refunded < payment.amount) return true;
+  }
+  return false;
 }

@@ -70,10 +70,11 @@ function invariantCheck(check: FormCheck, rowNames: ReadonlyMap<string, string>)
 }
 
 /**
- * The quarterly form items. `onlineServices` is the scope's total (every level, or the one asked
- * for). The domain marks feedback and online payment not available (no PAKN events, the PAYMENT
- * stream not consumed), so `feedback` and `onlinePayment` are left absent rather than zero; the
- * domain checks no invariant on this form, so `checks` is empty.
+ * The quarterly form items. `onlineServices` and `onlinePayment` are the scope's total (every
+ * level, or the one asked for). The domain marks feedback not available (no PAKN events), so
+ * `feedback` is left absent rather than zero, and so is `onlinePayment.proceduresIntegrated` (the
+ * catalogue does not say which procedures integrate online payment); the domain checks no
+ * invariant on this form, so `checks` is empty.
  */
 export function quarterlyResponse({ period, report, asOf, lagEvents }: QuarterlyAnswer): GetQuarterlyReportResponse {
   const { total } = report;
@@ -90,6 +91,7 @@ export function quarterlyResponse({ period, report, asOf, lagEvents }: Quarterly
       fullOnlineDossiers: ratioMessage(total.onlineShareFullServices),
       partialOnlineDossiers: ratioMessage(total.onlineSharePartialServices),
     },
+    onlinePayment: { dossiersPaidOnline: ratioMessage(total.onlinePayment) },
     checks: [],
     asOf,
     lagEvents,

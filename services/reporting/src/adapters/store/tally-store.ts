@@ -6,12 +6,14 @@
  */
 import type { Collection, Db } from "mongodb";
 import type { AgencyChanges, StoredTally, TallyStore } from "../../app/ports.js";
-import { decodeTally, encodeTally, type Level } from "../../domain/index.js";
+import { decodeTally, encodeTally, TALLY_FORMAT, type Level } from "../../domain/index.js";
 import { countersCollection, readChangeCounters } from "./change-counters.js";
 
 /** One document per period: every agency's tally, its lines as compact text (see encodeTally). */
 interface PeriodTallyDocument {
   _id: string;
+  /** TALLY_FORMAT the lines were written in; absent before format 2. */
+  format?: number;
   agencies: Array<{ agencyCode: string; stamp: number; lines: string }>;
   computedAt: Date;
 }
@@ -47,12 +49,14 @@ export class MongoTallyStore implements TallyStore {
 
   async readPeriod(periodKey: string): Promise<Map<string, StoredTally>> {
     const document = await this.tallies<PeriodTallyDocument>().findOne({ _id: periodKey });
+    // Written in another layout: as if never stored, so every agency's tally is computed again.
+    if (document && document.format !== TALLY_FORMAT) return new Map();
     return new Map((document?.agencies ?? []).map(({ agencyCode, stamp, lines }) => [agencyCode, { stamp, lines: decodeTally(lines, agencyCode) }]));
   }
 
   async writePeriod(periodKey: string, tallies: ReadonlyMap<string, StoredTally>): Promise<void> {
     const agencies = [...tallies].map(([agencyCode, { stamp, lines }]) => ({ agencyCode, stamp, lines: encodeTally(lines) }));
-    await this.tallies<PeriodTallyDocument>().replaceOne({ _id: periodKey }, { agencies, computedAt: new Date() }, { upsert: true });
+    await this.tallies<PeriodTallyDocument>().replaceOne({ _id: periodKey }, { format: TALLY_FORMAT, agencies, computedAt: new Date() }, { upsert: true });
   }
 
   async readAwaitingReceipt(): Promise<{ stamp: number; count: number } | undefined> {

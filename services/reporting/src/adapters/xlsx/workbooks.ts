@@ -152,7 +152,7 @@ export async function quarterlyWorkbook(form: QuarterlyForm, period: Period, sco
     sheet.addRow([label, "Dịch vụ công trực tuyến có phát sinh hồ sơ trực tuyến", ...ratioCells(items.servicesWithOnlineDossiers)]);
     sheet.addRow([label, "Hồ sơ trực tuyến của dịch vụ toàn trình", ...ratioCells(items.onlineShareFullServices)]);
     sheet.addRow([label, "Hồ sơ trực tuyến của dịch vụ một phần", ...ratioCells(items.onlineSharePartialServices)]);
-    sheet.addRow([label, "Thanh toán trực tuyến", "Chưa có dữ liệu", items.onlinePayment.payableDossiers, items.onlinePayment.reason]);
+    sheet.addRow([label, "Hồ sơ thanh toán trực tuyến / hồ sơ có phí, lệ phí khác 0", ...ratioCells(items.onlinePayment)]);
     sheet.addRow([label, "Phản ánh, kiến nghị", "Chưa có dữ liệu", "", items.feedback.reason]);
   }
   sheet.eachRow((row, n) => {
