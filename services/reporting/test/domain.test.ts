@@ -248,7 +248,8 @@ describe("quarterly form items and Decision 766", () => {
     expect(commune.onlineSharePartialServices).toEqual({ numerator: 0, denominator: 0, rate: null });
     // Online services at commune level: 1.004873, 1.004884, 1.004194; online dossiers came for 1.004873 and 1.004194.
     expect(commune.servicesWithOnlineDossiers).toEqual({ numerator: 2, denominator: 3, rate: 2 / 3 });
-    expect(commune.onlinePayment.available).toBe(false);
+    // No dossier of the scenario has a fee: nothing to divide by.
+    expect(commune.onlinePayment).toEqual({ numerator: 0, denominator: 0, rate: null });
     expect(form.byLevel.find((level) => level.level === "PROVINCE")!.items.onTime.denominator).toBe(0);
   });
 
@@ -259,7 +260,7 @@ describe("quarterly form items and Decision 766", () => {
       cuTru3("F3", "ONLINE", "2024-07-08T10:00:00+07:00", "2024-07-11"),
     );
     const form = quarterlyForm(dossiersOfPeriod(facts.all(), Q3, {}, defaultCalendar), PROCEDURES);
-    expect(form.total.onlinePayment.payableDossiers).toBe(1); // only F2 owes something
+    expect(form.total.onlinePayment).toEqual({ numerator: 0, denominator: 1, rate: 0 }); // only F2 owes something, unpaid
   });
 
   it("scores progress by the indicator verdict and marks what it cannot compute", () => {
@@ -277,9 +278,14 @@ describe("quarterly form items and Decision 766", () => {
     // 1 - overdue rate 40% = 60% < 90% target: 6 x 0.6 / 0.9 = 4 points, an upper bound (no complaint data).
     expect(item("dossierSatisfaction")).toMatchObject({ status: "PARTIAL" });
     expect(item("dossierSatisfaction").points).toBeCloseTo(4, 10);
-    expect(item("dossiersPaidOnline")).toMatchObject({ status: "NOT_AVAILABLE" });
+    // No payment or digitisation event: computed, nothing earned (no fee: no rate at all).
+    expect(item("dossiersPaidOnline")).toMatchObject({ status: "COMPUTED", measure: { numerator: 0, denominator: 0, rate: null }, points: null });
+    expect(item("digitisedWithEResult")).toMatchObject({ status: "COMPUTED", measure: { numerator: 0, denominator: 5 }, points: 0 });
+    // Received in Q3 (D7 carried over, D8 outside): D1-D4, C5, C6, C9-C11 = 9.
+    expect(item("dataReuse")).toMatchObject({ status: "COMPUTED", measure: { numerator: 0, denominator: 9 }, points: 0 });
+    expect(item("proceduresIntegrated")).toMatchObject({ status: "NOT_AVAILABLE" });
     expect(result.items.reduce((sum, i) => sum + i.maxPoints, 0)).toBe(100);
-    expect(result.computedMaxPoints).toBe(38);
+    expect(result.computedMaxPoints).toBe(38 + 6 + 4 + 2);
     expect(result.computedPoints).toBeCloseTo(12 + 8 + 1.2, 10);
   });
 });
@@ -311,7 +317,8 @@ describe("facts and periods", () => {
   });
 
   it("ignores event types reporting does not use and rejects malformed data", () => {
-    expect(factFromEnvelope({ id: "x", type: "vn.onestop.payment.succeeded.v1", subject: "Z", time: "2024-07-01T00:00:00+07:00", data: {} })).toBeUndefined();
+    expect(factFromEnvelope({ id: "x", type: "vn.onestop.payment.requested.v1", subject: "Z", time: "2024-07-01T00:00:00+07:00", data: {} })).toBeUndefined();
+    expect(factFromEnvelope({ id: "x", type: "vn.onestop.intake.cmd.submit.v1", subject: "Z", time: "2024-07-01T00:00:00+07:00", data: {} })).toBeUndefined();
     expect(() => factFromEnvelope({ id: "x", type: "vn.onestop.dossier.received.v1", subject: "Z", time: "2024-07-01T00:00:00+07:00", data: { dossierCode: "Z" } })).toThrow(/procedureCode/);
   });
 
@@ -354,7 +361,8 @@ describe("tallies", () => {
     // Every kind of outcome is in the scenario: resolved, pending, returned.
     expect(new Set(input.lines.map((line) => line.outcome.kind))).toEqual(new Set(["RESOLVED", "PENDING", "RETURNED"]));
     const inconsistent: TallyLine = { ...input.lines[0]!, outcome: { kind: "INCONSISTENT" }, count: 2 };
-    const lines = [...input.lines, inconsistent];
+    const flagged: TallyLine = { ...input.lines[0]!, paidOnline: true, digitised: true, reused: false, count: 3 };
+    const lines = [...input.lines, inconsistent, flagged];
     const decoded = decodeTally(encodeTally(lines), lines[0]!.agencyCode);
     expect(decoded).toEqual(lines);
     expect(tthcForm({ ...input, lines: decoded }, SECTORS)).toEqual(tthcForm({ ...input, lines }, SECTORS));
@@ -369,6 +377,157 @@ describe("tallies", () => {
 
   it("refuses text it cannot read, naming the agency", () => {
     expect(() => decodeTally("C|HO_TICH|1.004873|ONLINE", "000.01.31.H04")).toThrow(/000\.01\.31\.H04 has 4 fields/);
-    expect(() => decodeTally("C|HO_TICH|1.004873|ONLINE|FULL|0|ONLINE|Z:1|0|0|1", "000.01.31.H04")).toThrow(/unknown outcome "Z:1"/);
+    // Format 1 lines (before the payment and digitisation flags) are never decoded as format 2.
+    expect(() => decodeTally("C|HO_TICH|1.004873|ONLINE|FULL|0|ONLINE|P:0|0|0|1", "000.01.31.H04")).toThrow(/has 11 fields/);
+    expect(() => decodeTally("C|HO_TICH|1.004873|ONLINE|FULL|0|ONLINE|Z:1|0|0|0|0|0|1", "000.01.31.H04")).toThrow(/unknown outcome "Z:1"/);
+  });
+});
+
+/**
+ * Payment and digitisation events of Q3/2024, every figure worked out by hand. All CU_TRU (3 working
+ * days), commune level; fee lines [0, 15.000] unless said otherwise.
+ *  P1 online 8/7, paid 15.000 on the national platform 8/7, refunded 15.000 on 20/7 -> not paid online
+ *  P2 in person 8/7, paid through another gateway 9/7                         -> paid online
+ *  P3 in person 8/7, paid at the desk 8/7                                      -> not online
+ *  P4 online 23/9, paid on the national platform 1/10 (after Q3)               -> not paid by Q3's end
+ *  P5 online 8/7, fee lines all zero, nothing paid                             -> not payable
+ *  P6 online 8/7, its payment (platform, 9/7) delivered before its receipt and twice -> paid online
+ *  P7 online 8/7, paid 15.000 through a gateway 9/7, 5.000 refunded 12/7       -> still paid online
+ * Payable received in Q3: P1, P2, P3, P4, P6, P7 = 6; paid online by 30/9: P2, P6, P7 = 3.
+ */
+function paymentScenario(): EnvelopeInput[] {
+  const fee = [0, 15000];
+  const p6Payment = e.paymentSucceeded("P6", "PAY-6", "NATIONAL_PLATFORM", 15000, "2024-07-09T08:00:00+07:00");
+  return [
+    cuTru3("P1", "ONLINE", "2024-07-08T09:00:00+07:00", "2024-07-11", fee),
+    e.paymentSucceeded("P1", "PAY-1", "NATIONAL_PLATFORM", 15000, "2024-07-08T10:00:00+07:00"),
+    e.paymentRefunded("P1", "PAY-1", 15000, "2024-07-20T10:00:00+07:00"),
+    cuTru3("P2", "IN_PERSON", "2024-07-08T09:00:00+07:00", "2024-07-11", fee),
+    e.paymentSucceeded("P2", "PAY-2", "OTHER_GATEWAY", 15000, "2024-07-09T10:00:00+07:00"),
+    cuTru3("P3", "IN_PERSON", "2024-07-08T09:00:00+07:00", "2024-07-11", fee),
+    e.paymentSucceeded("P3", "PAY-3", "DESK", 15000, "2024-07-08T09:30:00+07:00"),
+    cuTru3("P4", "ONLINE", "2024-09-23T09:00:00+07:00", "2024-09-26", fee),
+    e.paymentSucceeded("P4", "PAY-4", "NATIONAL_PLATFORM", 15000, "2024-10-01T09:00:00+07:00"),
+    cuTru3("P5", "ONLINE", "2024-07-08T09:00:00+07:00", "2024-07-11", [0, 0]),
+    p6Payment,
+    cuTru3("P6", "ONLINE", "2024-07-08T09:00:00+07:00", "2024-07-11", fee),
+    p6Payment,
+    cuTru3("P7", "ONLINE", "2024-07-08T09:00:00+07:00", "2024-07-11", fee),
+    e.paymentSucceeded("P7", "PAY-7", "OTHER_GATEWAY", 15000, "2024-07-09T10:00:00+07:00"),
+    e.paymentRefunded("P7", "PAY-7", 5000, "2024-07-12T10:00:00+07:00"),
+  ];
+}
+
+/**
+ * Digitisation events of Q3/2024 (HO_TICH, 3 working days, received Mon 8/7 -> due 11/7):
+ *  G1 component digitised 8/7, resolved 10/7, result issued electronically 10/7 (never "returned") -> digitised, e-result
+ *  G2 component digitised 8/7, resolved 10/7, result returned on paper                  -> digitised, no e-result
+ *  G3 resolved 10/7, electronic result returned online                                  -> e-result, not digitised
+ *  G4 digitisation delivered before its receipt, document reused 8/7, resolved 11/7,
+ *     result issued electronically on 2/10 (after Q3)                                   -> digitised, reused, no e-result by 30/9
+ *  G5 received 15/7 (due 18/7), document reused 15/7, still open on 30/9                -> reused
+ * Approved resolved: G1-G4 = 4; e-result: G1, G3 = 2; digitised with e-result: G1 = 1.
+ * Received in Q3: G1-G5 = 5; with reuse: G4, G5 = 2.
+ */
+function digitisationScenario(): EnvelopeInput[] {
+  return [
+    hoTich3("G1", "ONLINE", "2024-07-08T09:00:00+07:00", "2024-07-11"),
+    e.componentDigitised("G1", "2024-07-08T09:10:00+07:00"),
+    e.resolved("G1", "2024-07-10T14:00:00+07:00"),
+    e.resultIssued("G1", "2024-07-10T15:00:00+07:00"),
+    hoTich3("G2", "IN_PERSON", "2024-07-08T09:00:00+07:00", "2024-07-11"),
+    e.componentDigitised("G2", "2024-07-08T09:10:00+07:00"),
+    e.resolved("G2", "2024-07-10T14:00:00+07:00"),
+    e.resultReturned("G2", "2024-07-10T15:00:00+07:00", "IN_PERSON", false),
+    hoTich3("G3", "ONLINE", "2024-07-08T09:00:00+07:00", "2024-07-11"),
+    e.resolved("G3", "2024-07-10T14:00:00+07:00"),
+    e.resultReturned("G3", "2024-07-10T15:00:00+07:00", "ONLINE", true),
+    e.componentDigitised("G4", "2024-07-08T09:10:00+07:00"),
+    hoTich3("G4", "ONLINE", "2024-07-08T09:00:00+07:00", "2024-07-11"),
+    e.documentReused("G4", "2024-07-08T09:05:00+07:00"),
+    e.resolved("G4", "2024-07-11T10:00:00+07:00"),
+    e.resultIssued("G4", "2024-10-02T09:00:00+07:00"),
+    hoTich3("G5", "ONLINE", "2024-07-15T09:00:00+07:00", "2024-07-18"),
+    e.documentReused("G5", "2024-07-15T09:05:00+07:00"),
+  ];
+}
+
+describe("payment and digitisation facts", () => {
+  const q3 = (envelopes: EnvelopeInput[]) => dossiersOfPeriod(new InMemoryFacts().given(...envelopes).all(), Q3, {}, defaultCalendar);
+  const flagsOf = (envelopes: EnvelopeInput[]) =>
+    Object.fromEntries(
+      new InMemoryFacts()
+        .given(...envelopes)
+        .all()
+        .map((facts) => {
+          const classification = classifyForPeriod(facts as DossierFacts & { receipt: NonNullable<DossierFacts["receipt"]> }, Q3, defaultCalendar)!;
+          const electronic = classification.outcome.kind === "RESOLVED" && classification.outcome.electronicResult;
+          return [facts.dossierCode, { paidOnline: classification.paidOnline, digitised: classification.digitised, reused: classification.reused, electronic }];
+        }),
+    );
+
+  it("given payments, refunds and a payment before its receipt, when Q3 is classified, then only unrefunded online payments by 30/9 count", () => {
+    const flags = flagsOf(paymentScenario());
+    expect(Object.entries(flags).filter(([, f]) => f.paidOnline).map(([code]) => code)).toEqual(["P2", "P6", "P7"]);
+    const form = quarterlyForm(q3(paymentScenario()), PROCEDURES);
+    expect(form.total.onlinePayment).toEqual({ numerator: 3, denominator: 6, rate: 0.5 });
+    expect(form.byLevel.find((level) => level.level === "COMMUNE")!.items.onlinePayment).toEqual({ numerator: 3, denominator: 6, rate: 0.5 });
+    // Target not in our sources: 100%. 50% of 6 points = 3.
+    const item = indicators766(q3(paymentScenario()), PROCEDURES).items.find((i) => i.code === "dossiersPaidOnline")!;
+    expect(item).toMatchObject({ status: "COMPUTED", target: 1, measure: { numerator: 3, denominator: 6 }, points: 3 });
+    expect(item.note).toContain("100%");
+  });
+
+  it("given P1's refund after Q3's end, when Q3 is classified, then P1 was paid online at 30/9", () => {
+    const late = paymentScenario().map((event) =>
+      event.type === "vn.onestop.payment.refunded.v1" && event.subject === "P1" ? e.paymentRefunded("P1", "PAY-1", 15000, "2024-10-05T10:00:00+07:00") : event,
+    );
+    expect(quarterlyForm(q3(late), PROCEDURES).total.onlinePayment).toEqual({ numerator: 4, denominator: 6, rate: 4 / 6 });
+  });
+
+  it("given digitised components, electronic results and reuse, when Decision 766 is computed, then the digitisation items are as worked out", () => {
+    const flags = flagsOf(digitisationScenario());
+    expect(flags).toEqual({
+      G1: { paidOnline: false, digitised: true, reused: false, electronic: true },
+      G2: { paidOnline: false, digitised: true, reused: false, electronic: false },
+      G3: { paidOnline: false, digitised: false, reused: false, electronic: true },
+      G4: { paidOnline: false, digitised: true, reused: true, electronic: false },
+      G5: { paidOnline: false, digitised: false, reused: true, electronic: false },
+    });
+    const result = indicators766(q3(digitisationScenario()), PROCEDURES);
+    const item = (code: string) => result.items.find((i) => i.code === code)!;
+    // 2 of 4 approved with an electronic result (G1 issued, G3 returned): 6 x 0.5 = 3 points.
+    expect(item("electronicResults")).toMatchObject({ measure: { numerator: 2, denominator: 4 }, points: 3 });
+    // 1 of 4 digitised with an e-result: 25% < 80%: 4 x 0.25 / 0.8 = 1,25 points.
+    expect(item("digitisedWithEResult")).toMatchObject({ status: "COMPUTED", target: 0.8, measure: { numerator: 1, denominator: 4, rate: 0.25 } });
+    expect(item("digitisedWithEResult").points).toBeCloseTo(1.25, 10);
+    // 2 of 5 received with reuse: 40% < 80%: 2 x 0.4 / 0.8 = 1 point.
+    expect(item("dataReuse")).toMatchObject({ status: "COMPUTED", target: 0.8, measure: { numerator: 2, denominator: 5, rate: 0.4 } });
+    expect(item("dataReuse").points).toBeCloseTo(1, 10);
+    expect(item("eCertifiedCopies")).toMatchObject({ status: "NOT_AVAILABLE" });
+  });
+
+  it("given the same events in reverse order and each twice, when folded, then the records are the same", () => {
+    const events = [...paymentScenario(), ...digitisationScenario()];
+    const forward = new InMemoryFacts().given(...events);
+    const backward = new InMemoryFacts().given(...[...events].reverse(), ...events);
+    for (const [code, facts] of forward.byCode) expect(backward.byCode.get(code)).toEqual(facts);
+    // P6's payment was delivered twice: one fact.
+    expect(forward.byCode.get("P6")!.events.map((event) => event.kind)).toEqual(["PAID"]);
+  });
+
+  it("reads the contracts' fields and names the field of malformed data", () => {
+    const paid = e.fact(e.paymentSucceeded("P9", "PAY-9", "NATIONAL_PLATFORM", 20000, "2024-07-09T10:00:00+07:00"));
+    expect(paid).toMatchObject({ kind: "PAID", at: "2024-07-09T10:00:00+07:00", paymentId: "PAY-9", channel: "NATIONAL_PLATFORM", amount: 20000 });
+    expect(e.fact(e.resultIssued("G9", "2024-07-10T15:00:00+07:00"))).toMatchObject({ kind: "RESULT_ISSUED_ELECTRONICALLY", at: "2024-07-10T15:00:00+07:00" });
+    const envelope = (type: string, data: Record<string, unknown>): EnvelopeInput => ({ id: "m", type, subject: "P9", time: "2024-07-09T10:00:00+07:00", data });
+    const succeeded = "vn.onestop.payment.succeeded.v1";
+    expect(() => factFromEnvelope(envelope(succeeded, { channel: "PAYMENT_CHANNEL_DESK", amount: "1" }))).toThrow("data.paymentId is missing");
+    expect(() => factFromEnvelope(envelope(succeeded, { paymentId: "X", channel: "PAYMENT_CHANNEL_CASH" }))).toThrow('data.channel has an unknown value "PAYMENT_CHANNEL_CASH"');
+    expect(() => factFromEnvelope(envelope(succeeded, { paymentId: "X", channel: "PAYMENT_CHANNEL_DESK", amount: "-5" }))).toThrow("data.amount is not a non-negative amount");
+    expect(() => factFromEnvelope(envelope("vn.onestop.payment.refunded.v1", { paymentId: "X", refundedAt: "20/7/2024" }))).toThrow("data.refundedAt is not a time with an offset");
+    expect(() => factFromEnvelope(envelope("vn.onestop.digitisation.document_reused.v1", { reusedAt: "2024-07-08" }))).toThrow("data.reusedAt is not a time with an offset");
+    // A zero amount is left out of proto3 JSON; the business time falls back to the envelope's.
+    expect(factFromEnvelope(envelope("vn.onestop.payment.refunded.v1", { paymentId: "X" }))).toMatchObject({ kind: "REFUNDED", amount: 0, at: "2024-07-09T10:00:00+07:00" });
   });
 });

@@ -1,5 +1,6 @@
 /**
- * Test builders: dossier events as intake publishes them (CloudEvents envelope, `data` in proto3
+ * Test builders: dossier events as intake publishes them, payment and digitisation events as their
+ * contracts describe them (CloudEvents envelope, `data` in proto3
  * JSON), so the tests also go through the parsing of the real contract.
  */
 import { factFromEnvelope, type EnvelopeInput, type FactEvent } from "../../src/domain/index.js";
@@ -61,6 +62,23 @@ export const refused = (code: string, at: string) => lifecycle(code, "refused", 
 export const closed = (code: string, at: string) => lifecycle(code, "closed", "closedAt", at, { reason: "CLOSE_REASON_SUPPLEMENT_NOT_COMPLETED" });
 export const paused = (code: string, at: string) => lifecycle(code, "paused", "pausedAt", at, { reason: "PAUSE_REASON_OPINION_REQUEST" });
 export const resumed = (code: string, at: string) => lifecycle(code, "resumed", "resumedAt", at, { reason: "PAUSE_REASON_OPINION_REQUEST" });
+
+function streamEvent(family: "payment" | "digitisation", code: string, name: string, timeField: string, at: string, extra: Record<string, unknown>): EnvelopeInput {
+  return { id: nextId(), type: `vn.onestop.${family}.${name}.v1`, subject: code, time: at, data: { dossierCode: code, [timeField]: at, ...extra } };
+}
+
+export type PaymentChannelName = "DESK" | "BANK_TRANSFER" | "NATIONAL_PLATFORM" | "OTHER_GATEWAY";
+/** proto3 JSON writes int64 amounts as strings. */
+export const paymentSucceeded = (code: string, paymentId: string, channel: PaymentChannelName, amount: number, at: string) =>
+  streamEvent("payment", code, "succeeded", "paidAt", at, { paymentId, channel: `PAYMENT_CHANNEL_${channel}`, amount: String(amount), gatewayTransactionId: `GW-${paymentId}` });
+export const paymentRefunded = (code: string, paymentId: string, amount: number, at: string) =>
+  streamEvent("payment", code, "refunded", "refundedAt", at, { paymentId, amount: String(amount), reason: "Hoàn trả do nộp thừa" });
+export const componentDigitised = (code: string, at: string) =>
+  streamEvent("digitisation", code, "component_digitised", "digitisedAt", at, { componentTypeCode: "TK", document: { documentTypeCode: "TK" } });
+export const resultIssued = (code: string, at: string) =>
+  streamEvent("digitisation", code, "result_issued", "issuedAt", at, { resultNumber: "024090001234.KQ", resultTypeCode: "KQ" });
+export const documentReused = (code: string, at: string) =>
+  streamEvent("digitisation", code, "document_reused", "reusedAt", at, { componentTypeCode: "CCCD", source: "REUSE_SOURCE_DIGITISED_DOCUMENT", documentId: "DOC-1" });
 
 export function fact(envelope: EnvelopeInput): FactEvent {
   const parsed = factFromEnvelope(envelope);
