@@ -210,9 +210,10 @@ describe("GetQuarterlyReport", () => {
     expect(grpc.onlineServices!.servicesWithOnlineDossiers!.numerator).toBe(2);
     // Not available in the domain: absent, never zero.
     expect(body.total.feedback.available).toBe(false);
-    expect(body.total.onlinePayment.available).toBe(false);
     expect(grpc.feedback).toBeUndefined();
-    expect(grpc.onlinePayment).toBeUndefined();
+    // No dossier here has a fee: nothing to divide by; the procedures' integration is not known.
+    expect(body.total.onlinePayment).toEqual({ numerator: 0, denominator: 0, rate: null });
+    expect(grpc.onlinePayment).toEqual({ dossiersPaidOnline: restRatio(body.total.onlinePayment) });
     expect(grpc.checks).toEqual([]);
     expect(grpc.asOf).toMatch(/\+07:00$/);
   });
@@ -245,7 +246,8 @@ describe("GetIndicators766", () => {
         maxPoints: item.maxPoints,
         targetPercent: item.target === null ? 0 : item.target * 100,
         rate: computed ? restRatio(item.measure) : undefined,
-        score: computed ? item.points : 0,
+        // A computed item without a rate (nothing to divide by) scores 0.
+        score: computed ? (item.points ?? 0) : 0,
         available: computed,
       });
     }

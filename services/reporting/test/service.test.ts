@@ -1,6 +1,8 @@
 /**
  * Intake and reporting as real processes on the test kit's NATS and store: dossiers go in through
- * intake's REST API, reporting folds the DOSSIER stream, and the report is read back. The stream
+ * intake's REST API (payment and digitisation events, which no service produces yet, are published
+ * on their streams as their contracts say), reporting folds the DOSSIER, PAYMENT and DIGITISATION
+ * streams, and the report is read back. The stream
  * is shared with other test files, so every report here is scoped to one agency they do not use.
  */
 import { spawn } from "node:child_process";
@@ -9,7 +11,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import ExcelJS from "exceljs";
 import { jetstream } from "@nats-io/jetstream";
 import { connect, type NatsConnection } from "@nats-io/transport-node";
-import { replayEvents } from "@onestop/bus";
+import { newEnvelope, publishEvent, replayEvents } from "@onestop/bus";
+import { subjectFor, type EventType } from "@onestop/contracts";
 import { MongoClient } from "mongodb";
 import { startServiceProcess, testEnv, waitFor, type ServiceProcess } from "@onestop/testkit";
 
@@ -34,7 +37,7 @@ async function call(base: string, method: string, path: string, body?: unknown):
   return { status: response.status, type, body: payload };
 }
 
-async function submit(procedureCode: string, channel: string, receivedAt: string): Promise<string> {
+async function submit(procedureCode: string, channel: string, receivedAt: string, fees?: Array<{ code: string; amount: number }>): Promise<string> {
   const response = await call(intake.httpUrl, "POST", "/v1/dossiers", {
     procedureCode,
     agencyCode: AGENCY,
@@ -42,6 +45,7 @@ async function submit(procedureCode: string, channel: string, receivedAt: string
     receivedAt,
     applicant: { idNumber: "024090001234", fullName: "Trần Thị Bình" },
     components: [{ typeCode: "TK", name: "Tờ khai" }],
+    ...(fees ? { fees } : {}),
   });
   expect(response.status, JSON.stringify(response.body)).toBe(201);
   return response.body.code as string;
@@ -52,6 +56,13 @@ async function record(code: string, events: Array<Record<string, unknown>>): Pro
     const response = await call(intake.httpUrl, "POST", `/v1/dossiers/${code}/events`, { eventId: `${code}-${i}`, ...event });
     expect(response.status, JSON.stringify(response.body)).toBe(200);
   }
+}
+
+/** Publishes an event of the payment or digitisation service on its stream (payment.<agency>.<event>, digitisation.<agency>.<event>). */
+type SideStreamEvent = Extract<EventType, `vn.onestop.payment.${string}` | `vn.onestop.digitisation.${string}`>;
+async function publishFor(type: SideStreamEvent, dossierCode: string, time: string, data: Record<string, unknown>): Promise<void> {
+  const envelope = newEnvelope({ type, source: "urn:onestop:test", subject: dossierCode, time, data: { dossierCode, ...data } });
+  await publishEvent(jetstream(nc), subjectFor(type, { agencyCode: AGENCY }), envelope);
 }
 
 /** Whether `actual` has every field of `expected` with the same value. */
@@ -239,13 +250,67 @@ describe("reporting service", () => {
     expect(body.frozen.changes).toEqual([...moved("CU_TRU", 0, 0), ...moved("TOTAL", 4, 1)]);
   });
 
+  let paidOnline: string;
+  const Q4 = `year=2024&quarter=4&agency=${AGENCY}&level=COMMUNE`;
+  const indicatorsQ4 = `/v1/reports/indicators-766?period=2024-Q4&agency=${AGENCY}`;
+  const itemsByCode = (body: Body) => Object.fromEntries(body.items.map((item: { code: string }) => [item.code, item]));
+
+  it("folds payment and digitisation events from their streams into the quarterly form and Decision 766", async () => {
+    // Residence (1.004194), online Mon 7/10/2024 with an 8.000 đ fee: due Thu 10/10, resolved Wed 9/10.
+    paidOnline = await submit("1.004194", "ONLINE", "2024-10-07T09:00:00+07:00", [{ code: "LP", amount: 8000 }]);
+    await record(paidOnline, [{ type: "RESOLVED", at: "2024-10-09T10:00:00+07:00", outcome: "APPROVED" }]);
+    await publishFor("vn.onestop.digitisation.document_reused.v1", paidOnline, "2024-10-07T09:05:00+07:00", {
+      componentTypeCode: "CCCD",
+      source: "REUSE_SOURCE_POPULATION_DATABASE",
+      documentId: "CSDLQGDC-024090001234",
+      reusedAt: "2024-10-07T09:05:00+07:00",
+    });
+    await publishFor("vn.onestop.digitisation.component_digitised.v1", paidOnline, "2024-10-07T09:10:00+07:00", { componentTypeCode: "TK", digitisedAt: "2024-10-07T09:10:00+07:00" });
+    await publishFor("vn.onestop.payment.succeeded.v1", paidOnline, "2024-10-07T09:30:00+07:00", {
+      paymentId: `PAY-${paidOnline}`,
+      channel: "PAYMENT_CHANNEL_NATIONAL_PLATFORM",
+      amount: "8000",
+      paidAt: "2024-10-07T09:30:00+07:00",
+    });
+    await publishFor("vn.onestop.digitisation.result_issued.v1", paidOnline, "2024-10-09T11:00:00+07:00", {
+      resultNumber: "024090001234.XNCT",
+      resultTypeCode: "XNCT",
+      issuedAt: "2024-10-09T11:00:00+07:00",
+    });
+
+    // The Q4 dossier owes a fee and paid it online: 1/1.
+    const quarterly = await waitFor(
+      async () => {
+        const response = await report(`/v1/reports/quarterly?${Q4}`);
+        return response.body.byLevel?.[0]?.items.onlinePayment.numerator === 1 && response;
+      },
+      { timeoutMs: 20_000, description: "the online payment in Q4" },
+    );
+    expect(quarterly.body.byLevel[0].items.onlinePayment).toEqual({ numerator: 1, denominator: 1, rate: 1 });
+    const items = await waitFor(
+      async () => {
+        const found = itemsByCode((await report(indicatorsQ4)).body);
+        return found.digitisedWithEResult.measure.numerator === 1 && found.dataReuse.measure.numerator === 1 && found;
+      },
+      { timeoutMs: 20_000, description: "the digitisation items in Q4" },
+    );
+    expect(items.dossiersPaidOnline).toMatchObject({ status: "COMPUTED", measure: { numerator: 1, denominator: 1 }, points: 6 });
+    // Issued electronically by the digitisation service, never "returned" through intake: still an electronic result.
+    expect(items.electronicResults).toMatchObject({ measure: { numerator: 1, denominator: 1 }, points: 6 });
+    expect(items.digitisedWithEResult).toMatchObject({ status: "COMPUTED", measure: { numerator: 1, denominator: 1 }, points: 4 });
+    expect(items.dataReuse).toMatchObject({ status: "COMPUTED", measure: { numerator: 1, denominator: 1 }, points: 2 });
+    // Q3's dossiers have none of it, and the Q4 dossier is not in Q3.
+    const q3 = itemsByCode((await report(`/v1/reports/indicators-766?period=2024-Q3&agency=${AGENCY}`)).body);
+    expect(q3.dataReuse.measure).toEqual({ numerator: 0, denominator: 5, rate: 0 });
+  });
+
   it("rebuilds a damaged projection from the stream, and keeps using the rebuilt one after a restart", async () => {
     const expected = { received: { total: 6 }, resolved: { total: 5, overdue: 2 }, pending: { total: 0 }, returned: { total: 1 } };
     const mongo = await MongoClient.connect(env.mongoUrl);
     try {
       const db = mongo.db(`${env.dbName}_reporting`);
       const damaged = await db.collection("dossier_facts").deleteMany({ agencyCode: AGENCY });
-      expect(damaged.deletedCount).toBe(6);
+      expect(damaged.deletedCount).toBe(7); // Q3's 6 and the Q4 dossier paid online
       // The stored tallies are part of the read model: damaged too.
       await db.collection("dossier_facts_tallies").deleteMany({});
       expect((await report(`/v1/reports/tthc?${Q3}`)).body.totals.received.total).toBe(0);
@@ -261,6 +326,11 @@ describe("reporting service", () => {
       expect(rebuilt.replayed).toBe(rebuilt.total);
       expect((await report(`/v1/reports/tthc?${Q3}`)).body.totals).toMatchObject(expected);
       expect(await db.collection("projection_meta").findOne({ _id: "dossier_facts" as never })).toMatchObject({ active: rebuilt.result.collection });
+      // Replayed from the PAYMENT and DIGITISATION streams too.
+      expect(Object.keys(rebuilt.result.lastSeqs).sort()).toEqual(["DIGITISATION", "DOSSIER", "PAYMENT"]);
+      expect((await report(`/v1/reports/quarterly?${Q4}`)).body.byLevel[0].items.onlinePayment).toEqual({ numerator: 1, denominator: 1, rate: 1 });
+      const items = itemsByCode((await report(indicatorsQ4)).body);
+      expect([items.digitisedWithEResult.measure.numerator, items.dataReuse.measure.numerator]).toEqual([1, 1]);
     } finally {
       await mongo.close();
     }
