@@ -111,6 +111,29 @@ describe("stored tallies", () => {
     expect(after.form.totals.pending.total).toBe(0);
   });
 
+  it("given stored tallies, when a payment arrives and when tallies of the old layout are found, then the tally is computed again", async () => {
+    const { store, form, database } = await opened("payment");
+    const receipt = e.received({ code: "F1", procedureCode: "1.004873", sectorCode: "HO_TICH", agencyCode: COMMUNE, channel: "ONLINE", receivedAt: "2024-07-08T10:00:00+07:00", dueDate: "2024-07-11", workingDays: 3, fees: [8000] });
+    await store.apply(receipt.subject, e.fact(receipt));
+    expect((await form(Q3)).input.lines).toMatchObject([{ payable: true, paidOnline: false, count: 1 }]);
+
+    const payment = e.paymentSucceeded("F1", "PAY-F1", "NATIONAL_PLATFORM", 8000, "2024-07-08T10:30:00+07:00");
+    await store.apply(payment.subject, e.fact(payment));
+    const paid = await form(Q3);
+    expect(paid.refresh.recomputed).toBe(1);
+    expect(paid.input.lines).toMatchObject([{ payable: true, paidOnline: true, count: 1 }]);
+
+    // A period document written before the payment and digitisation flags (no format, 11 fields a line).
+    const tallies = database.collection<{ _id: string }>(`${store.activeCollection}_tallies`);
+    const stored = (await tallies.findOne({ _id: "2024-07-01|2024-09-30" })) as unknown as { agencies: Array<{ agencyCode: string; stamp: number }> } | null;
+    expect(stored).not.toBeNull();
+    const oldLayout = stored!.agencies.map(({ agencyCode, stamp }) => ({ agencyCode, stamp, lines: "C|HO_TICH|1.004873|ONLINE|FULL|1|ONLINE|P:1|0|0|1" }));
+    await tallies.replaceOne({ _id: "2024-07-01|2024-09-30" }, { agencies: oldLayout, computedAt: new Date() });
+    const again = await form(Q3);
+    expect(again.refresh.recomputed).toBe(1);
+    expect(again.input.lines).toEqual(paid.input.lines);
+  });
+
   it("given a decision before its receipt, then the record waits for its receipt, and counts once it arrives", async () => {
     const { store, form } = await opened("orphan");
     const decision = e.resolved("O1", "2024-07-10T09:00:00+07:00");
