@@ -299,6 +299,17 @@ describe("reporting service", () => {
     expect(items.electronicResults).toMatchObject({ measure: { numerator: 1, denominator: 1 }, points: 6 });
     expect(items.digitisedWithEResult).toMatchObject({ status: "COMPUTED", measure: { numerator: 1, denominator: 1 }, points: 4 });
     expect(items.dataReuse).toMatchObject({ status: "COMPUTED", measure: { numerator: 1, denominator: 1 }, points: 2 });
+    // The XLSX forms show the same: the quarterly form's fifth commune row, the 766 items' rows.
+    const quarterlyBook = new ExcelJS.Workbook();
+    await quarterlyBook.xlsx.load((await report(`/v1/reports/quarterly?${Q4}&format=xlsx`)).body);
+    const payment = quarterlyBook.getWorksheet("Biểu mẫu 3")!.getRow(10);
+    expect([1, 2, 3, 4, 5].map((c) => payment.getCell(c).value)).toEqual(["Cấp xã", "Hồ sơ thanh toán trực tuyến / hồ sơ có phí, lệ phí khác 0", 1, 1, "100%"]);
+    const indicatorBook = new ExcelJS.Workbook();
+    await indicatorBook.xlsx.load((await report(`${indicatorsQ4}&format=xlsx`)).body);
+    const rows: unknown[][] = [];
+    indicatorBook.getWorksheet("Bộ chỉ số 766")!.eachRow((row) => rows.push([2, 5, 6, 7, 8].map((c) => row.getCell(c).value)));
+    expect(rows).toContainEqual([items.dataReuse.name, 1, 1, "100%", "2"]);
+    expect(rows).toContainEqual([items.digitisedWithEResult.name, 1, 1, "100%", "4"]);
     // Q3's dossiers have none of it, and the Q4 dossier is not in Q3.
     const q3 = itemsByCode((await report(`/v1/reports/indicators-766?period=2024-Q3&agency=${AGENCY}`)).body);
     expect(q3.dataReuse.measure).toEqual({ numerator: 0, denominator: 5, rate: 0 });
