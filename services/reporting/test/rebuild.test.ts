@@ -19,17 +19,19 @@ import { adminRouter, reportsRouter } from "../src/adapters/http/router.js";
 import { Rebuilder, type RebuildProgress, type ReplaySource } from "../src/app/rebuild.js";
 import { ReportQueries } from "../src/app/reports.js";
 import { progressLine } from "../src/cli/progress-bar.js";
+import * as e from "./domain/events.js";
 import { prng, StreamGenerator } from "./golden/generator.js";
 import { seedProcedures } from "./golden/catalogue.js";
 import { scaleTargets, SEED_002_TARGETS } from "./golden/targets.js";
 
 const env = testEnv();
 const PERIOD = { from: "2023-12-15", to: "2024-06-30" };
+const PERIOD_Q3 = { from: "2024-07-01", to: "2024-09-30" };
 const FORM = `/v1/reports/tthc?from=${PERIOD.from}&to=${PERIOD.to}`;
 
 /** An in-memory stream: a replay reads up to its current end, and can be held at a chosen point. */
 class HeldStream implements ReplaySource {
-  readonly name = "DOSSIER";
+  constructor(readonly name = "DOSSIER") {}
   readonly events: EnvelopeInput[] = [];
   private holds: ((fromSeq: number, seq: number) => boolean) | undefined;
   private released = Promise.resolve();
@@ -266,7 +268,40 @@ describe("bounded fold: chunks written as they fill up", () => {
     expect(tiny.indicators).toEqual(whole.indicators);
   });
 
-  it("refuses a chunk size that is not a positive integer, naming the option", () => {
+  it("given a DOSSIER and a PAYMENT stream, then it replays both in turn and catches each up from its own position", async () => {
+    const db = mongo.db(`${env.dbName}_streams`);
+    const dossiers = new HeldStream("DOSSIER");
+    const payments = new HeldStream("PAYMENT");
+    // Residence, 3 working days, 8.000 đ: received Mon 8/7/2024, due Thu 11/7.
+    const receipt = (code: string) =>
+      e.received({ code, procedureCode: "1.004194", sectorCode: "CU_TRU", channel: "ONLINE", receivedAt: "2024-07-08T09:00:00+07:00", dueDate: "2024-07-11", workingDays: 3, fees: [8000] });
+    dossiers.events.push(receipt("S1"), receipt("S2"));
+    payments.events.push(
+      e.paymentSucceeded("S1", "PAY-S1", "NATIONAL_PLATFORM", 8000, "2024-07-08T10:00:00+07:00"),
+      e.paymentSucceeded("S2", "PAY-S2", "OTHER_GATEWAY", 8000, "2024-07-08T10:00:00+07:00"),
+      e.paymentSucceeded("S3", "PAY-S3", "DESK", 8000, "2024-07-08T10:00:00+07:00"), // its receipt never came
+    );
+    const target = await MongoFactsStore.open(db, new KeyedLock());
+    const rebuild = new Rebuilder(target, [dossiers, payments]);
+    // Held at the start of the PAYMENT stream's catch-up (the DOSSIER one found nothing new).
+    payments.holdWhen((fromSeq) => fromSeq > 1);
+    rebuild.start();
+    await payments.reachedHold;
+    expect(rebuild.progress()).toMatchObject({ state: "catching-up", replayed: 5, total: 5 });
+    payments.events.push(e.paymentRefunded("S1", "PAY-S1", 8000, "2024-07-20T10:00:00+07:00"));
+    payments.releaseHold();
+    await rebuild.settled();
+    expect(rebuild.progress()).toMatchObject({ state: "done", replayed: 6, total: 6, result: { events: 5, dossiers: 3, caughtUp: 1, lastSeqs: { DOSSIER: 2, PAYMENT: 4 } } });
+
+    const reports = new ReportQueries({ ...reportDeps, store: target, tallies: new MongoTallyStore(db, () => target.activeCollection), frozen: MongoFrozenReports.open(db) });
+    // S1 refunded in full, S2 paid through a gateway: 1 of the 2 payable dossiers; S3 waits for its receipt.
+    const { report } = await reports.quarterly(PERIOD_Q3, {});
+    expect(report.total.onlinePayment).toEqual({ numerator: 1, denominator: 2, rate: 0.5 });
+    expect(await target.awaitingReceipt()).toBe(1);
+  });
+
+  it("refuses two replay sources of the same name, and a chunk size that is not a positive integer, naming the option", () => {
+    expect(() => new Rebuilder(store, [stream, new HeldStream("DOSSIER")])).toThrow(/distinct names/);
     expect(() => new Rebuilder(store, [stream], { chunkDossiers: 0 })).toThrow(/chunkDossiers must be a positive integer, got 0/);
     expect(() => new Rebuilder(store, [stream], { chunkDossiers: 2.5 })).toThrow(/chunkDossiers/);
   });
