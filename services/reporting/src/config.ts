@@ -11,6 +11,8 @@ const reportingConfigSchema = baseConfigSchema.extend({
   QUARTER_START_DAY: z.coerce.number().int().min(1).max(28).default(1),
   /** Dossier records a rebuild folds in memory before writing them (≈ 1,25 KB of heap each). */
   REBUILD_CHUNK_DOSSIERS: z.coerce.number().int().min(1).default(DEFAULT_CHUNK_DOSSIERS),
+  /** How often the current and previous quarters' stored tallies are brought up to date in the background; 0 = never. */
+  TALLY_REFRESH_MS: z.coerce.number().int().min(0).default(30_000),
 });
 
 export const loadConfig = () => readConfig(reportingConfigSchema, process.env, { HTTP_PORT: "8085", GRPC_PORT: "50055" });

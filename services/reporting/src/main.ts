@@ -14,6 +14,7 @@ import { MongoFrozenReports } from "./adapters/store/frozen-reports.js";
 import { MongoTallyStore } from "./adapters/store/tally-store.js";
 import { Rebuilder } from "./app/rebuild.js";
 import { ReportQueries } from "./app/reports.js";
+import { TallyRefresher } from "./app/tally-refresher.js";
 import { loadConfig } from "./config.js";
 
 runMain(async () => {
@@ -39,6 +40,17 @@ runMain(async () => {
         onShutdown(() => grpc.stop());
       }
       app.use(reportsRouter({ reports, quarterStartDay: config.QUARTER_START_DAY }));
+      if (config.TALLY_REFRESH_MS > 0) {
+        const refresher = new TallyRefresher({
+          refresh: (period) => reports.refreshTallies(period),
+          intervalMs: config.TALLY_REFRESH_MS,
+          quarterStartDay: config.QUARTER_START_DAY,
+          onRefreshed: (period, refresh, ms) => log.info("stored tallies refreshed", { period, ...refresh, ms }),
+          onError: (error) => log.warn("stored tallies refresh failed; queries recompute what is stale", { error }),
+        });
+        refresher.start();
+        onShutdown(() => refresher.stop());
+      }
       const replays = FACT_STREAMS.map((stream) =>
         streamReplay(js, stream.name, (seq, reason) => log.warn("rebuild skipped an undecodable message", { stream: stream.name, seq, reason })),
       );

@@ -14,6 +14,7 @@ import {
   formatPercent,
   indicators766,
   parseQuarter,
+  quartersAround,
   quarterPeriod,
   quarterlyForm,
   restatement,
@@ -352,6 +353,26 @@ describe("restatement of a frozen quarter", () => {
       { row, column: "(13)", frozen: 1, current: 0 },
     ];
     expect(restatement(frozen, formOf(facts.all()))).toEqual([...moved("CU_TRU"), ...moved("TOTAL")]);
+  });
+});
+
+describe("quarters around a day", () => {
+  it("gives the calendar quarter holding the day and the one before", () => {
+    expect(quartersAround("2026-11-23")).toEqual([
+      { from: "2026-10-01", to: "2026-12-31" },
+      { from: "2026-07-01", to: "2026-09-30" },
+    ]);
+    expect(quartersAround("2026-01-01")).toEqual([
+      { from: "2026-01-01", to: "2026-03-31" },
+      { from: "2025-10-01", to: "2025-12-31" },
+    ]);
+  });
+
+  it("follows the 15th-to-14th regime: 20/12/2026 is already in the first quarter of 2027", () => {
+    expect(quartersAround("2026-12-20", 15)).toEqual([
+      { from: "2026-12-15", to: "2027-03-14" },
+      { from: "2026-09-15", to: "2026-12-14" },
+    ]);
   });
 });
 

@@ -12,6 +12,7 @@ import { dossiersOfPeriod, emptyFacts, foldEvent, tthcForm, type DossierFacts, t
 import { MongoFactsStore } from "../src/adapters/store/facts-store.js";
 import { MongoTallyStore } from "../src/adapters/store/tally-store.js";
 import { PeriodTallies } from "../src/app/period-tallies.js";
+import { TallyRefresher } from "../src/app/tally-refresher.js";
 import * as e from "./domain/events.js";
 import { StreamGenerator } from "./golden/generator.js";
 import { seedProcedures } from "./golden/catalogue.js";
@@ -48,7 +49,7 @@ async function opened(name: string, sectors = SECTORS) {
     const { input, refresh } = await tallies.periodDossiers(period, scope);
     return { form: tthcForm(input, sectors), input, refresh };
   };
-  return { store, form, database };
+  return { store, form, database, tallies };
 }
 
 describe("stored tallies", () => {
@@ -85,6 +86,29 @@ describe("stored tallies", () => {
     expect(after.form.totals.pending.total).toBe(0);
     // A July event cannot change the second quarter: its tallies stay.
     expect((await form(Q2)).refresh.recomputed).toBe(0);
+  });
+
+  it("given new events, when the background refresher has run, then the next query of its quarters recomputes nothing", async () => {
+    const { store, form, tallies } = await opened("refresher");
+    const receipt = hoTich3("R1", COMMUNE, "COMMUNE", "ONLINE");
+    await store.apply(receipt.subject, e.fact(receipt));
+    const refreshed: string[] = [];
+    const refresher = new TallyRefresher({
+      refresh: async (period) => (await tallies.periodDossiers(period, {})).refresh,
+      intervalMs: 60_000,
+      quarterStartDay: 1,
+      onRefreshed: (period, refresh) => refreshed.push(`${period.from}:${refresh.recomputed}`),
+      onError: (error) => {
+        throw error;
+      },
+      now: () => new Date("2024-08-15T10:00:00+07:00"),
+    });
+    expect(refresher.periods()).toEqual([Q3, Q2]);
+    await refresher.refreshOnce();
+    expect(refreshed).toEqual(["2024-07-01:1", "2024-04-01:1"]);
+    const after = await form(Q3);
+    expect(after.refresh.recomputed).toBe(0);
+    expect(after.form.totals.received.online).toBe(1);
   });
 
   it("given a crash between the facts write and the change count, when the event is redelivered, then the stale tally is recomputed", async () => {

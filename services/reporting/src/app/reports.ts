@@ -16,7 +16,7 @@ import {
   type SectorName,
   type TthcForm,
 } from "../domain/index.js";
-import { PeriodTallies } from "./period-tallies.js";
+import { PeriodTallies, type TallyRefresh } from "./period-tallies.js";
 import type { FactsStore, FrozenReports, LagProbe, TallyStore } from "./ports.js";
 
 /** Every report answer says how fresh it is: when it was computed and how many events were not yet folded in. */
@@ -61,6 +61,11 @@ export class ReportQueries {
     const asOf = formatInstant(this.deps.now?.() ?? new Date());
     const { input } = await this.periodTallies.periodDossiers(period, scope);
     return { input, freshness: { asOf, lagEvents } };
+  }
+
+  /** Brings the period's stored tallies up to date (what a query would recompute) without building a report. */
+  async refreshTallies(period: Period): Promise<TallyRefresh> {
+    return (await this.periodTallies.periodDossiers(period, {})).refresh;
   }
 
   /** The form now and, when it was frozen (published), every cell that moved since: the restatement. */

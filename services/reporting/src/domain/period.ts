@@ -38,3 +38,12 @@ export function parseQuarter(text: string, startDay = 1): Period | undefined {
   if (!match) return undefined;
   return quarterPeriod(Number(match[1]), Number(match[2]) as 1 | 2 | 3 | 4, startDay);
 }
+
+/** The quarter holding `day` (with the configured start day), then the one before it. */
+export function quartersAround(day: LocalDate, startDay = 1): [current: Period, previous: Period] {
+  const year = Number(day.slice(0, 4));
+  const all: Period[] = [];
+  for (const y of [year - 1, year, year + 1]) for (const q of [1, 2, 3, 4] as const) all.push(quarterPeriod(y, q, startDay));
+  const index = all.findIndex((period) => period.from <= day && day <= period.to);
+  return [all[index]!, all[index - 1]!];
+}
