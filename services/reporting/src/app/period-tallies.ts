@@ -31,16 +31,14 @@ export class PeriodTallies {
   ) {}
 
   async periodDossiers(period: Period, scope: ReportScope): Promise<{ input: PeriodDossiers; refresh: TallyRefresh }> {
-    const [{ lines, refresh }, awaitingReceipt] = await Promise.all([this.linesOf(period, scope), this.awaitingReceipt()]);
+    const counters = await this.tallies.changeCounters();
+    const agencies = counters.agencies.filter((a) => (!scope.level || a.level === scope.level) && (!scope.agencyCode || a.agencyCode === scope.agencyCode));
+    const [{ lines, refresh }, awaitingReceipt] = await Promise.all([this.linesOf(period, scope, agencies), this.awaitingReceipt(counters.awaitingReceipt)]);
     return { input: { period, scope, lines, awaitingReceipt }, refresh };
   }
 
-  private async linesOf(period: Period, scope: ReportScope): Promise<{ lines: TallyLine[]; refresh: TallyRefresh }> {
+  private async linesOf(period: Period, scope: ReportScope, agencies: readonly AgencyChanges[]): Promise<{ lines: TallyLine[]; refresh: TallyRefresh }> {
     const lastMonth = period.to.slice(0, 7);
-    const agencies = await this.tallies.agencyChanges({
-      ...(scope.level ? { level: scope.level } : {}),
-      ...(scope.agencyCode ? { agencyCode: scope.agencyCode } : {}),
-    });
     const stamps = new Map(agencies.map((changes) => [changes.agencyCode, stampOf(changes, lastMonth)]));
     const stored = await this.tallies.readPeriod(periodKey(period));
     const stale = agencies.map((a) => a.agencyCode).filter((code) => stored.get(code)?.stamp !== stamps.get(code));
@@ -64,8 +62,7 @@ export class PeriodTallies {
     return new Map([...byAgency].map(([code, tally]) => [code, { stamp: stamps.get(code)!, lines: tally.lines() }]));
   }
 
-  private async awaitingReceipt(): Promise<number> {
-    const stamp = await this.tallies.awaitingReceiptChanges();
+  private async awaitingReceipt(stamp: number): Promise<number> {
     const stored = await this.tallies.readAwaitingReceipt();
     if (stored?.stamp === stamp) return stored.count;
     const count = await this.facts.awaitingReceipt();

@@ -40,10 +40,8 @@ export interface StoredTally {
 
 /** Stored per-period tallies and the change counters that tell when one is stale. */
 export interface TallyStore {
-  /** Change counters of every agency (of the level / the agency when given). */
-  agencyChanges(filter: { level?: Level; agencyCode?: string }): Promise<AgencyChanges[]>;
-  /** Changes of records waiting for their receipt. */
-  awaitingReceiptChanges(): Promise<number>;
+  /** Every agency's change counters, and the changes of records waiting for their receipt. */
+  changeCounters(): Promise<{ agencies: AgencyChanges[]; awaitingReceipt: number }>;
   /** The period's stored tallies, by agency code. */
   readPeriod(periodKey: string): Promise<Map<string, StoredTally>>;
   /** Replaces the period's stored tallies. */

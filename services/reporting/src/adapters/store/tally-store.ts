@@ -6,7 +6,7 @@
  */
 import type { Collection, Db } from "mongodb";
 import type { AgencyChanges, StoredTally, TallyStore } from "../../app/ports.js";
-import { decodeTally, encodeTally, TALLY_FORMAT, type Level } from "../../domain/index.js";
+import { decodeTally, encodeTally, TALLY_FORMAT } from "../../domain/index.js";
 import { countersCollection, readChangeCounters } from "./change-counters.js";
 
 /** One document per period: every agency's tally, its lines as compact text (see encodeTally). */
@@ -38,13 +38,8 @@ export class MongoTallyStore implements TallyStore {
     return this.db.collection<T>(`${this.activeFacts()}_tallies`);
   }
 
-  async agencyChanges(filter: { level?: Level; agencyCode?: string }): Promise<AgencyChanges[]> {
-    const { agencies } = await readChangeCounters(countersCollection(this.db, this.activeFacts()));
-    return agencies.filter((a) => (!filter.level || a.level === filter.level) && (!filter.agencyCode || a.agencyCode === filter.agencyCode));
-  }
-
-  async awaitingReceiptChanges(): Promise<number> {
-    return (await readChangeCounters(countersCollection(this.db, this.activeFacts()))).awaitingReceipt;
+  changeCounters(): Promise<{ agencies: AgencyChanges[]; awaitingReceipt: number }> {
+    return readChangeCounters(countersCollection(this.db, this.activeFacts()));
   }
 
   async readPeriod(periodKey: string): Promise<Map<string, StoredTally>> {
