@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs everything the project needs on a fresh machine, idempotently:
 #   - Debian packages (only when a tool is missing),
-#   - nats-server and FerretDB built with `go` into a per-user cache and linked into .local/bin,
+#   - nats-server and (patched) FerretDB built with `go` into a per-user cache and linked into
+#     .local/bin,
 #   - pnpm and the workspace's npm dependencies.
 # Re-running it is cheap: built binaries are reused from ONESTOP_CACHE_DIR.
 set -euo pipefail
@@ -30,6 +31,7 @@ need_tools() {
   local missing=()
   command -v git >/dev/null || missing+=(git)
   command -v curl >/dev/null || missing+=(curl)
+  command -v patch >/dev/null || missing+=(patch)
   command -v go >/dev/null || missing+=(golang-go)
   command -v node >/dev/null || missing+=(nodejs npm)
   [ ${#missing[@]} -eq 0 ] || apt_install "${missing[@]}"
@@ -59,23 +61,16 @@ build_nats() {
   ln -sf "$out" "$bin_dir/nats-server"
 }
 
-# `go install github.com/FerretDB/FerretDB/cmd/ferretdb@v1.24.2` builds, but the module's
-# embedded build/version/version.txt is empty in the published zip and the binary panics at
-# start. So download the module, write the version file into a copy, and build that copy.
+# FerretDB from the pinned module with the patch series in infra/ferretdb/patches applied
+# (see infra/ferretdb/README.md); the cache key holds the patches' hash.
+# The stock release is built too (ferretdb-stock): the upgrade test opens a database it wrote,
+# and `pnpm bench:store` measures it beside the patched build.
 build_ferretdb() {
-  local out="$cache_dir/bin/ferretdb-$FERRETDB_VERSION"
-  if [ ! -x "$out" ]; then
-    say "building FerretDB $FERRETDB_VERSION (first run only, ~2 min)"
-    local mod_dir tmp
-    mod_dir=$(cd "$(mktemp -d)" && go mod download -json "github.com/FerretDB/FerretDB@$FERRETDB_VERSION" \
-      | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log(JSON.parse(s).Dir))')
-    tmp=$(mktemp -d)
-    cp -r "$mod_dir/." "$tmp/src"; chmod -R u+w "$tmp/src"
-    echo "$FERRETDB_VERSION" > "$tmp/src/build/version/version.txt"
-    (cd "$tmp/src" && go build -o "$out" ./cmd/ferretdb)
-    rm -rf "$tmp"
-  fi
+  local out
+  out=$(bash "$repo_root/infra/ferretdb/build.sh" | tail -n 1)
   ln -sf "$out" "$bin_dir/ferretdb"
+  out=$(bash "$repo_root/infra/ferretdb/build.sh" --stock | tail -n 1)
+  ln -sf "$out" "$bin_dir/ferretdb-stock"
 }
 
 install_pnpm() {

@@ -13,8 +13,11 @@ export function repoRoot(): string {
   return dir;
 }
 
-/** Where a server binary lives: ONESTOP_BIN_DIR, else the project's .local/bin from infra/install.sh. */
-export function serverBinary(name: "nats-server" | "ferretdb"): string {
+/**
+ * Where a server binary lives: ONESTOP_BIN_DIR, else the project's .local/bin from infra/install.sh.
+ * `ferretdb` is the patched build, `ferretdb-stock` the unpatched release (infra/ferretdb).
+ */
+export function serverBinary(name: "nats-server" | "ferretdb" | "ferretdb-stock"): string {
   const path = join(process.env.ONESTOP_BIN_DIR ?? join(repoRoot(), ".local", "bin"), name);
   if (!existsSync(path)) {
     throw new Error(`${name} is not installed at ${path}: run \`bash infra/install.sh\` first`);
