@@ -3,16 +3,17 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startFerretDb, startNats, type FerretDbServer, type NatsServer } from "@onestop/devservers";
 import type { TestProject } from "vitest/node";
+import { mongoContainerRequested, startMongoContainer, type StartedStore } from "./mongo-container.js";
 import type {} from "./provided.js";
-
 
 /**
  * Starts one real nats-server and one FerretDB for the whole run, unless NATS_URL / MONGO_URL
- * point at servers already running (a real MongoDB replica set, a NATS cluster).
+ * point at servers already running (a real MongoDB replica set, a NATS cluster). With
+ * ONESTOP_TESTCONTAINERS=mongodb the store is a MongoDB replica set in Docker instead of FerretDB.
  */
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const dir = mkdtempSync(join(tmpdir(), "onestop-test-"));
-  const started: Array<NatsServer | FerretDbServer> = [];
+  const started: Array<NatsServer | FerretDbServer | StartedStore> = [];
   try {
     if (process.env.NATS_URL) {
       project.provide("natsUrl", process.env.NATS_URL);
@@ -24,6 +25,10 @@ export default async function setup(project: TestProject): Promise<() => Promise
     }
     if (process.env.MONGO_URL) {
       project.provide("mongoUrl", process.env.MONGO_URL);
+    } else if (mongoContainerRequested()) {
+      const mongo = await startMongoContainer();
+      started.push(mongo);
+      project.provide("mongoUrl", mongo.url);
     } else {
       const ferret = await startFerretDb({ dir: join(dir, "ferretdb") });
       started.push(ferret);
