@@ -11,29 +11,39 @@ interface ProcessedEvent {
 }
 
 const DUPLICATE_KEY = 11000;
+const NAMESPACE_NOT_FOUND = 26;
+const INDEX_NOT_FOUND = 27;
+/**
+ * The unique index on (consumer, eventId) that earlier versions created. The `_id` is made of the
+ * two, so its own unique index already refuses a second record; this one only cost a write per record.
+ */
+const REDUNDANT_INDEX = "consumer_event_unique";
 
 /**
- * Which events each consumer has already processed, under a unique index on (consumer, event
- * id), so a redelivered event is recognised and skipped.
+ * Which events each consumer has already processed, one document per (consumer, event) under
+ * the `_id` `<consumer>:<event id>`, so a redelivered event is recognised by a lookup by `_id`
+ * (indexed on every store) and recording it twice fails on the `_id`'s unique index.
  */
 export class ProcessedEventLedger {
   private constructor(private readonly events: Collection<ProcessedEvent>) {}
 
   static async open(db: Db, collection = "processed_events"): Promise<ProcessedEventLedger> {
     const events = db.collection<ProcessedEvent>(collection);
-    await events.createIndex({ consumer: 1, eventId: 1 }, { unique: true, name: "consumer_event_unique" });
+    await events.dropIndex(REDUNDANT_INDEX).catch((error: unknown) => {
+      if (!(error instanceof MongoServerError && (error.code === INDEX_NOT_FOUND || error.code === NAMESPACE_NOT_FOUND))) throw error;
+    });
     return new ProcessedEventLedger(events);
   }
 
   async has(consumer: string, eventId: string): Promise<boolean> {
-    return (await this.events.countDocuments({ consumer, eventId }, { limit: 1 })) > 0;
+    return (await this.events.findOne({ _id: idOf(consumer, eventId) }, { projection: { _id: 1 } })) !== null;
   }
 
   /** Records the event as processed; recording it twice is not an error. */
   async record(consumer: string, event: EventEnvelope, at: Date = new Date()): Promise<void> {
     try {
       await this.events.insertOne({
-        _id: `${consumer}:${event.id}`,
+        _id: idOf(consumer, event.id),
         consumer,
         eventId: event.id,
         eventType: event.type,
@@ -44,6 +54,8 @@ export class ProcessedEventLedger {
     }
   }
 }
+
+const idOf = (consumer: string, eventId: string) => `${consumer}:${eventId}`;
 
 /**
  * Wraps a handler so that an event already in the ledger has no second effect. The ledger is

@@ -139,6 +139,22 @@ describe("at-least-once delivery with exactly-once effects", () => {
     await handler(event, { ...delivery, deliveryCount: 2 });
     expect(effects).toBe(1);
   });
+
+  it("keeps each consumer's record apart, under the _id alone (the former (consumer, event) index is dropped)", async () => {
+    const collection = uniqueName("ledger");
+    // A ledger written by an earlier version, with its unique index on (consumer, eventId).
+    await db.collection(collection).createIndex({ consumer: 1, eventId: 1 }, { unique: true, name: "consumer_event_unique" });
+    const ledger = await ProcessedEventLedger.open(db, collection);
+    expect((await db.collection(collection).indexes()).map((index) => index.name)).toEqual(["_id_"]);
+
+    const event = payment(uniqueName("acct"), 1);
+    await ledger.record("billing", event);
+    await ledger.record("billing", event); // twice: no error, one record
+    expect(await ledger.has("billing", event.id)).toBe(true);
+    expect(await ledger.has("notices", event.id)).toBe(false);
+    expect(await db.collection(collection).countDocuments({})).toBe(1);
+    expect(await db.collection<{ _id: string }>(collection).findOne({ _id: `billing:${event.id}` })).toMatchObject({ consumer: "billing", eventId: event.id });
+  });
 });
 
 describe("dead letters", () => {

@@ -3,7 +3,7 @@ import { jetstream, jetstreamManager } from "@nats-io/jetstream";
 import { defaultCalendar } from "@onestop/calendar";
 import { ensureStreams } from "@onestop/bus";
 import { STREAMS } from "@onestop/contracts";
-import { KeyedLock, runMain, startService } from "@onestop/service-kit";
+import { runMain, startService } from "@onestop/service-kit";
 import { Intake } from "./app/intake.js";
 import { startCommandConsumer } from "./adapters/bus/commands.js";
 import { toOutboxEntry } from "./adapters/bus/dossier-events.js";
@@ -28,11 +28,10 @@ runMain(async () => {
       const jsm = await jetstreamManager(nats);
       await ensureStreams(jsm, [STREAMS.DOSSIER, STREAMS.INTAKE_CMD, STREAMS.DLQ].map((s) => ({ name: s.name, subjects: [...s.subjects] })), config.NATS_STREAM_REPLICAS);
       const repository = await MongoDossierRepository.open(store.db!);
-      const locks = new KeyedLock();
-      const relay = new OutboxRelay(repository, js, locks, log, config.OUTBOX_RETRY_MS);
+      const relay = new OutboxRelay(repository, js, log, { retryAfterMs: config.OUTBOX_RETRY_MS, sweepEveryMs: config.OUTBOX_SWEEP_MS });
       await relay.start();
       onShutdown(() => relay.stop());
-      const intake = new Intake({ repository, locks, catalogue: catalogueLookup(catalogue, registry), calendar: defaultCalendar, toOutboxEntry, relay });
+      const intake = new Intake({ repository, catalogue: catalogueLookup(catalogue, registry), calendar: defaultCalendar, toOutboxEntry, relay });
       const commands = await startCommandConsumer(nats, js, jsm, intake, log);
       onShutdown(() => commands.stop());
       if (config.GRPC_PORT !== undefined) {

@@ -25,7 +25,6 @@ import {
   type RecordDossierEventResponse,
   type SubmitDossierResponse,
 } from "@onestop/contracts";
-import { KeyedLock } from "@onestop/service-kit";
 import { createLogger } from "@onestop/telemetry";
 import { testEnv, waitFor } from "@onestop/testkit";
 import { MongoClient } from "mongodb";
@@ -55,11 +54,10 @@ beforeAll(async () => {
   await ensureStreams(await jetstreamManager(nats), [{ name: STREAMS.DOSSIER.name, subjects: [...STREAMS.DOSSIER.subjects] }]);
   // Wired as main.ts wires the service.
   const repository = await MongoDossierRepository.open(mongo.db(env.dbName));
-  const locks = new KeyedLock();
-  relay = new OutboxRelay(repository, jetstream(nats), locks, log, 200);
+  relay = new OutboxRelay(repository, jetstream(nats), log, { retryAfterMs: 200 });
   await relay.start();
   const { catalogue, registry } = loadCatalogueFiles(undefined);
-  const intake = new Intake({ repository, locks, catalogue: catalogueLookup(catalogue, registry), calendar: defaultCalendar, toOutboxEntry, relay });
+  const intake = new Intake({ repository, catalogue: catalogueLookup(catalogue, registry), calendar: defaultCalendar, toOutboxEntry, relay });
   server = await startIntakeGrpc({ intake, catalogue, registry, calendar: defaultCalendar, log }, 0);
   client = new IntakeServiceClient(`127.0.0.1:${server.port}`, credentials.createInsecure());
   stream = await DossierStream.open(env.natsUrl);
@@ -331,7 +329,7 @@ describe("an unexpected failure", () => {
     await lost.close();
     const { catalogue, registry } = loadCatalogueFiles(undefined);
     const noRelay = { kick: () => undefined }; // never reached: nothing is written
-    const intake = new Intake({ repository, locks: new KeyedLock(), catalogue: catalogueLookup(catalogue, registry), calendar: defaultCalendar, toOutboxEntry, relay: noRelay });
+    const intake = new Intake({ repository, catalogue: catalogueLookup(catalogue, registry), calendar: defaultCalendar, toOutboxEntry, relay: noRelay });
     const broken = await startIntakeGrpc({ intake, catalogue, registry, calendar: defaultCalendar, log }, 0);
     const brokenClient = new IntakeServiceClient(`127.0.0.1:${broken.port}`, credentials.createInsecure());
     try {

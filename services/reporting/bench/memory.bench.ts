@@ -18,7 +18,6 @@ import { spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { jetstreamManager } from "@nats-io/jetstream";
 import { ProcessedEventLedger } from "@onestop/bus";
-import { KeyedLock } from "@onestop/service-kit";
 import { consumerLag, startFactsConsumer } from "../src/adapters/bus/facts-consumer.js";
 import { MongoFactsStore } from "../src/adapters/store/facts-store.js";
 import { DEFAULT_CHUNK_DOSSIERS } from "../src/app/rebuild.js";
@@ -115,7 +114,7 @@ try {
   console.log("\nlive path (durable consumer + FerretDB), after N events:");
   console.log("events   heap MB   rss MB");
   const db = servers.mongo.db("bench_memory_live");
-  const store = await MongoFactsStore.open(db, new KeyedLock());
+  const store = await MongoFactsStore.open(db);
   let applied = 0;
   const counting: FactsStore = {
     apply: async (code, event) => {

@@ -11,7 +11,6 @@
  * baseline query on 1M dossiers takes minutes). Knobs: BENCH_DOSSIERS, BENCH_ROUNDS, BENCH_BASELINE_ROUNDS.
  */
 import { defaultCalendar } from "@onestop/calendar";
-import { KeyedLock } from "@onestop/service-kit";
 import { MongoFactsStore } from "../src/adapters/store/facts-store.js";
 import { MongoFrozenReports } from "../src/adapters/store/frozen-reports.js";
 import { MongoTallyStore } from "../src/adapters/store/tally-store.js";
@@ -54,7 +53,7 @@ const { procedures, sectors } = seedProcedures();
 const servers = await startBenchServers("query-latency");
 try {
   const db = servers.mongo.db("bench_reporting");
-  const store = await MongoFactsStore.open(db, new KeyedLock());
+  const store = await MongoFactsStore.open(db);
   const tallyStore = new MongoTallyStore(db, () => store.activeCollection);
 
   // Load: generate, fold each dossier, write through the rebuild path (which counts the agencies).

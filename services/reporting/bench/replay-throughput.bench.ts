@@ -13,7 +13,6 @@
  *
  *   BENCH_SCALE=0.3 (default, ≈ 4 min; 1 = the 974k events, ≈ 12 min) BENCH_ROUNDS=3 BENCH_NAIVE_EVENTS=3000 BENCH_LIVE_EVENTS=500 pnpm --filter @onestop/reporting bench:throughput
  */
-import { KeyedLock } from "@onestop/service-kit";
 import { readStream, replayEvents } from "@onestop/bus";
 import { STREAMS } from "@onestop/contracts";
 import { streamReplay } from "../src/adapters/bus/replay-source.js";
@@ -45,7 +44,7 @@ try {
   }
 
   const db = servers.mongo.db("bench_reporting");
-  const store = await MongoFactsStore.open(db, new KeyedLock());
+  const store = await MongoFactsStore.open(db);
   const rebuilder = new Rebuilder(store, [streamReplay(servers.js, STREAMS.DOSSIER.name, () => undefined)]);
   const ourRates: number[] = [];
   const foldRates: number[] = [];
@@ -79,7 +78,7 @@ try {
   }
   const naiveRate = perSecond(done, performance.now() - start);
   console.error(`naive: ${fmt(naiveRate)} events/s`);
-  const live = await MongoFactsStore.open(servers.mongo.db("bench_live"), new KeyedLock());
+  const live = await MongoFactsStore.open(servers.mongo.db("bench_live"));
   const liveCount = Math.min(liveSample, published.events);
   start = performance.now();
   done = 0;

@@ -3,7 +3,7 @@ import { jetstream, jetstreamManager } from "@nats-io/jetstream";
 import { ensureStreams, ProcessedEventLedger } from "@onestop/bus";
 import { defaultCalendar } from "@onestop/calendar";
 import { STREAMS } from "@onestop/contracts";
-import { KeyedLock, runMain, startService } from "@onestop/service-kit";
+import { runMain, startService } from "@onestop/service-kit";
 import { consumerLag, FACT_STREAMS, startFactsConsumer } from "./adapters/bus/facts-consumer.js";
 import { loadReportCatalogue } from "./adapters/catalogue.js";
 import { startReportingGrpc } from "./adapters/grpc/server.js";
@@ -28,7 +28,7 @@ runMain(async () => {
       const js = jetstream(nats);
       const jsm = await jetstreamManager(nats);
       await ensureStreams(jsm, [...FACT_STREAMS, STREAMS.DLQ].map((s) => ({ name: s.name, subjects: [...s.subjects] })), config.NATS_STREAM_REPLICAS);
-      const facts = await MongoFactsStore.open(store.db!, new KeyedLock());
+      const facts = await MongoFactsStore.open(store.db!);
       const ledger = await ProcessedEventLedger.open(store.db!);
       const consumer = await startFactsConsumer({ nats, js, jsm, store: facts, ledger, durable: config.REPORTING_CONSUMER, log });
       onShutdown(() => consumer.stop());

@@ -130,7 +130,9 @@ beforeAll(async () => {
       const form = (await rest(`/v1/reports/tthc?period=2024-Q4&agency=${AGENCY}`)).body;
       const indicators = (await rest(`/v1/reports/indicators-766?period=2024-Q4&agency=${AGENCY}`)).body;
       const electronic = indicators.items.find((item: Body) => item.code === "electronicResults");
-      return form.totals.received.total === 7 && form.totals.resultsByPost === 1 && form.totals.supplementRequested === 1 && electronic.measure.numerator === 1;
+      const { received, resolved, pending, resultsByPost, supplementRequested } = form.totals;
+      // 7 receipts, 4 decisions, 2 pending (the withdrawal folded), the postal and the electronic result, the supplement request.
+      return received.total === 7 && resolved.total === 4 && pending.total === 2 && resultsByPost === 1 && supplementRequested === 1 && electronic.measure.numerator === 1;
     },
     { timeoutMs: 20_000, description: "every published event in the Q4 reports" },
   );

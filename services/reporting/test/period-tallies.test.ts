@@ -6,7 +6,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { MongoClient, type Db } from "mongodb";
 import { defaultCalendar } from "@onestop/calendar";
-import { KeyedLock } from "@onestop/service-kit";
 import { testEnv } from "@onestop/testkit";
 import { dossiersOfPeriod, emptyFacts, foldEvent, tthcForm, type DossierFacts, type Period, type ReportScope } from "../src/domain/index.js";
 import { MongoFactsStore } from "../src/adapters/store/facts-store.js";
@@ -43,7 +42,7 @@ afterAll(async () => {
 
 async function opened(name: string, sectors = SECTORS) {
   const database = db.client.db(`${env.dbName}_${name}`);
-  const store = await MongoFactsStore.open(database, new KeyedLock());
+  const store = await MongoFactsStore.open(database);
   const tallies = new PeriodTallies(store, new MongoTallyStore(database, () => store.activeCollection), defaultCalendar);
   const form = async (period: Period, scope: ReportScope = {}) => {
     const { input, refresh } = await tallies.periodDossiers(period, scope);

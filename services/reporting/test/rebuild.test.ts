@@ -9,7 +9,6 @@ import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { MongoClient, type Db } from "mongodb";
 import { defaultCalendar } from "@onestop/calendar";
-import { KeyedLock } from "@onestop/service-kit";
 import { testEnv, waitFor } from "@onestop/testkit";
 import { factFromEnvelope, formatCount, type EnvelopeInput } from "../src/domain/index.js";
 import { MongoFactsStore } from "../src/adapters/store/facts-store.js";
@@ -94,7 +93,7 @@ beforeAll(async () => {
 
   mongo = await MongoClient.connect(env.mongoUrl);
   const db = mongo.db(`${env.dbName}_rebuild`);
-  store = await MongoFactsStore.open(db, new KeyedLock());
+  store = await MongoFactsStore.open(db);
   let ids = 0;
   rebuilder = new Rebuilder(store, [stream], { newId: () => `r${++ids}` });
   reportDeps = { lag: { pendingEvents: async () => 0 }, calendar: defaultCalendar, sectors, procedures };
@@ -223,7 +222,7 @@ describe("bounded fold: chunks written as they fill up", () => {
   async function rebuildWith(db: Db, events: readonly EnvelopeInput[], chunkDossiers: number, whileHalfway?: (progress: RebuildProgress) => void) {
     const source = new HeldStream();
     source.events.push(...events);
-    const target = await MongoFactsStore.open(db, new KeyedLock());
+    const target = await MongoFactsStore.open(db);
     const rebuild = new Rebuilder(target, [source], { chunkDossiers });
     if (whileHalfway) source.holdWhen((fromSeq, seq) => fromSeq === 1 && seq === (events.length >> 1) + 1);
     rebuild.start();
@@ -281,7 +280,7 @@ describe("bounded fold: chunks written as they fill up", () => {
       e.paymentSucceeded("S2", "PAY-S2", "OTHER_GATEWAY", 8000, "2024-07-08T10:00:00+07:00"),
       e.paymentSucceeded("S3", "PAY-S3", "DESK", 8000, "2024-07-08T10:00:00+07:00"), // its receipt never came
     );
-    const target = await MongoFactsStore.open(db, new KeyedLock());
+    const target = await MongoFactsStore.open(db);
     const rebuild = new Rebuilder(target, [dossiers, payments]);
     // Held at the start of the PAYMENT stream's catch-up (the DOSSIER one found nothing new).
     payments.holdWhen((fromSeq) => fromSeq > 1);

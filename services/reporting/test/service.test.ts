@@ -89,7 +89,7 @@ function runRebuildCommand(url: string): Promise<{ code: number | null; stdout: 
 
 beforeAll(async () => {
   const common = { NATS_URL: env.natsUrl, MONGO_URL: env.mongoUrl, GRPC_PORT: "0" };
-  intake = await startServiceProcess("intake", { ...common, MONGO_DB: `${env.dbName}_intake`, OUTBOX_SWEEP_MS: "200" });
+  intake = await startServiceProcess("intake", { ...common, MONGO_DB: `${env.dbName}_intake` });
   reporting = await startServiceProcess("reporting", { ...common, MONGO_DB: `${env.dbName}_reporting`, REPORTING_CONSUMER: `reporting_${env.prefix}` });
   nc = await connect({ servers: env.natsUrl });
 });

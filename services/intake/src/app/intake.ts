@@ -1,6 +1,5 @@
 import { createHash } from "node:crypto";
 import { localDateOf, type WorkingCalendar } from "@onestop/calendar";
-import type { KeyedLock } from "@onestop/service-kit";
 import { maskPersonalData } from "@onestop/telemetry";
 import { uuidv7 } from "uuidv7";
 import { deadlineView } from "../domain/deadlines.js";
@@ -14,8 +13,6 @@ import { receiveSubmission } from "./submission.js";
 
 export interface IntakeDeps {
   repository: DossierRepository;
-  /** Shared with the outbox relay: one writer per dossier document at a time. */
-  locks: KeyedLock;
   catalogue: CatalogueLookup;
   calendar: WorkingCalendar;
   toOutboxEntry: ToOutboxEntry;
@@ -30,7 +27,12 @@ export interface SubmitResult {
 }
 
 const MAX_SERIAL = 9999;
-const MAX_CONFLICT_RETRIES = 5;
+/**
+ * Each lost version check means another writer of the dossier won, so n concurrent writers of one
+ * dossier need at most n attempts: above the NATS consumer's 8 messages in flight, with room for
+ * REST and gRPC callers and other instances. Beyond that the caller is told to retry.
+ */
+const MAX_CONFLICT_ATTEMPTS = 16;
 
 /** The intake use cases, shared by the REST, gRPC and NATS adapters. */
 export class Intake {
@@ -84,22 +86,19 @@ export class Intake {
    */
   async recordEvent(code: string, body: unknown): Promise<{ applied: boolean; dossier: DossierView }> {
     const event = parseLifecycleEvent(body, this.now());
-    for (let attempt = 0; attempt < MAX_CONFLICT_RETRIES; attempt++) {
-      const outcome = await this.deps.locks.run(code, async () => {
-        const stored = await this.load(code);
-        const decision = decide(stored.dossier, event, this.deps.calendar);
-        if (decision.kind === "duplicate") return { applied: false, dossier: this.view(stored.dossier) };
-        if (event.type === "TRANSFERRED" && !this.deps.catalogue.agencyAt(event.toAgencyCode, localDateOf(event.at))) {
-          throw new ValidationError([{ path: "toAgencyCode", message: `no agency ${event.toAgencyCode} valid on ${localDateOf(event.at)}` }]);
-        }
-        const next = evolve(stored.dossier, event);
-        // The version check still matters with several instances on MongoDB, where it is atomic.
-        const written = await this.deps.repository.update(code, stored.version, next, [this.deps.toOutboxEntry(event, next)]);
-        return written ? { applied: true, dossier: this.view(next) } : undefined;
-      });
-      if (outcome) {
-        if (outcome.applied) this.deps.relay.kick(code);
-        return outcome;
+    for (let attempt = 0; attempt < MAX_CONFLICT_ATTEMPTS; attempt++) {
+      const stored = await this.load(code);
+      const decision = decide(stored.dossier, event, this.deps.calendar);
+      if (decision.kind === "duplicate") return { applied: false, dossier: this.view(stored.dossier) };
+      if (event.type === "TRANSFERRED" && !this.deps.catalogue.agencyAt(event.toAgencyCode, localDateOf(event.at))) {
+        throw new ValidationError([{ path: "toAgencyCode", message: `no agency ${event.toAgencyCode} valid on ${localDateOf(event.at)}` }]);
+      }
+      const next = evolve(stored.dossier, event);
+      // Conditional on the version read: if another writer (this process or another) changed the
+      // dossier meanwhile, nothing is written and the event is decided again on the new state.
+      if (await this.deps.repository.update(code, stored.version, next, [this.deps.toOutboxEntry(event, next)])) {
+        this.deps.relay.kick(code);
+        return { applied: true, dossier: this.view(next) };
       }
     }
     throw new ConflictError("CONCURRENT_UPDATES", `dossier ${code} is being updated by others; retry`);
@@ -125,7 +124,7 @@ export class Intake {
   }
 
   private async nextCode(prefix: string): Promise<string> {
-    const serial = await this.deps.locks.run(`serial:${prefix}`, () => this.deps.repository.nextSerial(prefix));
+    const serial = await this.deps.repository.nextSerial(prefix);
     if (serial > MAX_SERIAL) throw new ConflictError("DAILY_SERIALS_EXHAUSTED", `no dossier code left for ${prefix}`);
     return `${prefix}-${String(serial).padStart(4, "0")}`;
   }

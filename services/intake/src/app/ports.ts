@@ -30,7 +30,7 @@ export type InsertResult = "inserted" | "code-taken" | "key-taken";
 export interface DossierRepository {
   /** Inserts a new dossier with its outbox; duplicates are reported, never overwritten. */
   insert(stored: StoredDossier, outbox: OutboxEntry[]): Promise<InsertResult>;
-  /** The next serial number of `prefix` (`<unit>-YYMMDD`): 1, 2, … */
+  /** The next serial number of `prefix` (`<unit>-YYMMDD`): 1, 2, …; distinct even for concurrent calls. */
   nextSerial(prefix: string): Promise<number>;
   find(code: string): Promise<StoredDossier | undefined>;
   findByIdempotencyKey(key: string): Promise<StoredDossier | undefined>;

@@ -7,10 +7,11 @@ import type { DossierRepository, InsertResult, OutboxEntry, StoredDossier } from
  * events not yet acknowledged by JetStream, so a change and the events announcing it are one
  * single-document write (no multi-document transaction needed).
  *
- * Every lookup on a hot path is by `_id`: FerretDB's SQLite backend pushes down only `_id`
- * equality and scans the collection for any other filter. Hence the small side collections keyed
- * by `_id`: serial counters and idempotency keys. Dossiers with a pending outbox are found by one
- * scan when the relay starts (after a crash); while running, the relay remembers them itself.
+ * Every lookup on a hot path is by `_id`: the local store (FerretDB) scans the collection for a
+ * filter on any other field. Hence the side collection of idempotency keys, keyed by `_id`
+ * (`findOne({ idempotencyKey })` would scan), and the serial counters, one document per desk and
+ * day. Dossiers with a pending outbox are found by a scan (`dossiersWithPendingEvents`), which
+ * the relay runs only at start-up and then rarely.
  */
 export interface DossierDocument extends Omit<StoredDossier, "idempotency"> {
   _id: string;
@@ -37,6 +38,7 @@ const SERIAL_BLOCK = 10;
 
 export class MongoDossierRepository implements DossierRepository {
   private readonly serialBlocks = new Map<string, { next: number; last: number }>();
+  private readonly reserving = new Map<string, Promise<void>>();
 
   private constructor(
     readonly dossiers: Collection<DossierDocument>,
@@ -80,16 +82,33 @@ export class MongoDossierRepository implements DossierRepository {
 
   /**
    * Serials are reserved SERIAL_BLOCK at a time, so most dossiers cost no counter write; a restart
-   * leaves a gap in a day's serials, never a duplicate. Callers serialise calls per prefix.
+   * leaves a gap in a day's serials, never a duplicate (the counter's `$inc` is atomic). Concurrent
+   * callers share one reservation per prefix, so a block is used up before the next is reserved.
    */
   async nextSerial(prefix: string): Promise<number> {
-    let block = this.serialBlocks.get(prefix);
-    if (!block || block.next > block.last) {
-      const counter = await this.serials.findOneAndUpdate({ _id: prefix }, { $inc: { last: SERIAL_BLOCK } }, { upsert: true, returnDocument: "after" });
-      block = { next: counter!.last - SERIAL_BLOCK + 1, last: counter!.last };
-      this.serialBlocks.set(prefix, block);
+    for (;;) {
+      const block = this.serialBlocks.get(prefix);
+      if (block && block.next <= block.last) return block.next++;
+      let reserving = this.reserving.get(prefix);
+      if (!reserving) {
+        reserving = this.reserveBlock(prefix).finally(() => this.reserving.delete(prefix));
+        this.reserving.set(prefix, reserving);
+      }
+      await reserving;
     }
-    return block.next++;
+  }
+
+  private async reserveBlock(prefix: string): Promise<void> {
+    const reserve = () => this.serials.findOneAndUpdate({ _id: prefix }, { $inc: { last: SERIAL_BLOCK } }, { upsert: true, returnDocument: "after" });
+    let counter;
+    try {
+      counter = await reserve();
+    } catch (error) {
+      // Another instance created the day's counter at the same moment: it exists now, so this is an update.
+      if (!isDuplicate(error)) throw error;
+      counter = await reserve();
+    }
+    this.serialBlocks.set(prefix, { next: counter!.last - SERIAL_BLOCK + 1, last: counter!.last });
   }
 
   async find(code: string): Promise<StoredDossier | undefined> {
@@ -124,7 +143,11 @@ export class MongoDossierRepository implements DossierRepository {
   }
 }
 
-/** Codes of the dossiers whose outbox still holds events (a scan: used once, at start-up). */
+/**
+ * Codes of the dossiers whose outbox still holds events. A filter on a field other than `_id`:
+ * the local store scans and decodes the whole collection (≈ 0,4 ms per dossier), so the relay
+ * runs it at start-up and then rarely; only `_id` is returned.
+ */
 export async function dossiersWithPendingEvents(dossiers: Collection<DossierDocument>): Promise<string[]> {
   const pending = await dossiers.find({ "outbox.0": { $exists: true } }, { projection: { _id: 1 } }).toArray();
   return pending.map((doc) => doc._id);

@@ -1,49 +1,99 @@
 import type { JetStreamClient } from "@nats-io/jetstream";
 import { publishEvent } from "@onestop/bus";
-import type { KeyedLock } from "@onestop/service-kit";
 import type { Logger } from "@onestop/telemetry";
 import type { OutboxKick } from "../../app/ports.js";
 import { dossiersWithPendingEvents, type MongoDossierRepository } from "./dossier-repository.js";
 
 /** Dossiers whose outboxes are published at the same time (each dossier's events stay in order). */
 const PARALLEL_DOSSIERS = 4;
+/**
+ * A sweep waits at least this many times its own duration before the next one, so sweeping takes
+ * at most 0,5 % of the store's time however large the collection grows: on the local store a
+ * sweep reads every dossier (≈ 0,1 s at 300, 3 s at 10.000, so every 10 minutes at that size).
+ */
+const SWEEP_COST_FACTOR = 200;
+
+export interface OutboxRelayOptions {
+  /** After a failed publish (the bus is down), how long until the dossier is tried again. */
+  retryAfterMs?: number;
+  /**
+   * How often to look for outboxes nobody is publishing: left by an instance that crashed, or that
+   * stopped while the bus was down. The shortest period: see SWEEP_COST_FACTOR.
+   */
+  sweepEveryMs?: number;
+}
 
 /**
- * Publishes each dossier's outbox in order, then empties it. A write is followed by a kick. What
- * could not be published (the bus is down) stays in a retry set, tried again every sweep; what a
- * crash left behind is found by one scan when the relay starts. Publishing twice is harmless: the
- * envelope id is the Nats-Msg-Id, so JetStream keeps one copy.
+ * Publishes each dossier's outbox in order, then empties it. A write is followed by a kick; what
+ * could not be published (the bus is down) is tried again after `retryAfterMs`; a periodic sweep
+ * (at start-up, then every `sweepEveryMs` or less often) finds outboxes that no running process
+ * will publish. Publishing twice is harmless: the envelope id is the Nats-Msg-Id, so JetStream
+ * keeps one copy. Idle, it does nothing but the sweep.
  */
 export class OutboxRelay implements OutboxKick {
   private readonly kicked = new Set<string>();
+  /** Dossiers a worker is publishing now: a kick meanwhile waits for it, so one dossier has one publisher here. */
+  private readonly publishing = new Set<string>();
   private readonly failed = new Set<string>();
   private draining: Promise<void> | undefined;
-  private sweeper: NodeJS.Timeout | undefined;
+  private sweeping: Promise<void> | undefined;
+  private sweepTimer: NodeJS.Timeout | undefined;
+  private retryTimer: NodeJS.Timeout | undefined;
+  private stopped = false;
+  private readonly retryAfterMs: number;
+  private readonly sweepEveryMs: number;
 
   constructor(
     private readonly repository: MongoDossierRepository,
     private readonly js: JetStreamClient,
-    private readonly locks: KeyedLock,
     private readonly log: Logger,
-    private readonly retryEveryMs = 1_000,
-  ) {}
+    options: OutboxRelayOptions = {},
+  ) {
+    this.retryAfterMs = options.retryAfterMs ?? 1_000;
+    this.sweepEveryMs = options.sweepEveryMs ?? 30_000;
+  }
 
-  /** Publishes what a previous process left unpublished, then retries failures periodically. */
+  /** Publishes what a previous process left unpublished, then sweeps periodically. */
   async start(): Promise<void> {
-    const leftovers = await dossiersWithPendingEvents(this.repository.dossiers);
-    if (leftovers.length > 0) this.log.info("publishing events left by a previous run", { dossiers: leftovers.length });
-    for (const code of leftovers) this.kick(code);
-    this.sweeper = setInterval(() => this.retryFailed(), this.retryEveryMs);
+    const took = await this.sweep();
+    this.scheduleSweep(took);
   }
 
   async stop(): Promise<void> {
-    clearInterval(this.sweeper);
-    await this.draining;
+    this.stopped = true;
+    clearTimeout(this.sweepTimer);
+    clearTimeout(this.retryTimer);
+    await this.sweeping;
+    while (this.draining) await this.draining;
   }
 
   kick(code: string): void {
     this.kicked.add(code);
     this.ensureDraining();
+  }
+
+  /** Kicks every dossier whose outbox holds events; returns how long the scan took (ms). */
+  private async sweep(): Promise<number> {
+    const started = performance.now();
+    const pending = await dossiersWithPendingEvents(this.repository.dossiers);
+    const took = performance.now() - started;
+    if (this.stopped) return took;
+    if (pending.length > 0) this.log.info("publishing pending outboxes found by the sweep", { dossiers: pending.length, ms: Math.round(took) });
+    for (const code of pending) this.kick(code);
+    return took;
+  }
+
+  private scheduleSweep(lastTookMs: number): void {
+    if (this.stopped) return;
+    this.sweepTimer = setTimeout(() => {
+      this.sweeping = this.sweep().then(
+        (took) => this.scheduleSweep(took),
+        (error: unknown) => {
+          this.log.warn("outbox sweep failed; will sweep again", { error });
+          this.scheduleSweep(0);
+        },
+      );
+    }, Math.max(this.sweepEveryMs, lastTookMs * SWEEP_COST_FACTOR));
   }
 
   private ensureDraining(): void {
@@ -53,30 +103,42 @@ export class OutboxRelay implements OutboxKick {
     });
   }
 
-  private retryFailed(): void {
-    const codes = [...this.failed];
-    this.failed.clear();
-    for (const code of codes) this.kick(code);
+  private scheduleRetry(): void {
+    if (this.retryTimer || this.stopped) return;
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = undefined;
+      const codes = [...this.failed];
+      this.failed.clear();
+      for (const code of codes) this.kick(code);
+    }, this.retryAfterMs);
   }
 
   private async drain(): Promise<void> {
     const worker = async () => {
       for (let code = this.take(); code !== undefined; code = this.take()) {
+        this.publishing.add(code);
         try {
-          await this.locks.run(code, () => this.publishOutbox(code));
+          await this.publishOutbox(code);
         } catch (error) {
           this.failed.add(code);
+          this.scheduleRetry();
           this.log.warn("outbox not published yet; will retry", { dossier: code, error });
+        } finally {
+          this.publishing.delete(code);
         }
       }
     };
     await Promise.all(Array.from({ length: PARALLEL_DOSSIERS }, worker));
   }
 
+  /** The next kicked dossier no worker is publishing (the worker that is takes it again when done). */
   private take(): string | undefined {
-    const [code] = this.kicked;
-    if (code !== undefined) this.kicked.delete(code);
-    return code;
+    for (const code of this.kicked) {
+      if (this.publishing.has(code)) continue;
+      this.kicked.delete(code);
+      return code;
+    }
+    return undefined;
   }
 
   private async publishOutbox(code: string): Promise<void> {
@@ -84,9 +146,11 @@ export class OutboxRelay implements OutboxKick {
     const doc = await dossiers.findOne({ _id: code }, { projection: { outbox: 1, version: 1 } });
     if (!doc || doc.outbox.length === 0) return;
     for (const entry of doc.outbox) await publishEvent(this.js, entry.subject, entry.envelope);
-    // Under the dossier's lock; conditional on the version too, for other instances on MongoDB.
-    // ($set, not $pull: FerretDB ignores $pull conditions on nested fields.)
-    const emptied = await dossiers.updateOne({ _id: code, version: doc.version }, { $set: { outbox: [] }, $inc: { version: 1 } });
-    if (emptied.modifiedCount === 0) this.kicked.add(code); // changed meanwhile: publish what is new
+    // Emptied only if the version is still the one read: a change recorded meanwhile appended its
+    // events and moved the version, so nothing unpublished is dropped; the dossier is then
+    // published again. The relay leaves the version alone, so it never makes a writer retry.
+    // ($set, not $pull: FerretDB's $pull removes only elements equal to the value, it ignores conditions.)
+    const emptied = await dossiers.updateOne({ _id: code, version: doc.version }, { $set: { outbox: [] } });
+    if (emptied.matchedCount === 0) this.kicked.add(code);
   }
 }

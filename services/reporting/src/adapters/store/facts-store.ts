@@ -1,5 +1,4 @@
 import { MongoBulkWriteError, MongoServerError, type Collection, type Db, type Filter } from "mongodb";
-import type { KeyedLock } from "@onestop/service-kit";
 import { emptyFacts, finishedAt, foldEvent, mergeFacts, type DossierFacts, type FactEvent, type ReportScope } from "../../domain/index.js";
 import type { RebuildableFactsStore, RebuildTarget } from "../../app/rebuild.js";
 import { ChangeCounters, changesOfFold, changesOfRecords } from "./change-counters.js";
@@ -37,6 +36,12 @@ async function prepared(db: Db, name: string): Promise<Collection<FactsDocument>
   return collection;
 }
 const DUPLICATE_KEY = 11000;
+/**
+ * Each lost version check means another writer of the record won, so n concurrent writers of one
+ * dossier need at most n attempts: above the 8 messages each of the three fact consumers has in
+ * flight, with room for a rebuild's catch-up and other instances.
+ */
+const MAX_WRITE_ATTEMPTS = 32;
 
 /**
  * Inserts the records (`ordered: false`: one duplicate does not stop the others) and returns
@@ -54,9 +59,30 @@ async function insertNew(collection: Collection<FactsDocument>, records: readonl
   }
 }
 
-/** A concurrent writer (another instance) changed the record first: the event is retried. */
+/**
+ * Other writers kept changing the record first, MAX_WRITE_ATTEMPTS times in a row: the event is
+ * left to its redelivery.
+ */
 export class ConcurrentWriteError extends Error {
   override readonly name = "ConcurrentWriteError";
+}
+
+/** Replaces the stored record with `after` if its version is still the one read; false if another writer came first. */
+async function replaced(collection: Collection<FactsDocument>, stored: FactsDocument, after: DossierFacts): Promise<boolean> {
+  const { _id, ...fields } = documentOf(after, stored.version + 1);
+  const result = await collection.updateOne({ _id, version: stored.version }, { $set: fields });
+  return result.matchedCount === 1;
+}
+
+/** Inserts the dossier's first record; false if another writer created it first. */
+async function insertedFirst(collection: Collection<FactsDocument>, facts: DossierFacts): Promise<boolean> {
+  try {
+    await collection.insertOne(documentOf(facts, 1));
+    return true;
+  } catch (error) {
+    if (error instanceof MongoServerError && error.code === DUPLICATE_KEY) return false;
+    throw error;
+  }
 }
 
 function documentOf(facts: DossierFacts, version: number): FactsDocument {
@@ -75,9 +101,11 @@ function documentOf(facts: DossierFacts, version: number): FactsDocument {
 }
 
 /**
- * FerretDB applies a conditional update as read-then-write, so every write of a record goes
- * through the dossier's lock in this process, and the version condition catches a writer in
- * another process (the event is then redelivered and folded again).
+ * Every write of a record is conditional on the version read (optimistic concurrency): when
+ * another writer — a consumer of another stream, a second delivery, a rebuild's catch-up, another
+ * instance — changed the record meanwhile, nothing is written and the record is read and folded
+ * again. The fold is order-free and ignores event ids it holds, so the retry gives the same record
+ * as any serial order.
  */
 export class MongoFactsStore implements RebuildableFactsStore {
   private readonly counters = new Map<string, ChangeCounters>();
@@ -85,7 +113,6 @@ export class MongoFactsStore implements RebuildableFactsStore {
   private constructor(
     private readonly db: Db,
     private collection: Collection<FactsDocument>,
-    private readonly locks: KeyedLock,
   ) {}
 
   /** The change counters of a facts collection (stored tallies of that collection depend on them). */
@@ -97,10 +124,10 @@ export class MongoFactsStore implements RebuildableFactsStore {
   }
 
   /** Opens the active collection: "dossier_facts", or the one the last rebuild switched to. */
-  static async open(db: Db, locks: KeyedLock): Promise<MongoFactsStore> {
+  static async open(db: Db): Promise<MongoFactsStore> {
     const meta = await db.collection<ProjectionMeta>(META).findOne({ _id: BASE_NAME });
     const collection = await prepared(db, meta?.active ?? BASE_NAME);
-    return new MongoFactsStore(db, collection, locks);
+    return new MongoFactsStore(db, collection);
   }
 
   get activeCollection(): string {
@@ -131,17 +158,15 @@ export class MongoFactsStore implements RebuildableFactsStore {
     };
   }
 
-  /** Folds a record's facts into the stored record of its dossier (by `_id`: the only filter FerretDB pushes down). */
-  private mergeInto(collection: Collection<FactsDocument>, record: DossierFacts): Promise<void> {
-    return this.locks.run(record.dossierCode, async () => {
+  /** Folds a record's facts into the stored record of its dossier (looked up by `_id`). */
+  private async mergeInto(collection: Collection<FactsDocument>, record: DossierFacts): Promise<void> {
+    for (let attempt = 0; attempt < MAX_WRITE_ATTEMPTS; attempt++) {
       const stored = await collection.findOne({ _id: record.dossierCode });
       if (!stored) throw new Error(`${record.dossierCode} was refused as a duplicate but is not stored in ${collection.collectionName}`);
       const after = mergeFacts(stored.facts, record);
-      if (after === stored.facts) return;
-      const { _id, ...fields } = documentOf(after, stored.version + 1);
-      const result = await collection.updateOne({ _id, version: stored.version }, { $set: fields });
-      if (result.matchedCount === 0) throw new ConcurrentWriteError(`${record.dossierCode} changed concurrently`);
-    });
+      if (after === stored.facts || (await replaced(collection, stored, after))) return;
+    }
+    throw new ConcurrentWriteError(`${record.dossierCode} kept changing concurrently`);
   }
 
   async switchTo(target: RebuildTarget): Promise<void> {
@@ -154,35 +179,26 @@ export class MongoFactsStore implements RebuildableFactsStore {
   }
 
   /**
-   * Folds the event into the record under the dossier's lock, then counts the change for the
-   * stored tallies (after the write, and even when the event was a duplicate: see ChangeCounters).
+   * Folds the event into the record, then counts the change for the stored tallies (after the
+   * write, and even when the event was a duplicate: see ChangeCounters).
    */
   private async applyTo(collectionNow: () => Collection<FactsDocument>, dossierCode: string, event: FactEvent): Promise<boolean> {
     // One collection for the whole read-then-write, even if a rebuild switches meanwhile.
     const collection = collectionNow();
-    const { before, after } = await this.locks.run(dossierCode, () => this.foldInto(collection, dossierCode, event));
+    const { before, after } = await this.foldInto(collection, dossierCode, event);
     await this.countersOf(collection).count(changesOfFold(before, after, event));
     return after !== before;
   }
 
   private async foldInto(collection: Collection<FactsDocument>, dossierCode: string, event: FactEvent): Promise<{ before: DossierFacts; after: DossierFacts }> {
-    const stored = await collection.findOne({ _id: dossierCode });
-    const before = stored?.facts ?? emptyFacts(dossierCode);
-    const after = foldEvent(before, event);
-    if (after === before) return { before, after };
-    if (!stored) {
-      try {
-        await collection.insertOne(documentOf(after, 1));
-      } catch (error) {
-        if (error instanceof MongoServerError && error.code === DUPLICATE_KEY) throw new ConcurrentWriteError(`${dossierCode} was created concurrently`);
-        throw error;
-      }
-      return { before, after };
+    for (let attempt = 0; attempt < MAX_WRITE_ATTEMPTS; attempt++) {
+      const stored = await collection.findOne({ _id: dossierCode });
+      const before = stored?.facts ?? emptyFacts(dossierCode);
+      const after = foldEvent(before, event);
+      if (after === before) return { before, after };
+      if (stored ? await replaced(collection, stored, after) : await insertedFirst(collection, after)) return { before, after };
     }
-    const { _id, ...fields } = documentOf(after, stored.version + 1);
-    const result = await collection.updateOne({ _id, version: stored.version }, { $set: fields });
-    if (result.matchedCount === 0) throw new ConcurrentWriteError(`${dossierCode} changed concurrently`);
-    return { before, after };
+    throw new ConcurrentWriteError(`${dossierCode} kept changing concurrently`);
   }
 
   async candidates(fromMs: number, toMs: number, scope: ReportScope, agencyCodes?: readonly string[]): Promise<DossierFacts[]> {

@@ -1,0 +1,79 @@
+/**
+ * The facts store's writers without a lock: a dossier's events folded at the same time in one
+ * process (three streams' consumers, several messages in flight each, redeliveries) all go through
+ * the version check, and a loser reads, folds and tries again.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { MongoClient } from "mongodb";
+import { defaultCalendar } from "@onestop/calendar";
+import { testEnv } from "@onestop/testkit";
+import { dossiersOfPeriod, emptyFacts, foldEvent, tthcForm, type DossierFacts, type Period } from "../src/domain/index.js";
+import { MongoFactsStore } from "../src/adapters/store/facts-store.js";
+import { MongoTallyStore } from "../src/adapters/store/tally-store.js";
+import { PeriodTallies } from "../src/app/period-tallies.js";
+import * as e from "./domain/events.js";
+
+const env = testEnv();
+const Q3: Period = { from: "2024-07-01", to: "2024-09-30" };
+const SECTORS = [{ code: "CU_TRU", name: "Cư trú" }];
+let mongo: MongoClient;
+
+beforeAll(async () => {
+  mongo = await MongoClient.connect(env.mongoUrl);
+});
+
+afterAll(async () => {
+  await mongo?.close();
+});
+
+/** Residence, 3 working days, 8.000 đ: received Mon 8/7/2024, due Thu 11/7; a supplement restarts the clock. */
+function lifeOf(code: string) {
+  return [
+    e.received({ code, procedureCode: "1.004194", sectorCode: "CU_TRU", channel: "ONLINE", receivedAt: "2024-07-08T09:00:00+07:00", dueDate: "2024-07-11", workingDays: 3, fees: [8000] }),
+    e.paymentSucceeded(code, `PAY-${code}`, "NATIONAL_PLATFORM", 8000, "2024-07-08T09:30:00+07:00"),
+    e.componentDigitised(code, "2024-07-08T10:00:00+07:00"),
+    e.documentReused(code, "2024-07-08T10:05:00+07:00"),
+    e.supplementRequested(code, "2024-07-09T09:00:00+07:00"),
+    e.supplementReceived(code, "2024-07-10T09:00:00+07:00"),
+    e.resolved(code, "2024-07-12T09:00:00+07:00"),
+    e.resultIssued(code, "2024-07-12T10:00:00+07:00"),
+    e.resultReturned(code, "2024-07-15T09:00:00+07:00", "ONLINE", true),
+  ];
+}
+
+describe("concurrent folds of one dossier", () => {
+  it("given every event of a dossier delivered twice and all folded at once, then the record is the serial fold, and each event changed it once", async () => {
+    const database = mongo.db(`${env.dbName}_concurrent`);
+    const store = await MongoFactsStore.open(database);
+    const events = lifeOf("K1");
+    // Nothing is stored yet: the first writers race to insert the record, the others to update it.
+    const changed = await Promise.all([...events, ...events].map((event) => store.apply(event.subject, e.fact(event))));
+
+    expect(changed.filter(Boolean)).toHaveLength(events.length);
+    const serial = events.reduce<DossierFacts>((facts, event) => foldEvent(facts, e.fact(event)), emptyFacts("K1"));
+    const stored = await database.collection<{ _id: string; facts: DossierFacts; version: number }>(store.activeCollection).findOne({ _id: "K1" });
+    expect(stored!.facts).toEqual(serial);
+    expect(stored!.version).toBe(events.length); // one write per event that changed the record
+
+    // The stored tallies, counted from those concurrent folds, give the report computed from the record.
+    const tallies = new PeriodTallies(store, new MongoTallyStore(database, () => store.activeCollection), defaultCalendar);
+    const { input } = await tallies.periodDossiers(Q3, {});
+    const direct = tthcForm(dossiersOfPeriod([serial], Q3, {}, defaultCalendar), SECTORS);
+    expect(tthcForm(input, SECTORS).totals).toEqual(direct.totals);
+    expect(direct.totals.resolved.total).toBe(1);
+  });
+
+  it("given two dossiers' events interleaved and folded at once, then each record is its own serial fold", async () => {
+    const database = mongo.db(`${env.dbName}_interleaved`);
+    const store = await MongoFactsStore.open(database);
+    const [a, b] = [lifeOf("M1"), lifeOf("M2")];
+    const interleaved = a.flatMap((event, i) => [event, b[i]!, a[a.length - 1 - i]!]);
+    await Promise.all(interleaved.map((event) => store.apply(event.subject, e.fact(event))));
+
+    const collection = database.collection<{ _id: string; facts: DossierFacts }>(store.activeCollection);
+    for (const [code, events] of [["M1", a], ["M2", b]] as const) {
+      const serial = events.reduce<DossierFacts>((facts, event) => foldEvent(facts, e.fact(event)), emptyFacts(code));
+      expect((await collection.findOne({ _id: code }))!.facts, code).toEqual(serial);
+    }
+  });
+});
