@@ -66,20 +66,58 @@ export interface DemoLoadResult {
   refused: number;
 }
 
+/** Dossiers sent at once; each dossier's own events stay in order. */
+const IN_FLIGHT = 8;
+
+interface DemoDossier {
+  index: number;
+  body: Record<string, unknown>;
+  events: Array<Record<string, unknown>>;
+}
+
 export async function loadDemoDossiers(intakeUrl: string, count: number, now = Date.now()): Promise<DemoLoadResult> {
   const today = vietnamTime(now).slice(0, 10);
-  const rand = random(Number(today.replaceAll("-", "")));
   const procedures = ((await (await fetch(`${intakeUrl}/v1/procedures`)).json()) as ProcedureSummary[]).filter((p) => !p.bundleCode);
   const agencies = (await (await fetch(`${intakeUrl}/v1/agencies?at=${today}`)).json()) as AgencySummary[];
+  const dossiers = demoDossiers(procedures, agencies, count, now);
+  const total = dossiers.length;
   const result: DemoLoadResult = { submitted: 0, events: 0, refused: 0 };
+  let done = 0;
 
-  for (let i = 1; i <= count; i++) {
+  const send = async ({ index, body, events }: DemoDossier): Promise<void> => {
+    const submitted = await call(`${intakeUrl}/v1/dossiers`, body, `demo-${today}-${index}`);
+    if (submitted.status !== 201 || !submitted.body.code) {
+      result.refused += 1;
+      return;
+    }
+    result.submitted += 1;
+    for (const event of events) {
+      const answer = await call(`${intakeUrl}/v1/dossiers/${submitted.body.code}/events`, { eventId: `demo-${today}-${index}-${event.type}`, ...event });
+      if (answer.status === 200) result.events += 1;
+      else break; // the rest of this dossier's story no longer applies (e.g. a late apology)
+    }
+  };
+  const worker = async (): Promise<void> => {
+    for (let next = dossiers.shift(); next; next = dossiers.shift()) {
+      await send(next);
+      progress(++done, total);
+    }
+  };
+  await Promise.all(Array.from({ length: IN_FLIGHT }, worker));
+  return result;
+}
+
+/** The day's dossiers and their stories, drawn in a fixed order so that a day's demo is always the same. */
+function demoDossiers(procedures: ProcedureSummary[], agencies: AgencySummary[], count: number, now: number): DemoDossier[] {
+  const rand = random(Number(vietnamTime(now).slice(0, 10).replaceAll("-", "")));
+  const dossiers: DemoDossier[] = [];
+  for (let index = 1; index <= count; index++) {
     const procedure = pick(rand, procedures);
     const candidates = agencies.filter((a) => procedure.levels.includes(a.level));
     if (candidates.length === 0) continue;
     const receivedMs = workingMoment(now, 1 + Math.floor(rand() * 40), rand);
     const online = procedure.onlineMode !== "NONE" && rand() < 0.95;
-    const dossier = {
+    const body = {
       procedureCode: procedure.code,
       agencyCode: pick(rand, candidates).code,
       channel: online ? "ONLINE" : rand() < 0.9 ? "IN_PERSON" : "POSTAL",
@@ -89,20 +127,9 @@ export async function loadDemoDossiers(intakeUrl: string, count: number, now = D
         fullName: `${pick(rand, FAMILY)} ${pick(rand, MIDDLE)} ${pick(rand, GIVEN)}`,
       },
     };
-    const submitted = await call(`${intakeUrl}/v1/dossiers`, dossier, `demo-${today}-${i}`);
-    if (submitted.status !== 201 || !submitted.body.code) {
-      result.refused += 1;
-      continue;
-    }
-    result.submitted += 1;
-    for (const event of lifecycle(receivedMs, now, rand)) {
-      const answer = await call(`${intakeUrl}/v1/dossiers/${submitted.body.code}/events`, { eventId: `demo-${today}-${i}-${event.type}`, ...event });
-      if (answer.status === 200) result.events += 1;
-      else break; // the rest of this dossier's story no longer applies (e.g. a late apology)
-    }
-    progress(i, count);
+    dossiers.push({ index, body, events: lifecycle(receivedMs, now, rand) });
   }
-  return result;
+  return dossiers;
 }
 
 /** What happens to one dossier after receipt, in order and never after `now`. */

@@ -22,6 +22,8 @@ const SERVICES: ServicePorts[] = [
 ];
 
 const logDir = join(repoRoot(), ".local", "logs");
+/** A number as Vietnamese write it: 1.234,5. */
+const vi = (n: number): string => n.toLocaleString("vi-VN");
 mkdirSync(logDir, { recursive: true });
 
 const running: ServiceProcess[] = [];
@@ -66,8 +68,12 @@ try {
 
   const count = Number(process.env.DEMO_DOSSIERS ?? 300);
   console.log(`\nNạp ${count} hồ sơ mẫu qua API tiếp nhận…`);
+  const loadStart = performance.now();
   const loaded = await loadDemoDossiers("http://127.0.0.1:8081", count);
-  console.log(`  Đã tiếp nhận ${loaded.submitted} hồ sơ, ghi nhận ${loaded.events} sự kiện xử lý${loaded.refused ? `, ${loaded.refused} hồ sơ bị từ chối` : ""}.`);
+  const seconds = Math.round((performance.now() - loadStart) / 100) / 10;
+  console.log(
+    `  Đã tiếp nhận ${vi(loaded.submitted)} hồ sơ, ghi nhận ${vi(loaded.events)} sự kiện xử lý${loaded.refused ? `, ${vi(loaded.refused)} hồ sơ bị từ chối` : ""} trong ${vi(seconds)} giây.`,
+  );
 
   console.log("\nHệ thống một cửa đang chạy:");
   console.log(`  Bảng điều hành (console):  http://127.0.0.1:8080/`);
