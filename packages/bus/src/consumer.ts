@@ -44,9 +44,9 @@ export interface ConsumerSpec {
   deadLetters?: DeadLetterTarget;
 }
 
-type ResolvedSpec = Required<ConsumerSpec>;
+export type ResolvedSpec = Required<ConsumerSpec>;
 
-function resolve(spec: ConsumerSpec): ResolvedSpec {
+export function resolve(spec: ConsumerSpec): ResolvedSpec {
   return {
     filterSubjects: [],
     maxDeliver: 5,
@@ -173,27 +173,43 @@ async function handleMessage(
     endSpan(span);
   } catch (error) {
     endSpan(span, error);
-    const reason = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-    const poison = error instanceof PoisonMessageError;
-    if (!poison && info.deliveryCount < spec.maxDeliver) {
-      log.warn("handler failed; will retry", { consumer: spec.durable, seq: info.streamSequence, deliveryCount: info.deliveryCount, reason });
-      message.nak(spec.backoffMs[Math.min(info.deliveryCount, spec.backoffMs.length) - 1]);
-      return;
-    }
-    try {
-      await sendToDeadLetters(js, spec.deadLetters, spec.durable, failedFromJsMsg(message), reason);
-      message.term(reason);
-      log.error("message sent to dead letters", { consumer: spec.durable, seq: info.streamSequence, deliveryCount: info.deliveryCount, reason });
-    } catch (deadLetterError) {
-      // Keep the message rather than lose it: it will come back after ack_wait.
-      log.error("could not write dead letter", { consumer: spec.durable, error: deadLetterError });
-      message.nak(spec.backoffMs.at(-1));
-    }
+    await settleFailure(js, spec, message, info.streamSequence, info.deliveryCount, error, log);
+  }
+}
+
+/**
+ * A message whose handling failed: redelivered after the backoff, or copied to dead letters when
+ * it is poison or this was its last delivery.
+ */
+export async function settleFailure(
+  js: JetStreamClient,
+  spec: ResolvedSpec,
+  message: JsMsg,
+  streamSeq: number,
+  deliveryCount: number,
+  error: unknown,
+  log: ConsumerLog,
+): Promise<void> {
+  const reason = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+  const poison = error instanceof PoisonMessageError;
+  if (!poison && deliveryCount < spec.maxDeliver) {
+    log.warn("handler failed; will retry", { consumer: spec.durable, seq: streamSeq, deliveryCount, reason });
+    message.nak(spec.backoffMs[Math.min(deliveryCount, spec.backoffMs.length) - 1]);
+    return;
+  }
+  try {
+    await sendToDeadLetters(js, spec.deadLetters, spec.durable, failedFromJsMsg(message), reason);
+    message.term(reason);
+    log.error("message sent to dead letters", { consumer: spec.durable, seq: streamSeq, deliveryCount, reason });
+  } catch (deadLetterError) {
+    // Keep the message rather than lose it: it will come back after ack_wait.
+    log.error("could not write dead letter", { consumer: spec.durable, error: deadLetterError });
+    message.nak(spec.backoffMs.at(-1));
   }
 }
 
 /** What a handler learns about the delivery; a class, so no closures are made per message. */
-class JsDelivery implements DeliveryInfo {
+export class JsDelivery implements DeliveryInfo {
   readonly subject: string;
 
   constructor(
@@ -218,7 +234,7 @@ class JsDelivery implements DeliveryInfo {
  * buffer after each synchronous run of code, so acks sent one by one from separate promise
  * continuations each cost a socket write; sent together they share one.
  */
-class AckBatch {
+export class AckBatch {
   private pending: JsMsg[] = [];
   private scheduled = false;
 
@@ -242,7 +258,7 @@ class AckBatch {
  * Keeps long handlers' messages from being redelivered: one timer for the whole consumer tells
  * JetStream "still working" for every message in flight for more than half of ack_wait.
  */
-class Heartbeat {
+export class Heartbeat {
   private readonly started = new Map<JsMsg, number>();
   private readonly timer: NodeJS.Timeout;
 

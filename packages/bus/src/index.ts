@@ -19,6 +19,7 @@ export {
   type DeadLetter,
   type DeadLetterTarget,
 } from "./dead-letters.js";
+export { startBatchConsumer, type BatchConsumerSpec, type BatchHandler, type ConsumedEvent } from "./batch-consumer.js";
 export { ProcessedEventLedger, idempotent } from "./ledger.js";
 export { readStream, type ReadFrom } from "./read-stream.js";
 export { replayEvents, type ReplayedEvent, type ReplayProgress } from "./replay.js";

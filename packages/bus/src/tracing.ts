@@ -59,3 +59,18 @@ export function endSpan(span: Span, error?: unknown): void {
   span.end();
 }
 
+
+/**
+ * Starts the consumer span of a batch, linked to the trace context each message carries (a batch
+ * has many parents, so they are links, as OpenTelemetry's messaging conventions do for batches),
+ * and the context to run the batch handler in.
+ */
+export function startBatchSpan(attributes: Attributes, name: string, messages: readonly HeaderSource[]): { span: Span; context: Context } {
+  const links = [];
+  for (const message of messages) {
+    const linked = trace.getSpanContext(propagation.extract(ROOT_CONTEXT, message, headerGetter));
+    if (linked) links.push({ context: linked });
+  }
+  const span = tracer.startSpan(`process ${name}`, { kind: SpanKind.CONSUMER, attributes: { ...attributes, "messaging.batch.message_count": messages.length }, links }, ROOT_CONTEXT);
+  return { span, context: trace.setSpan(ROOT_CONTEXT, span) };
+}
