@@ -80,6 +80,7 @@ function standInStore(onChunk: (records: readonly DossierFacts[]) => void): Rebu
     }),
     switchTo: async () => undefined,
     apply: unused,
+    applyBatch: unused,
     candidates: unused,
     awaitingReceipt: unused,
   };

@@ -8,7 +8,7 @@
  *     variant, medians printed. Chunks are handed to a stand-in target (measured, then dropped),
  *     so FerretDB is not needed for this part.
  *   - Live path (the durable consumer folding each event into FerretDB through
- *     `MongoFactsStore.apply` and the ledger): heap and RSS after N events, N from
+ *     `MongoFactsStore.applyBatch`): heap and RSS after N events, N from
  *     BENCH_LIVE_STEPS (small: that path runs at tens of events per second on FerretDB/SQLite).
  * Heap is measured after a forced GC (run with --expose-gc, as the bench script does).
  *
@@ -17,7 +17,6 @@
 import { spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { jetstreamManager } from "@nats-io/jetstream";
-import { ProcessedEventLedger } from "@onestop/bus";
 import { consumerLag, startFactsConsumer } from "../src/adapters/bus/facts-consumer.js";
 import { MongoFactsStore } from "../src/adapters/store/facts-store.js";
 import { DEFAULT_CHUNK_DOSSIERS } from "../src/app/rebuild.js";
@@ -122,12 +121,16 @@ try {
       applied += 1;
       return changed;
     },
+    applyBatch: async (events) => {
+      await store.applyBatch(events);
+      applied += events.length;
+    },
     candidates: (...args) => store.candidates(...args),
     awaitingReceipt: () => store.awaitingReceipt(),
   };
   const jsm = await jetstreamManager(servers.nc);
   const log = { warn: () => undefined, error: (message: string) => console.error(message) };
-  const consumer = await startFactsConsumer({ nats: servers.nc, js: servers.js, jsm, store: counting, ledger: await ProcessedEventLedger.open(db), durable: "bench-memory", log });
+  const consumer = await startFactsConsumer({ nats: servers.nc, js: servers.js, jsm, store: counting, durable: "bench-memory", log });
   try {
     const lag = consumerLag(jsm, "bench-memory");
     for (const n of liveSteps) {

@@ -1,6 +1,6 @@
 import "@onestop/telemetry/register";
 import { jetstream, jetstreamManager } from "@nats-io/jetstream";
-import { ensureStreams, ProcessedEventLedger } from "@onestop/bus";
+import { ensureStreams } from "@onestop/bus";
 import { defaultCalendar } from "@onestop/calendar";
 import { STREAMS } from "@onestop/contracts";
 import { runMain, startService } from "@onestop/service-kit";
@@ -29,8 +29,7 @@ runMain(async () => {
       const jsm = await jetstreamManager(nats);
       await ensureStreams(jsm, [...FACT_STREAMS, STREAMS.DLQ].map((s) => ({ name: s.name, subjects: [...s.subjects] })), config.NATS_STREAM_REPLICAS);
       const facts = await MongoFactsStore.open(store.db!);
-      const ledger = await ProcessedEventLedger.open(store.db!);
-      const consumer = await startFactsConsumer({ nats, js, jsm, store: facts, ledger, durable: config.REPORTING_CONSUMER, log });
+      const consumer = await startFactsConsumer({ nats, js, jsm, store: facts, durable: config.REPORTING_CONSUMER, log });
       onShutdown(() => consumer.stop());
       const frozen = MongoFrozenReports.open(store.db!);
       const reports = new ReportQueries({ store: facts, tallies: new MongoTallyStore(store.db!, () => facts.activeCollection), frozen, lag: consumerLag(jsm, config.REPORTING_CONSUMER), calendar: defaultCalendar, sectors, procedures });

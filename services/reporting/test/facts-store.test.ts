@@ -77,3 +77,54 @@ describe("concurrent folds of one dossier", () => {
     }
   });
 });
+
+describe("batched folds", () => {
+  const serialFold = (code: string, events: ReturnType<typeof lifeOf>) =>
+    events.reduce<DossierFacts>((facts, event) => foldEvent(facts, e.fact(event)), emptyFacts(code));
+  const batchOf = (events: ReturnType<typeof lifeOf>) => events.map((event) => ({ dossierCode: event.subject, event: e.fact(event) }));
+
+  it("given several dossiers' events shuffled with duplicates in batches, then each record is its serial fold, written once per batch", async () => {
+    const database = mongo.db(`${env.dbName}_batches`);
+    const store = await MongoFactsStore.open(database);
+    const lives = ["B1", "B2", "B3"].map((code) => [code, lifeOf(code)] as const);
+    const all = lives.flatMap(([, events]) => events);
+    // Out of business-time order, each event twice, the second half of the stream first.
+    const stream = [...all.slice(all.length / 2), ...all, ...all.slice(0, all.length / 2)].reverse();
+    await store.applyBatch(batchOf(stream.slice(0, 10)));
+    await store.applyBatch(batchOf(stream.slice(10)));
+
+    const collection = database.collection<{ _id: string; facts: DossierFacts; version: number }>(store.activeCollection);
+    for (const [code, events] of lives) {
+      const stored = await collection.findOne({ _id: code });
+      expect(stored!.facts, code).toEqual(serialFold(code, events));
+      expect(stored!.version, code).toBeLessThanOrEqual(2); // inserted by one batch, updated by the other at most
+    }
+  });
+
+  it("given a batch delivered again after its write (a crash before the acknowledgement), then nothing changes and the tallies still match", async () => {
+    const database = mongo.db(`${env.dbName}_redelivered`);
+    const store = await MongoFactsStore.open(database);
+    const events = lifeOf("R1");
+    await store.applyBatch(batchOf(events));
+    const collection = database.collection<{ _id: string; facts: DossierFacts; version: number }>(store.activeCollection);
+    const written = await collection.findOne({ _id: "R1" });
+    await store.applyBatch(batchOf(events));
+    expect(await collection.findOne({ _id: "R1" })).toEqual(written);
+
+    const tallies = new PeriodTallies(store, new MongoTallyStore(database, () => store.activeCollection), defaultCalendar);
+    const { input } = await tallies.periodDossiers(Q3, {});
+    expect(tthcForm(input, SECTORS).totals).toEqual(tthcForm(dossiersOfPeriod([serialFold("R1", events)], Q3, {}, defaultCalendar), SECTORS).totals);
+  });
+
+  it("given two batches of one dossier's events racing (two consumers, two instances), then the loser folds again and nothing is lost", async () => {
+    const database = mongo.db(`${env.dbName}_racing_batches`);
+    const [one, two] = [await MongoFactsStore.open(database), await MongoFactsStore.open(database)];
+    const events = lifeOf("C1");
+    // Rounds of racing batches: the record is created by one, then both update the same version.
+    await Promise.all([one.applyBatch(batchOf(events.slice(0, 2))), two.applyBatch(batchOf(events.slice(2, 4)))]);
+    await Promise.all([one.applyBatch(batchOf(events.slice(4, 6))), two.applyBatch(batchOf(events.slice(6)))]);
+
+    const stored = await database.collection<{ _id: string; facts: DossierFacts }>(one.activeCollection).findOne({ _id: "C1" });
+    expect(stored!.facts).toEqual(serialFold("C1", events));
+  });
+});

@@ -1,9 +1,17 @@
 import type { DossierFacts, FactEvent, Level, ReportScope, TallyLine, TthcForm } from "../domain/index.js";
 
+/** An event for one dossier's record. */
+export interface DossierEvent {
+  dossierCode: string;
+  event: FactEvent;
+}
+
 /** Per-dossier facts, one record per dossier. */
 export interface FactsStore {
   /** Folds one event into its dossier's record; true when it changed the record. */
   apply(dossierCode: string, event: FactEvent): Promise<boolean>;
+  /** Folds a batch of events, each into its dossier's record; the same records as applying them one by one. */
+  applyBatch(events: readonly DossierEvent[]): Promise<void>;
   /**
    * Complete records of the scope received by `toMs` and not finished before `fromMs`; with
    * `agencyCodes`, only those of these agencies.

@@ -1,7 +1,8 @@
-import { MongoBulkWriteError, MongoServerError, type Collection, type Db, type Filter } from "mongodb";
+import { MongoBulkWriteError, MongoServerError, type AnyBulkWriteOperation, type Collection, type Db, type Filter } from "mongodb";
 import { emptyFacts, finishedAt, foldEvent, mergeFacts, type DossierFacts, type FactEvent, type ReportScope } from "../../domain/index.js";
+import type { DossierEvent } from "../../app/ports.js";
 import type { RebuildableFactsStore, RebuildTarget } from "../../app/rebuild.js";
-import { ChangeCounters, changesOfFold, changesOfRecords } from "./change-counters.js";
+import { ChangeCounters, changesOfFold, changesOfRecords, type ChangeCount } from "./change-counters.js";
 
 /** One document per dossier: its facts plus the fields reports select on. */
 interface FactsDocument {
@@ -82,6 +83,19 @@ async function insertedFirst(collection: Collection<FactsDocument>, facts: Dossi
   } catch (error) {
     if (error instanceof MongoServerError && error.code === DUPLICATE_KEY) return false;
     throw error;
+  }
+}
+
+/** Runs the writes unordered; true when every one applied (no version lost, no record created meanwhile). */
+async function allApplied(collection: Collection<FactsDocument>, writes: AnyBulkWriteOperation<FactsDocument>[]): Promise<boolean> {
+  const updates = writes.filter((write) => "updateOne" in write).length;
+  try {
+    const result = await collection.bulkWrite(writes, { ordered: false });
+    return result.matchedCount === updates && result.insertedCount === writes.length - updates;
+  } catch (error) {
+    if (!(error instanceof MongoBulkWriteError)) throw error;
+    if ([error.writeErrors].flat().some((failure) => failure.code !== DUPLICATE_KEY)) throw error;
+    return false;
   }
 }
 
@@ -188,6 +202,51 @@ export class MongoFactsStore implements RebuildableFactsStore {
     const { before, after } = await this.foldInto(collection, dossierCode, event);
     await this.countersOf(collection).count(changesOfFold(before, after, event));
     return after !== before;
+  }
+
+  /**
+   * Folds a batch: the records it touches are read in one query (`_id: {$in}`), each is folded in
+   * memory with all of its events and written once, in one bulk write, each write conditional on the
+   * version read (an insert for a new record, refused by the `_id` if another writer created it).
+   * If any write lost its race, the batch's records are folded again one event at a time (apply's
+   * path): the fold ignores the event ids a record holds, so what was written is not folded twice.
+   * Then the changes are counted, after the writes, as apply does.
+   */
+  async applyBatch(events: readonly DossierEvent[]): Promise<void> {
+    // One collection for the whole batch, even if a rebuild switches meanwhile.
+    const collection = this.collection;
+    const byDossier = new Map<string, FactEvent[]>();
+    for (const { dossierCode, event } of events) {
+      const list = byDossier.get(dossierCode);
+      if (list) list.push(event);
+      else byDossier.set(dossierCode, [event]);
+    }
+    const stored = new Map((await collection.find({ _id: { $in: [...byDossier.keys()] } }).toArray()).map((document) => [document._id, document]));
+    const changes: ChangeCount[] = [];
+    const writes: AnyBulkWriteOperation<FactsDocument>[] = [];
+    for (const [dossierCode, dossierEvents] of byDossier) {
+      const document = stored.get(dossierCode);
+      const before = document?.facts ?? emptyFacts(dossierCode);
+      let after = before;
+      for (const event of dossierEvents) {
+        const next = foldEvent(after, event);
+        changes.push(...changesOfFold(after, next, event));
+        after = next;
+      }
+      if (after === before) continue;
+      if (!document) writes.push({ insertOne: { document: documentOf(after, 1) } });
+      else {
+        const { _id, ...fields } = documentOf(after, document.version + 1);
+        writes.push({ updateOne: { filter: { _id, version: document.version }, update: { $set: fields } } });
+      }
+    }
+    if (writes.length > 0 && !(await allApplied(collection, writes))) {
+      for (const { dossierCode, event } of events) {
+        const { before, after } = await this.foldInto(collection, dossierCode, event);
+        changes.push(...changesOfFold(before, after, event));
+      }
+    }
+    await this.countersOf(collection).count(changes);
   }
 
   private async foldInto(collection: Collection<FactsDocument>, dossierCode: string, event: FactEvent): Promise<{ before: DossierFacts; after: DossierFacts }> {
