@@ -80,17 +80,32 @@ export async function startBatchConsumer(
     }
   };
 
-  const loop = (async () => {
-    let batch: JsMsg[] = [];
+  // Received messages wait here; the handler takes all of them (up to maxBatch) whenever it is
+  // free. The server's max_ack_pending bounds the queue. (The iterator's own getPending() cannot
+  // tell this: it over-counts after status messages, which stalled a batch until the pull expired.)
+  const queue: JsMsg[] = [];
+  let received = false;
+  let wake: (() => void) | undefined;
+  const receiving = (async () => {
     for await (const message of messages) {
-      batch.push(message);
-      // More already received: take it into this batch rather than handle this one alone.
-      if (batch.length < maxBatch && messages.getPending() > 0) continue;
-      await handle(batch);
-      batch = [];
+      queue.push(message);
+      wake?.();
     }
-    if (batch.length > 0) await handle(batch);
+  })().finally(() => {
+    received = true;
+    wake?.();
+  });
+  const handling = (async () => {
+    for (;;) {
+      if (queue.length > 0) {
+        // Let the rest of what the socket has already brought reach the queue first.
+        await new Promise((resolve) => setImmediate(resolve));
+        await handle(queue.splice(0, maxBatch));
+      } else if (received) return;
+      else await new Promise<void>((resolve) => (wake = resolve));
+    }
   })();
+  const loop = Promise.all([receiving, handling]);
 
   return {
     stop: async () => {

@@ -61,12 +61,15 @@ export async function startBenchServers(label: string): Promise<BenchServers> {
 /**
  * Publishes the golden half-year (`scale` of the province, 1 = 314.849 dossiers in the form,
  * ≈ 974k events) dossier by dossier, `limit` events at most; a window of publishes is kept in
- * flight. Returns the number of events and dossiers published.
+ * flight. With `inTimeOrder` the events (then held in memory) go out in business-time order, as
+ * a live stream brings them: a dossier's events far apart. Returns the number of events and
+ * dossiers published.
  */
-export async function publishGolden(js: JetStreamClient, scale: number, limit = Infinity): Promise<{ events: number; dossiers: number }> {
+export async function publishGolden(js: JetStreamClient, scale: number, limit = Infinity, inTimeOrder = false): Promise<{ events: number; dossiers: number }> {
   const { procedures } = seedProcedures();
   const generator = new StreamGenerator({ seed: 2, period: PERIOD, targets: scaleTargets(SEED_002_TARGETS, scale), procedures, calendar: defaultCalendar });
   const window: Array<Promise<unknown>> = [];
+  const held: Array<{ subject: string; time: string; payload: string }> = [];
   let events = 0;
   let dossiers = 0;
   for (const dossier of generator.dossiers()) {
@@ -77,10 +80,17 @@ export async function publishGolden(js: JetStreamClient, scale: number, limit = 
       const agency = dossier.code.split("-")[0]!;
       const name = event.type.split(".")[3];
       const envelope = { specversion: "1.0", source: "bench", recordedtime: event.time, datacontenttype: "application/json", ...event };
-      window.push(js.publish(`dossier.${agency.replaceAll(".", "_")}.${name}`, JSON.stringify(envelope)));
+      const subject = `dossier.${agency.replaceAll(".", "_")}.${name}`;
       events += 1;
+      if (inTimeOrder) held.push({ subject, time: event.time, payload: JSON.stringify(envelope) });
+      else window.push(js.publish(subject, JSON.stringify(envelope)));
       if (window.length >= 2_000) await Promise.all(window.splice(0));
     }
+  }
+  held.sort((a, b) => Date.parse(a.time) - Date.parse(b.time));
+  for (const { subject, payload } of held) {
+    window.push(js.publish(subject, payload));
+    if (window.length >= 2_000) await Promise.all(window.splice(0));
   }
   await Promise.all(window);
   return { events, dossiers };
