@@ -62,6 +62,21 @@ describe("store contract: bulk writes", () => {
     await store?.close();
   });
 
+  it("applies, in order, a bulk that updates one document several times", async () => {
+    const [a] = store.collection<{ _id: string; steps: string[]; n: number }>("repeated");
+    await a.insertMany([{ _id: "x", steps: [], n: 0 }, { _id: "y", steps: [], n: 0 }]);
+    const result = await a.bulkWrite([
+      { updateOne: { filter: { _id: "x" }, update: { $push: { steps: "first" }, $inc: { n: 1 } } } },
+      { updateOne: { filter: { _id: "y" }, update: { $push: { steps: "other" }, $inc: { n: 1 } } } },
+      { updateOne: { filter: { _id: "x", n: 1 }, update: { $push: { steps: "second, after the first" }, $inc: { n: 1 } } } },
+    ]);
+    expect(result.modifiedCount).toBe(3);
+    expect(await a.find().sort({ _id: 1 }).toArray()).toEqual([
+      { _id: "x", steps: ["first", "second, after the first"], n: 2 },
+      { _id: "y", steps: ["other"], n: 1 },
+    ]);
+  });
+
   for (const ordered of [false, true]) {
     const field = ordered ? "ordered" : "unordered";
     it(`applies an ${field} bulkWrite of 1,000 updateOne by _id while another client inserts and reads`, { timeout: 90_000 }, async () => {
