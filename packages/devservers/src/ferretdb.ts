@@ -10,6 +10,8 @@ export interface FerretDbOptions {
   /** Folder for the SQLite databases (one file per database), state and log. */
   dir: string;
   port?: number;
+  /** FerretDB binary to run; defaults to the installed one (`serverBinary("ferretdb")`). */
+  binary?: string;
 }
 
 export interface FerretDbServer {
@@ -33,7 +35,7 @@ export async function startFerretDb(options: FerretDbOptions): Promise<FerretDbS
     "--telemetry=disable",
     "--log-level=warn",
   ];
-  const server = spawnServer("ferretdb", serverBinary("ferretdb"), args, join(options.dir, "ferretdb.log"));
+  const server = spawnServer("ferretdb", options.binary ?? serverBinary("ferretdb"), args, join(options.dir, "ferretdb.log"));
   const url = `mongodb://127.0.0.1:${port}/`;
   await untilReady(server, waitFor(() => ping(url), { timeoutMs: 20_000, description: "FerretDB ping" }));
   return { url, process: server, stop: () => server.stop() };
