@@ -1,8 +1,9 @@
 import type { ConsumerMessages, JetStreamClient, JetStreamManager, JsMsg } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/transport-node";
-import { context, type Attributes } from "@opentelemetry/api";
+import { context } from "@opentelemetry/api";
 import {
   AckBatch,
+  consumerSpanAttributes,
   ensureConsumer,
   Heartbeat,
   JsDelivery,
@@ -59,11 +60,7 @@ export async function startBatchConsumer(
   const messages: ConsumerMessages = await consumer.consume({ max_messages: maxBatch * 2 });
   const heartbeat = new Heartbeat(resolved.ackWaitMs);
   const acks = new AckBatch();
-  const spanAttributes: Attributes = {
-    "messaging.system": "nats",
-    "messaging.destination.name": resolved.stream,
-    "messaging.consumer.group.name": resolved.durable,
-  };
+  const spanAttributes = consumerSpanAttributes(resolved);
 
   const handle = async (batch: JsMsg[]): Promise<void> => {
     for (const message of batch) heartbeat.add(message);

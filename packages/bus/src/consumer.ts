@@ -84,6 +84,11 @@ function consumerConfig(spec: ResolvedSpec): Partial<ConsumerConfig> {
   };
 }
 
+/** What every span of a consumer's work says about where the messages come from. */
+export function consumerSpanAttributes(spec: ResolvedSpec): Attributes {
+  return { "messaging.system": "nats", "messaging.destination.name": spec.stream, "messaging.consumer.group.name": spec.durable };
+}
+
 /** Creates the durable consumer or brings its settings up to date; idempotent. */
 export async function ensureConsumer(jsm: JetStreamManager, spec: ConsumerSpec): Promise<void> {
   const resolved = resolve(spec);
@@ -120,11 +125,7 @@ export async function startConsumer(
   const inFlight = new Set<Promise<void>>();
   const heartbeat = new Heartbeat(resolved.ackWaitMs);
   const acks = new AckBatch();
-  const spanAttributes: Attributes = {
-    "messaging.system": "nats",
-    "messaging.destination.name": resolved.stream,
-    "messaging.consumer.group.name": resolved.durable,
-  };
+  const spanAttributes = consumerSpanAttributes(resolved);
   let slotFreed: (() => void) | undefined;
 
   const loop = (async () => {
