@@ -52,3 +52,21 @@ export {
   type Verdict,
   type VerdictResult,
 } from "./verdict.js";
+export {
+  agenciesHeld,
+  agencyAt,
+  foldClock,
+  foldClockEvents,
+  LEAVES_PROCESSING,
+  leftProcessingAt,
+  openPause,
+  startClock,
+  type ClockAnomaly,
+  type ClockEvent,
+  type ClockEventType,
+  type ClockRule,
+  type ClockState,
+  type EndKind,
+  type ResolutionOutcome,
+  type Transfer,
+} from "./clock-fold.js";

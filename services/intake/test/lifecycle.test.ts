@@ -84,6 +84,32 @@ describe("the dossier lifecycle (Decree 118/2025, received from 1/7/2025)", () =
     expect(deadlineView(dossier, defaultCalendar).dueAt).toMatch(/^2025-10-03T/);
   });
 
+  it("closes the one open pause on RESUMED: after a first pause ended, the next resume ends the second and the first keeps its end", () => {
+    // Opinion pause Tue 30/9 09:00-11:00 (same day: costs nothing); financial obligation from Wed 1/10 09:00,
+    // resumed Fri 3/10 09:00: Thu 2 and Fri 3/10 are not counted, so the three working days are
+    // Tue 30/9, Wed 1/10 and Mon 6/10.
+    const { dossier } = given(
+      mondayReceipt,
+      { eventId: "p1", type: "PAUSED", at: "2025-09-30T09:00:00+07:00", reason: "OPINION_REQUEST" },
+      { eventId: "p2", type: "RESUMED", at: "2025-09-30T11:00:00+07:00" },
+      { eventId: "p3", type: "PAUSED", at: "2025-10-01T09:00:00+07:00", reason: "FINANCIAL_OBLIGATION" },
+    ).when({ eventId: "p4", type: "RESUMED", at: "2025-10-03T09:00:00+07:00" });
+    expect(dossier.status).toBe("PROCESSING");
+    expect(dossier.pauses).toEqual([
+      { reason: "OPINION_REQUEST", from: "2025-09-30T09:00:00+07:00", to: "2025-09-30T11:00:00+07:00" },
+      { reason: "FINANCIAL_OBLIGATION", from: "2025-10-01T09:00:00+07:00", to: "2025-10-03T09:00:00+07:00" },
+    ]);
+    expect(deadlineView(dossier, defaultCalendar)).toMatchObject({ clockStatus: "RUNNING", dueAt: expect.stringMatching(/^2025-10-06T/) });
+  });
+
+  it("refuses a second pause while one is open, and a resume when none is", () => {
+    const paused = given(mondayReceipt, { eventId: "p1", type: "PAUSED", at: "2025-09-30T09:00:00+07:00", reason: "OPINION_REQUEST" });
+    expect(paused.whenRefused({ eventId: "p2", type: "PAUSED", at: "2025-09-30T10:00:00+07:00", reason: "FINANCIAL_OBLIGATION" })).toBe(
+      "PAUSED_NOT_ALLOWED_WHEN_PAUSED",
+    );
+    expect(given(mondayReceipt).whenRefused({ eventId: "r1", type: "RESUMED", at: "2025-09-30T10:00:00+07:00" })).toBe("RESUMED_NOT_ALLOWED_WHEN_PROCESSING");
+  });
+
   it("gives the legal and the indicator verdicts from the same facts", () => {
     // Resolved Thu 2/10 16:00 after a one-hour pause on 30/9: on the due day for both views.
     const { dossier } = given(

@@ -4,9 +4,11 @@
  * messages of the DOSSIER stream at NATS_URL and prints one JSON line (RunResult).
  *   - "unbounded": the previous rebuild fold, kept here as the baseline only: every dossier's
  *     record in one map until the end of the stream, measured there (its peak).
- *   - "bounded": `Rebuilder` with BENCH_CHUNK_DOSSIERS per chunk; a stand-in target measures the
- *     heap each time a chunk is handed over (the fold's peaks) and drops the records, as the real
- *     target does once they are written (FerretDB is not needed for this).
+ *   - "bounded": `Rebuilder` with BENCH_CHUNK_DOSSIERS per chunk; a stand-in target takes
+ *     BENCH_WRITE_US_PER_RECORD (150 µs, about FerretDB's pace) to write each record, so the next
+ *     chunk is folded meanwhile, as with the real store; it measures the heap at the end of each
+ *     write (the chunk written and the next one folded both held: the fold's peaks) and drops the
+ *     records, as the real target does once they are written (FerretDB is not needed for this).
  * Heap is measured after a forced GC (run with --expose-gc).
  */
 import { jetstream } from "@nats-io/jetstream";
@@ -66,19 +68,30 @@ async function unboundedFold(source: ReplaySource, onFolded: (records: readonly 
   return events;
 }
 
-/** Stands in for the store: hands each chunk to `onChunk`, then forgets it. */
-function standInStore(onChunk: (records: readonly DossierFacts[]) => void): RebuildableFactsStore {
+/**
+ * Stands in for the store: each chunk's write takes `writeUsPerRecord` per record (as a real store
+ * would, so the next chunk is folded meanwhile), then it is handed to `onChunk` (still held, with
+ * the next one being folded: the peak) and forgotten.
+ */
+function standInStore(onChunk: (records: readonly DossierFacts[]) => void, writeUsPerRecord: number): RebuildableFactsStore {
   const unused = () => Promise.reject(new Error("not used by this benchmark"));
+  let active = "dossier_facts";
   return {
-    createRebuildTarget: async () => ({
-      name: "memory-only",
+    get activeCollection() {
+      return active;
+    },
+    createRebuildTarget: async (name = "memory-only") => ({
+      name,
       writeChunk: async (records) => {
+        await new Promise((resolve) => setTimeout(resolve, (records.length * writeUsPerRecord) / 1000));
         onChunk(records);
         return { inserted: records.length, merged: 0 };
       },
       apply: async () => false,
     }),
-    switchTo: async () => undefined,
+    switchTo: async (target) => {
+      active = target.name;
+    },
     apply: unused,
     applyBatch: unused,
     candidates: unused,
@@ -111,10 +124,10 @@ async function run(variant: Variant, limit: number, chunkDossiers: number, natsU
     let events: number;
     if (variant === "unbounded") events = await unboundedFold(source, handedOver);
     else {
-      const rebuilder = new Rebuilder(standInStore(handedOver), [source], { chunkDossiers });
-      rebuilder.start();
+      const rebuilder = new Rebuilder(standInStore(handedOver, envNumber("BENCH_WRITE_US_PER_RECORD", 150)), [source], { chunkDossiers });
+      await rebuilder.start();
       await rebuilder.settled();
-      const progress = rebuilder.progress()!;
+      const progress = (await rebuilder.progress())!;
       if (progress.state !== "done") throw new Error(`rebuild ${progress.state}: ${progress.error}`);
       events = progress.result!.events;
     }

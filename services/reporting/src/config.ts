@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { baseConfigSchema, readConfig } from "@onestop/service-kit";
-import { DEFAULT_CHUNK_DOSSIERS } from "./app/rebuild.js";
+import { DEFAULT_CHUNK_DOSSIERS, DEFAULT_LEASE_MS } from "./app/rebuild.js";
 
 const reportingConfigSchema = baseConfigSchema.extend({
   /** A folder holding the province's own procedures.json (and bundles.json); default: the shipped seed. */
@@ -11,6 +11,12 @@ const reportingConfigSchema = baseConfigSchema.extend({
   QUARTER_START_DAY: z.coerce.number().int().min(1).max(28).default(1),
   /** Dossier records a rebuild folds in memory before writing them (≈ 1,25 KB of heap each). */
   REBUILD_CHUNK_DOSSIERS: z.coerce.number().int().min(1).default(DEFAULT_CHUNK_DOSSIERS),
+  /** How long an instance holds a rebuild without renewing its lease (renewed every third of it); a rebuild left by a dead instance is resumed after it. */
+  REBUILD_LEASE_MS: z.coerce.number().int().min(100).default(DEFAULT_LEASE_MS),
+  /** This instance's name, unique among running instances and stable across its restarts (it takes its own rebuild back at once); default host:HTTP_PORT. */
+  REBUILD_INSTANCE: z.string().min(1).optional(),
+  /** Tests only: `kill-after-chunk-write:<n>` kills the process after chunk n is written, before its checkpoint is. */
+  REBUILD_FAULT: z.string().regex(/^kill-after-chunk-write:\d+$/).optional(),
   /** How often the current and previous quarters' stored tallies are brought up to date in the background; 0 = never. */
   TALLY_REFRESH_MS: z.coerce.number().int().min(0).default(30_000),
 });

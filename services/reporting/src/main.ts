@@ -1,4 +1,5 @@
 import "@onestop/telemetry/register";
+import { hostname } from "node:os";
 import { jetstream, jetstreamManager } from "@nats-io/jetstream";
 import { ensureStreams } from "@onestop/bus";
 import { defaultCalendar } from "@onestop/calendar";
@@ -13,6 +14,7 @@ import { MongoFactsStore } from "./adapters/store/facts-store.js";
 import { MongoFrozenReports } from "./adapters/store/frozen-reports.js";
 import { MongoTallyStore } from "./adapters/store/tally-store.js";
 import { Rebuilder } from "./app/rebuild.js";
+import { MongoRebuildStates } from "./adapters/store/rebuild-states.js";
 import { ReportQueries } from "./app/reports.js";
 import { TallyRefresher } from "./app/tally-refresher.js";
 import { loadConfig } from "./config.js";
@@ -53,13 +55,34 @@ runMain(async () => {
       const replays = FACT_STREAMS.map((stream) =>
         streamReplay(js, stream.name, (seq, reason) => log.warn("rebuild skipped an undecodable message", { stream: stream.name, seq, reason })),
       );
+      const instance = config.REBUILD_INSTANCE ?? (config.HTTP_PORT > 0 ? `${hostname()}:${config.HTTP_PORT}` : undefined);
+      const killAfterChunk = config.REBUILD_FAULT ? Number(/^kill-after-chunk-write:(\d+)$/.exec(config.REBUILD_FAULT)![1]) : undefined;
       const rebuilder = new Rebuilder(facts, replays, {
         chunkDossiers: config.REBUILD_CHUNK_DOSSIERS,
+        states: new MongoRebuildStates(store.db!),
+        leaseMs: config.REBUILD_LEASE_MS,
+        ...(instance ? { instance } : {}),
         onFailed: (progress, error) => log.error("rebuild failed; the previous collection stays active", { id: progress.id, error }),
+        onResumed: (progress) => log.info("rebuild resumed from its checkpoint", { id: progress.id, state: progress.state, replayed: progress.replayed, chunks: progress.chunks }),
+        ...(killAfterChunk === undefined
+          ? {}
+          : {
+              // Test hook (REBUILD_FAULT): the process dies after a chunk is written, before its checkpoint is.
+              onChunkWritten: (chunk: number) => {
+                if (chunk === killAfterChunk) process.kill(process.pid, "SIGKILL");
+              },
+            }),
       });
-      // After the switch the final catch-up is short and must not be cut (the events it folds may be in the old collection only).
+      // An unfinished rebuild is resumed at start-up, and whenever its holder stops renewing its lease.
+      const resume = () => rebuilder.resume().catch((error: unknown) => log.warn("could not resume the unfinished rebuild; trying again later", { error }));
+      void resume();
+      const resumer = setInterval(() => void resume(), config.REBUILD_LEASE_MS);
+      resumer.unref();
       onShutdown(async () => {
-        if (rebuilder.progress()?.state === "switched") await rebuilder.settled();
+        clearInterval(resumer);
+        // After the switch the final catch-up is short: let it finish. Otherwise stop at once; the next start resumes from the checkpoint.
+        if (rebuilder.running()?.state === "switched") await rebuilder.settled();
+        else await rebuilder.stop();
       });
       app.use(adminRouter(rebuilder));
       app.use(problemHandler(log));

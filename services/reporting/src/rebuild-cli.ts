@@ -3,6 +3,8 @@
  * rebuild with a progress bar until the service has switched to the new collection and caught
  * up. The service does the work (it owns the switch, and its old collection answers queries
  * meanwhile); this only talks to its HTTP API. When a rebuild is already running it follows that one.
+ * When the service goes away (restart, crash), it says so and keeps asking (REBUILD_DOWN_TIMEOUT_MS,
+ * 15 min): the service persists the rebuild's progress and resumes it from its last checkpoint.
  *
  *   REPORTING_URL=http://127.0.0.1:8085 pnpm --filter @onestop/reporting rebuild
  */
@@ -10,6 +12,11 @@ import type { RebuildProgress } from "./app/rebuild.js";
 import { progressLine } from "./cli/progress-bar.js";
 
 const POLL_MS = Number(process.env.REBUILD_POLL_MS ?? 500);
+/** How long the service may stay unreachable before the command gives up (the rebuild itself goes on when it is back). */
+const DOWN_TIMEOUT_MS = Number(process.env.REBUILD_DOWN_TIMEOUT_MS ?? 15 * 60_000);
+const RETRY_MS = Number(process.env.REBUILD_RETRY_MS ?? 1_000);
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 async function json(response: Response): Promise<unknown> {
   const text = await response.text();
@@ -20,8 +27,53 @@ async function json(response: Response): Promise<unknown> {
   }
 }
 
+/** Unreachable (refused, reset, timed out) or answering 5xx: the service is down or restarting. */
+class ServiceDown extends Error {}
+
+async function request(url: string, init?: RequestInit): Promise<Response> {
+  let response: Response;
+  try {
+    response = await fetch(url, { ...init, signal: AbortSignal.timeout(10_000) });
+  } catch (error) {
+    const cause = (error as { cause?: { code?: string; message?: string } }).cause;
+    throw new ServiceDown(cause?.code ?? cause?.message ?? (error instanceof Error ? error.message : String(error)));
+  }
+  if (response.status >= 500) throw new ServiceDown(`answered ${response.status}`);
+  return response;
+}
+
+/**
+ * Calls `attempt` until the service answers; while it does not, says so once and retries every
+ * RETRY_MS, for DOWN_TIMEOUT_MS at most. The rebuild's progress is persisted by the service, so
+ * it resumes from its last checkpoint when the service is back.
+ */
+async function whileDown<T>(base: string, attempt: () => Promise<T>, onBack?: () => void): Promise<T> {
+  let downSince: number | undefined;
+  for (;;) {
+    try {
+      const result = await attempt();
+      if (downSince !== undefined) {
+        process.stderr.write(`${process.stderr.isTTY ? "\n" : ""}service at ${base} is back after ${Math.round((Date.now() - downSince) / 1000)} s\n`);
+        onBack?.();
+      }
+      return result;
+    } catch (error) {
+      if (!(error instanceof ServiceDown)) throw error;
+      if (downSince === undefined) {
+        downSince = Date.now();
+        process.stderr.write(
+          `${process.stderr.isTTY ? "\n" : ""}service at ${base} is unreachable (${error.message}); retrying every ${RETRY_MS / 1000} s for up to ${Math.round(DOWN_TIMEOUT_MS / 60_000)} min ` +
+            `(the rebuild resumes from its last checkpoint when the service restarts)\n`,
+        );
+      }
+      if (Date.now() - downSince > DOWN_TIMEOUT_MS) throw new Error(`service at ${base} still unreachable after ${Math.round(DOWN_TIMEOUT_MS / 1000)} s (${error.message}); run the command again to follow the rebuild once it is back`);
+      await sleep(RETRY_MS);
+    }
+  }
+}
+
 async function startOrJoin(base: string): Promise<RebuildProgress> {
-  const response = await fetch(`${base}/v1/admin/rebuild`, { method: "POST" });
+  const response = await whileDown(base, () => request(`${base}/v1/admin/rebuild`, { method: "POST" }));
   const body = (await json(response)) as RebuildProgress & { running?: RebuildProgress };
   if (response.status === 202) return body;
   if (response.status === 409 && body.running) {
@@ -34,10 +86,17 @@ async function startOrJoin(base: string): Promise<RebuildProgress> {
 async function follow(base: string, id: string): Promise<RebuildProgress> {
   const tty = process.stderr.isTTY;
   let lastLine = "";
+  let resumes: number | undefined;
   for (;;) {
-    const response = await fetch(`${base}/v1/admin/rebuild/${encodeURIComponent(id)}`);
+    const response = await whileDown(base, () => request(`${base}/v1/admin/rebuild/${encodeURIComponent(id)}`), () => (lastLine = ""));
     if (!response.ok) throw new Error(`GET /v1/admin/rebuild/${id} answered ${response.status}: ${JSON.stringify(await json(response))}`);
     const progress = (await response.json()) as RebuildProgress;
+    const resumed = progress.history?.filter((entry) => entry.event === "resumed") ?? [];
+    if (resumes !== undefined && resumed.length > resumes) {
+      const last = resumed.at(-1)!;
+      process.stderr.write(`${tty ? "\n" : ""}rebuild ${id} resumed on ${last.instance} from its checkpoint (${last.replayed} events read, ${last.chunks} chunks written)\n`);
+    }
+    resumes = resumed.length;
     const line = progressLine(progress);
     // A terminal gets one line redrawn in place; a log gets a line whenever it changes.
     if (tty) process.stderr.write(`\r${line}`);
@@ -47,7 +106,7 @@ async function follow(base: string, id: string): Promise<RebuildProgress> {
       if (tty) process.stderr.write("\n");
       return progress;
     }
-    await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+    await sleep(POLL_MS);
   }
 }
 
@@ -62,7 +121,7 @@ async function main(): Promise<number> {
   const r = finished.result!;
   process.stdout.write(
     `rebuild ${finished.id} switched to ${r.collection} at ${finished.switchedAt}: ${r.events} events, ${r.dossiers} dossiers, ` +
-      `${r.caughtUp} caught up, ${r.skipped} skipped\n`,
+      `${r.caughtUp} caught up, ${r.skipped} skipped${r.resumes > 0 ? `, resumed ${r.resumes} time(s)` : ""}\n`,
   );
   return 0;
 }

@@ -21,6 +21,7 @@ import {
   tthcForm,
   type DossierFacts,
   type EnvelopeInput,
+  type FactEvent,
   type Period,
   type ProcedureInfo,
   type TallyLine,
@@ -550,5 +551,111 @@ describe("payment and digitisation facts", () => {
     expect(() => factFromEnvelope(envelope("vn.onestop.digitisation.document_reused.v1", { reusedAt: "2024-07-08" }))).toThrow("data.reusedAt is not a time with an offset");
     // A zero amount is left out of proto3 JSON; the business time falls back to the envelope's.
     expect(factFromEnvelope(envelope("vn.onestop.payment.refunded.v1", { paymentId: "X" }))).toMatchObject({ kind: "REFUNDED", amount: 0, at: "2024-07-09T10:00:00+07:00" });
+  });
+});
+
+describe("transfers: the period credits the deciding agency", () => {
+  const A = "000.01.31.H04";
+  const B = "000.02.31.H04";
+  // Marital status certificate, 3 working days, received online.
+  const receivedBy = (code: string, agencyCode: string, receivedAt: string, dueDate: string) =>
+    e.received({ code, procedureCode: "1.004873", sectorCode: "HO_TICH", agencyCode, channel: "ONLINE", receivedAt, dueDate, workingDays: 3 });
+
+  /**
+   *  A1 received by A Mon 8/7/2024 10:00, due Thu 11/7 (Tue 9, Wed 10, Thu 11); resolved by A Thu 11/7 15:00 -> on time, A's.
+   *  T1 received by A Mon 8/7 10:00, due 11/7; transferred to B Tue 9/7 09:00; resolved Wed 10/7 14:00 -> early, B's.
+   *  T2 received by A Mon 23/9 09:00, due Thu 26/9 (Tue 24, Wed 25, Thu 26); transferred to B Tue 1/10 09:00;
+   *     resolved Wed 2/10 10:00. Q3: A still held it on 30/9 -> A's, pending overdue. Q4: carried over, B's, overdue.
+   */
+  const scenario = () =>
+    new InMemoryFacts().given(
+      receivedBy("A1", A, "2024-07-08T10:00:00+07:00", "2024-07-11"),
+      e.resolved("A1", "2024-07-11T15:00:00+07:00"),
+      receivedBy("T1", A, "2024-07-08T10:00:00+07:00", "2024-07-11"),
+      e.transferred("T1", "2024-07-09T09:00:00+07:00", A, B),
+      e.resolved("T1", "2024-07-10T14:00:00+07:00"),
+      receivedBy("T2", A, "2024-09-23T09:00:00+07:00", "2024-09-26"),
+      e.transferred("T2", "2024-10-01T09:00:00+07:00", A, B),
+      e.resolved("T2", "2024-10-02T10:00:00+07:00"),
+    );
+  const totals = (period: Period, scope: Parameters<typeof dossiersOfPeriod>[2]) => {
+    const form = tthcForm(dossiersOfPeriod(scenario().all(), period, scope, defaultCalendar), SECTORS);
+    expect(form.checks.every((check) => check.holds), JSON.stringify(form.checks)).toBe(true);
+    return form.totals;
+  };
+
+  it("given T1 received by A, transferred to B and resolved in Q3, when the Q3 form is built, then B's row has it received and resolved, A's does not", () => {
+    expect(totals(Q3, { agencyCode: B })).toMatchObject({
+      received: { total: 1, online: 1, carriedOver: 0 },
+      resolved: { total: 1, early: 1, onTime: 0, overdue: 0 },
+      pending: { total: 0 },
+    });
+    // A: its own A1 (on time) and T2, which it still held on 30/9, due 26/9: pending overdue.
+    expect(totals(Q3, { agencyCode: A })).toMatchObject({
+      received: { total: 2, online: 2 },
+      resolved: { total: 1, early: 0, onTime: 1, overdue: 0 },
+      pending: { total: 1, overdue: 1 },
+    });
+    // Each dossier once in the whole form.
+    expect(totals(Q3, {})).toMatchObject({ received: { total: 3 }, resolved: { total: 2, early: 1, onTime: 1 }, pending: { total: 1, overdue: 1 } });
+    const lines = dossiersOfPeriod(scenario().all(), Q3, {}, defaultCalendar).lines;
+    expect(lines.filter((line) => line.agencyCode === B)).toMatchObject([{ outcome: { kind: "RESOLVED", legal: "EARLY" }, count: 1 }]);
+  });
+
+  it("given T2 transferred to B on 1/10 and resolved on 2/10, when the Q4 form is built, then it is B's carried-over dossier, resolved overdue, and not A's", () => {
+    expect(totals(Q4, { agencyCode: B })).toMatchObject({
+      received: { total: 1, online: 0, carriedOver: 1 },
+      resolved: { total: 1, overdue: 1 },
+      pending: { total: 0 },
+    });
+    expect(totals(Q4, { agencyCode: A }).received.total).toBe(0);
+    const t2 = scenario().byCode.get("T2")! as DossierFacts & { receipt: NonNullable<DossierFacts["receipt"]> };
+    expect(classifyForPeriod(t2, Q3, defaultCalendar)?.agencyCode).toBe(A);
+    expect(classifyForPeriod(t2, Q4, defaultCalendar)?.agencyCode).toBe(B);
+  });
+
+  it("keeps the transfer's destination in the facts record, and refuses a transfer without one", () => {
+    expect(e.fact(e.transferred("T1", "2024-07-09T09:00:00+07:00", A, B))).toMatchObject({
+      kind: "TRANSFERRED",
+      at: "2024-07-09T09:00:00+07:00",
+      fromAgencyCode: A,
+      toAgencyCode: B,
+    });
+    const envelope: EnvelopeInput = { id: "t", type: "vn.onestop.dossier.transferred.v1", subject: "T1", time: "2024-07-09T09:00:00+07:00", data: { fromAgencyCode: A } };
+    expect(() => factFromEnvelope(envelope)).toThrow("data.toAgencyCode is missing");
+  });
+
+  it("given a record folded before destinations were kept, then the dossier is inconsistent until a rebuild, never credited by guess", () => {
+    const legacy = foldEvent(scenario().byCode.get("T1")!, { kind: "TRANSFERRED", eventId: "old-1", at: "2024-07-09T10:00:00+07:00" } as unknown as FactEvent);
+    const classification = classifyForPeriod(legacy as DossierFacts & { receipt: NonNullable<DossierFacts["receipt"]> }, Q3, defaultCalendar);
+    expect(classification?.outcome).toMatchObject({ kind: "INCONSISTENT", reason: expect.stringContaining("without its destination") });
+  });
+});
+
+describe("pauses: RESUMED closes the one open pause (the fold shared with intake)", () => {
+  it("given an opinion pause and a later financial one, each resumed, then the legal due date moves by the second's days", () => {
+    // Received Mon 5/8/2024 09:00, 3 working days, due Thu 8/8. Opinion pause Tue 6/8 09:00-11:00 (same
+    // day: costs nothing); financial obligation Wed 7/8 09:00, resumed Fri 9/8 09:00: Thu 8 and Fri 9/8
+    // are not counted, so Tue 6, Wed 7, Mon 12/8 -> legal due Mon 12/8; resolved Mon 12/8 10:00 -> on time.
+    // Indicator: 12/8 10:00 minus 2 h and 48 h of pauses = Sat 10/8 08:00, after the receipt's due day 8/8 -> overdue.
+    const facts = new InMemoryFacts().given(
+      cuTru3("P2", "ONLINE", "2024-08-05T09:00:00+07:00", "2024-08-08"),
+      e.paused("P2", "2024-08-06T09:00:00+07:00", "OPINION_REQUEST"),
+      e.resumed("P2", "2024-08-06T11:00:00+07:00", "OPINION_REQUEST"),
+      e.paused("P2", "2024-08-07T09:00:00+07:00", "FINANCIAL_OBLIGATION"),
+      e.resumed("P2", "2024-08-09T09:00:00+07:00", "FINANCIAL_OBLIGATION"),
+      e.resolved("P2", "2024-08-12T10:00:00+07:00"),
+    ).all()[0]! as DossierFacts & { receipt: NonNullable<DossierFacts["receipt"]> };
+    expect(classifyForPeriod(facts, Q3, defaultCalendar)?.outcome).toMatchObject({ kind: "RESOLVED", legal: "ON_TIME", indicator: "OVERDUE" });
+  });
+
+  it("given a pause started while another is open, then the dossier is inconsistent (intake refuses it), not guessed", () => {
+    const facts = new InMemoryFacts().given(
+      cuTru3("P3", "ONLINE", "2024-08-05T09:00:00+07:00", "2024-08-08"),
+      e.paused("P3", "2024-08-06T09:00:00+07:00", "OPINION_REQUEST"),
+      e.paused("P3", "2024-08-07T09:00:00+07:00", "FINANCIAL_OBLIGATION"),
+      e.resumed("P3", "2024-08-08T09:00:00+07:00", "FINANCIAL_OBLIGATION"),
+    ).all()[0]! as DossierFacts & { receipt: NonNullable<DossierFacts["receipt"]> };
+    expect(classifyForPeriod(facts, Q3, defaultCalendar)?.outcome).toMatchObject({ kind: "INCONSISTENT", reason: expect.stringContaining("still open") });
   });
 });

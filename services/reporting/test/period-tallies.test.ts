@@ -7,12 +7,13 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { MongoClient, type Db } from "mongodb";
 import { defaultCalendar } from "@onestop/calendar";
 import { testEnv } from "@onestop/testkit";
-import { dossiersOfPeriod, emptyFacts, foldEvent, tthcForm, type DossierFacts, type Period, type ReportScope } from "../src/domain/index.js";
+import { dossiersOfPeriod, emptyFacts, foldEvent, tthcForm, type DossierFacts, type EnvelopeInput, type Period, type ReportScope } from "../src/domain/index.js";
 import { MongoFactsStore } from "../src/adapters/store/facts-store.js";
 import { MongoTallyStore } from "../src/adapters/store/tally-store.js";
 import { PeriodTallies } from "../src/app/period-tallies.js";
 import { TallyRefresher } from "../src/app/tally-refresher.js";
 import * as e from "./domain/events.js";
+import { InMemoryFacts } from "./domain/projection.js";
 import { StreamGenerator } from "./golden/generator.js";
 import { seedProcedures } from "./golden/catalogue.js";
 import { scaleTargets, SEED_002_TARGETS } from "./golden/targets.js";
@@ -85,6 +86,97 @@ describe("stored tallies", () => {
     expect(after.form.totals.pending.total).toBe(0);
     // A July event cannot change the second quarter: its tallies stay.
     expect((await form(Q2)).refresh.recomputed).toBe(0);
+  });
+
+  it("given a dossier received by a commune and transferred to a district agency, then the stored tallies credit the district, recomputing both agencies", async () => {
+    const { store, form } = await opened("transfer");
+    const direct = new InMemoryFacts();
+    const apply = async (...events: EnvelopeInput[]) => {
+      for (const event of events) {
+        await store.apply(event.subject, e.fact(event));
+        direct.given(event);
+      }
+    };
+    // X1: the commune's own, resolved Wed 10/7 (before Thu 11/7): early. Y1: the district's own, still open.
+    // T1: received by the commune Mon 8/7, due Thu 11/7; transferred Tue 9/7, resolved by the district Wed 10/7: early.
+    await apply(
+      hoTich3("X1", COMMUNE, "COMMUNE", "ONLINE"),
+      e.resolved("X1", "2024-07-10T09:00:00+07:00"),
+      hoTich3("Y1", DISTRICT, "DISTRICT", "IN_PERSON"),
+      hoTich3("T1", COMMUNE, "COMMUNE", "ONLINE"),
+    );
+    expect((await form(Q3)).refresh).toEqual({ agencies: 2, recomputed: 2 });
+    expect((await form(Q3, { agencyCode: COMMUNE })).form.totals).toMatchObject({ received: { total: 2 }, resolved: { total: 1 }, pending: { total: 1 } });
+    expect((await form(Q2)).refresh.recomputed).toBe(2);
+
+    await apply(e.transferred("T1", "2024-07-09T09:00:00+07:00", COMMUNE, DISTRICT));
+    // The transfer counts for both: the commune loses T1, the district gains it.
+    expect((await form(Q3)).refresh).toEqual({ agencies: 2, recomputed: 2 });
+    expect((await form(Q3, { agencyCode: COMMUNE })).form.totals).toMatchObject({ received: { total: 1 }, resolved: { total: 1 }, pending: { total: 0 } });
+    // Y1 and T1, both open on 30/9 and past their due day 11/7.
+    expect((await form(Q3, { agencyCode: DISTRICT })).form.totals).toMatchObject({ received: { total: 2 }, pending: { total: 2, overdue: 2 } });
+
+    await apply(e.resolved("T1", "2024-07-10T14:00:00+07:00"));
+    const district = await form(Q3, { agencyCode: DISTRICT });
+    expect(district.refresh.recomputed).toBeGreaterThan(0);
+    expect(district.form.totals).toMatchObject({ received: { total: 2, online: 1, inPerson: 1 }, resolved: { total: 1, early: 1 }, pending: { total: 1, overdue: 1 } });
+    // The commune's resolved dossier is its own X1 only.
+    const commune = (await form(Q3, { agencyCode: COMMUNE })).form.totals;
+    expect(commune).toMatchObject({ received: { total: 1 }, resolved: { total: 1, early: 1 }, pending: { total: 0 } });
+    // July events leave the second quarter's tallies as they were.
+    expect((await form(Q2)).refresh.recomputed).toBe(0);
+
+    // T1 keeps its receipt's level: the commune-level form has X1 and T1, the district level Y1 alone.
+    for (const scope of [{}, { agencyCode: COMMUNE }, { agencyCode: DISTRICT }, { level: "COMMUNE" as const }, { level: "DISTRICT" as const }]) {
+      const expected = tthcForm(dossiersOfPeriod(direct.all(), Q3, scope, defaultCalendar), SECTORS);
+      const stored = (await form(Q3, scope)).form;
+      expect({ rows: stored.rows, totals: stored.totals }, JSON.stringify(scope)).toEqual({ rows: expected.rows, totals: expected.totals });
+      expect(stored.checks.every((check) => check.holds), JSON.stringify(scope)).toBe(true);
+    }
+    expect((await form(Q3, { level: "COMMUNE" })).form.totals.received.total).toBe(2);
+    expect((await form(Q3, { level: "DISTRICT" })).form.totals.received.total).toBe(1);
+
+    // The record keeps the destination, and the district's candidates include the dossier it was given.
+    const { fromMs, toMs } = { fromMs: Date.parse("2024-07-01T00:00:00+07:00"), toMs: Date.parse("2024-09-30T23:59:59.999+07:00") };
+    const districts = await store.candidates(fromMs, toMs, {}, [DISTRICT]);
+    expect(districts.map((facts) => facts.dossierCode).sort()).toEqual(["T1", "Y1"]);
+    expect(districts.find((facts) => facts.dossierCode === "T1")!.events).toContainEqual(expect.objectContaining({ kind: "TRANSFERRED", toAgencyCode: DISTRICT }));
+    expect((await store.candidates(fromMs, toMs, { agencyCode: DISTRICT })).length).toBe(2);
+  });
+
+  it("given the decision folded before the transfer it follows (events out of order), then the transfer still moves the dossier in the stored tallies", async () => {
+    const { store, form } = await opened("transfer-late");
+    for (const event of [hoTich3("T2", COMMUNE, "COMMUNE", "ONLINE"), e.resolved("T2", "2024-07-10T14:00:00+07:00")]) await store.apply(event.subject, e.fact(event));
+    expect((await form(Q3, { agencyCode: COMMUNE })).form.totals.resolved.total).toBe(1);
+
+    // Through the live path's batch fold, with another dossier's receipt in the same batch.
+    const transfer = e.transferred("T2", "2024-07-09T09:00:00+07:00", COMMUNE, DISTRICT);
+    const other = hoTich3("X2", COMMUNE, "COMMUNE", "IN_PERSON");
+    await store.applyBatch([transfer, other].map((event) => ({ dossierCode: event.subject, event: e.fact(event) })));
+    const all = await form(Q3);
+    // The district is known from the transfer alone; both agencies' tallies are computed again.
+    expect(all.refresh).toEqual({ agencies: 2, recomputed: 2 });
+    expect((await form(Q3, { agencyCode: COMMUNE })).form.totals).toMatchObject({ received: { total: 1, inPerson: 1 }, resolved: { total: 0 } });
+    expect((await form(Q3, { agencyCode: DISTRICT })).form.totals).toMatchObject({ received: { total: 1, online: 1 }, resolved: { total: 1, early: 1 } });
+    // A district agency holding only a commune-level dossier still answers the commune-level form.
+    expect((await form(Q3, { level: "COMMUNE" })).form.totals.resolved.total).toBe(1);
+  });
+
+  it("given a transferred dossier written by a rebuild, then its destination is known to the stored tallies of the new collection", async () => {
+    const { store, form } = await opened("transfer-rebuild");
+    const record = new InMemoryFacts().given(
+      hoTich3("T3", COMMUNE, "COMMUNE", "ONLINE"),
+      e.transferred("T3", "2024-07-09T09:00:00+07:00", COMMUNE, DISTRICT),
+      e.resolved("T3", "2024-07-10T14:00:00+07:00"),
+    );
+    const target = await store.createRebuildTarget();
+    await target.writeChunk(record.all());
+    await store.switchTo(target);
+    const { refresh, form: all } = await form(Q3);
+    expect(refresh).toEqual({ agencies: 2, recomputed: 2 });
+    expect(all.totals.resolved.total).toBe(1);
+    expect((await form(Q3, { agencyCode: DISTRICT })).form.totals.resolved).toMatchObject({ total: 1, early: 1 });
+    expect((await form(Q3, { agencyCode: COMMUNE })).form.totals.received.total).toBe(0);
   });
 
   it("given new events, when the background refresher has run, then the next query of its quarters recomputes nothing", async () => {

@@ -15,7 +15,8 @@ import { MongoFactsStore } from "../src/adapters/store/facts-store.js";
 import { MongoFrozenReports } from "../src/adapters/store/frozen-reports.js";
 import { MongoTallyStore } from "../src/adapters/store/tally-store.js";
 import { adminRouter, reportsRouter } from "../src/adapters/http/router.js";
-import { Rebuilder, type RebuildProgress, type ReplaySource } from "../src/app/rebuild.js";
+import { RebuildInProgressError, Rebuilder, type RebuildProgress, type ReplaySource } from "../src/app/rebuild.js";
+import { MongoRebuildStates } from "../src/adapters/store/rebuild-states.js";
 import { ReportQueries } from "../src/app/reports.js";
 import { progressLine } from "../src/cli/progress-bar.js";
 import * as e from "./domain/events.js";
@@ -225,16 +226,17 @@ describe("bounded fold: chunks written as they fill up", () => {
     const target = await MongoFactsStore.open(db);
     const rebuild = new Rebuilder(target, [source], { chunkDossiers });
     if (whileHalfway) source.holdWhen((fromSeq, seq) => fromSeq === 1 && seq === (events.length >> 1) + 1);
-    rebuild.start();
+    await rebuild.start();
     if (whileHalfway) {
       await source.reachedHold;
-      whileHalfway(rebuild.progress()!);
+      whileHalfway((await rebuild.progress())!);
       source.releaseHold();
     }
     await rebuild.settled();
-    const progress = rebuild.progress()!;
+    const progress = (await rebuild.progress())!;
     expect(progress.error).toBeUndefined();
-    const documents = await db.collection(target.activeCollection).find({}, { projection: { version: 0 } }).sort({ _id: 1 }).toArray();
+    // Versions and the rebuild's marks (which chunk inserted a record) depend on the chunking; the records do not.
+    const documents = await db.collection(target.activeCollection).find({}, { projection: { version: 0, rebuildAttempt: 0, rebuildChunk: 0 } }).sort({ _id: 1 }).toArray();
     const reports = new ReportQueries({ ...reportDeps, store: target, tallies: new MongoTallyStore(db, () => target.activeCollection), frozen: MongoFrozenReports.open(db) });
     const form = (await reports.tthc(PERIOD, {})).report;
     const indicators = (await reports.indicators(PERIOD, {})).report;
@@ -284,19 +286,98 @@ describe("bounded fold: chunks written as they fill up", () => {
     const rebuild = new Rebuilder(target, [dossiers, payments]);
     // Held at the start of the PAYMENT stream's catch-up (the DOSSIER one found nothing new).
     payments.holdWhen((fromSeq) => fromSeq > 1);
-    rebuild.start();
+    await rebuild.start();
     await payments.reachedHold;
-    expect(rebuild.progress()).toMatchObject({ state: "catching-up", replayed: 5, total: 5 });
+    expect(await rebuild.progress()).toMatchObject({ state: "catching-up", replayed: 5, total: 5 });
     payments.events.push(e.paymentRefunded("S1", "PAY-S1", 8000, "2024-07-20T10:00:00+07:00"));
     payments.releaseHold();
     await rebuild.settled();
-    expect(rebuild.progress()).toMatchObject({ state: "done", replayed: 6, total: 6, result: { events: 5, dossiers: 3, caughtUp: 1, lastSeqs: { DOSSIER: 2, PAYMENT: 4 } } });
+    expect(await rebuild.progress()).toMatchObject({ state: "done", replayed: 6, total: 6, result: { events: 5, dossiers: 3, caughtUp: 1, lastSeqs: { DOSSIER: 2, PAYMENT: 4 } } });
 
     const reports = new ReportQueries({ ...reportDeps, store: target, tallies: new MongoTallyStore(db, () => target.activeCollection), frozen: MongoFrozenReports.open(db) });
     // S1 refunded in full, S2 paid through a gateway: 1 of the 2 payable dossiers; S3 waits for its receipt.
     const { report } = await reports.quarterly(PERIOD_Q3, {});
     expect(report.total.onlinePayment).toEqual({ numerator: 1, denominator: 2, rate: 0.5 });
     expect(await target.awaitingReceipt()).toBe(1);
+  });
+
+  /** Records of the active collection, without versions and the rebuild's marks (they depend on how it went). */
+  const recordsOf = (db: Db, store: MongoFactsStore) =>
+    db.collection(store.activeCollection).find({}, { projection: { version: 0, rebuildAttempt: 0, rebuildChunk: 0 } }).sort({ _id: 1 }).toArray();
+
+  it("given two instances asked at once, then one starts the rebuild and the other refuses; while the lease is held nobody takes it over; once the holder stops, the other resumes at once from its checkpoint", async () => {
+    const { events } = shuffledStream();
+    const reference = await rebuildWith(mongo.db(`${env.dbName}_lease_ref`), events, 20);
+    const db = mongo.db(`${env.dbName}_lease`);
+    const states = new MongoRebuildStates(db);
+    const source = new HeldStream();
+    source.events.push(...events);
+    const half = events.length >> 1;
+    source.holdWhen((fromSeq, seq) => fromSeq === 1 && seq === half + 1);
+    const stores = [await MongoFactsStore.open(db), await MongoFactsStore.open(db)] as const;
+    const one = new Rebuilder(stores[0], [source], { states, instance: "one", chunkDossiers: 20, leaseMs: 60_000 });
+    const other = new Rebuilder(stores[1], [source], { states, instance: "other", chunkDossiers: 20, leaseMs: 60_000 });
+
+    const [a, b] = await Promise.allSettled([one.start(), other.start()]);
+    expect([a.status, b.status].sort()).toEqual(["fulfilled", "rejected"]);
+    const [holder, waiting] = a.status === "fulfilled" ? [one, other] : [other, one];
+    const refusal = (a.status === "rejected" ? a : b) as PromiseRejectedResult;
+    expect(refusal.reason).toBeInstanceOf(RebuildInProgressError);
+    await source.reachedHold;
+    const id = holder.running()!.id;
+    expect(await waiting.resume()).toBeUndefined(); // the lease is held
+    await expect(waiting.start()).rejects.toMatchObject({ running: { id, owner: holder.instance, state: "replaying" } });
+    expect(await waiting.progress()).toMatchObject({ id, state: "replaying", owner: holder.instance });
+
+    const stopping = holder.stop();
+    source.releaseHold();
+    await stopping;
+    const stopped = (await states.get(id))!;
+    expect(stopped.progress).toMatchObject({ state: "replaying" });
+    expect(stopped.progress.owner).toBeUndefined();
+    expect(stopped.progress.history.map((entry) => [entry.event, entry.instance])).toEqual([["started", holder.instance], ["stopped", holder.instance]]);
+    expect(stopped.checkpoint.chunks).toBeGreaterThan(3);
+
+    const resumed = (await waiting.resume())!;
+    expect(resumed).toMatchObject({ id, state: "replaying", owner: waiting.instance, chunks: stopped.checkpoint.chunks });
+    expect(resumed.replayed).toBeGreaterThanOrEqual(stopped.checkpoint.replayed); // counted on from the checkpoint
+    expect(resumed.history.at(-1)).toMatchObject({ event: "resumed", instance: waiting.instance, replayed: stopped.checkpoint.replayed, chunks: stopped.checkpoint.chunks });
+    await waiting.settled();
+    const done = (await holder.progress(id))!;
+    expect(done).toMatchObject({ state: "done", result: { resumes: 1 } });
+    expect(done.history.map((entry) => entry.event)).toEqual(["started", "stopped", "resumed", "switched", "done"]);
+    const { durationsMs: _d1, resumes: _r1, collection: _c1, ...counters } = done.result!;
+    const { durationsMs: _d2, resumes: _r2, collection: _c2, ...expected } = reference.progress.result!;
+    expect(counters).toEqual(expected);
+    // The instance that finished it switched its store to the new collection.
+    expect(await recordsOf(db, waiting === one ? stores[0] : stores[1])).toEqual(reference.documents);
+  });
+
+  it("given an instance whose lease lapsed (as another instance's clock sees it), then the other takes the rebuild over, the first one's next write is refused and it stops without a word, and the result is the same", async () => {
+    const { events } = shuffledStream();
+    const reference = await rebuildWith(mongo.db(`${env.dbName}_lapse_ref`), events, 20);
+    const db = mongo.db(`${env.dbName}_lapse`);
+    const states = new MongoRebuildStates(db);
+    const source = new HeldStream();
+    source.events.push(...events);
+    source.holdWhen((fromSeq, seq) => fromSeq === 1 && seq === (events.length >> 1) + 1);
+    const failures: unknown[] = [];
+    const slow = new Rebuilder(await MongoFactsStore.open(db), [source], { states, instance: "slow", chunkDossiers: 20, leaseMs: 60_000, onFailed: (_p, error) => failures.push(error) });
+    const laterStore = await MongoFactsStore.open(db);
+    const later = new Rebuilder(laterStore, [source], { states, instance: "later", chunkDossiers: 20, leaseMs: 60_000, now: () => new Date(Date.now() + 120_000) });
+    const { id } = await slow.start();
+    await source.reachedHold;
+    const taken = (await later.resume())!;
+    expect(taken).toMatchObject({ id, owner: "later" });
+    source.releaseHold();
+    await Promise.all([slow.settled(), later.settled()]);
+    expect(failures).toEqual([]);
+    expect(slow.running()).toBeUndefined();
+    const done = (await slow.progress(id))!;
+    expect(done).toMatchObject({ state: "done", result: { resumes: 1 } });
+    expect(done.history.map((entry) => [entry.event, entry.instance])).toEqual([["started", "slow"], ["resumed", "later"], ["switched", "later"], ["done", "later"]]);
+    expect(await recordsOf(db, laterStore)).toEqual(reference.documents);
+    expect((await new ReportQueries({ ...reportDeps, store: laterStore, tallies: new MongoTallyStore(db, () => laterStore.activeCollection), frozen: MongoFrozenReports.open(db) }).tthc(PERIOD, {})).report).toEqual(reference.form);
   });
 
   it("refuses two replay sources of the same name, and a chunk size that is not a positive integer, naming the option", () => {

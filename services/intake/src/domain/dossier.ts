@@ -1,4 +1,4 @@
-import type { Extension, Pause, SupplementRequest, TimeLimit } from "@onestop/calendar";
+import type { Extension, Pause, SupplementRequest, TimeLimit, Transfer } from "@onestop/calendar";
 
 /** Kênh tiếp nhận: how the dossier reached the desk. */
 export type Channel = "ONLINE" | "IN_PERSON" | "POSTAL";
@@ -40,11 +40,8 @@ export interface Fee {
   amount: number;
 }
 
-export interface Transfer {
-  fromAgencyCode: string;
-  toAgencyCode: string;
-  at: string;
-}
+/** A move to another deciding agency, as the shared clock fold records it. */
+export type { Transfer };
 
 /** One entry per accepted event: the dossier's history, also its dedupe record. */
 export interface TimelineEntry {

@@ -1,4 +1,4 @@
-import { computeDueAt, DeadlineError, toEpochMs, type WorkingCalendar } from "@onestop/calendar";
+import { computeDueAt, DeadlineError, foldClock, toEpochMs, type ClockEvent, type ClockState, type WorkingCalendar } from "@onestop/calendar";
 import type { Dossier, DossierStatus, LifecycleEventType, TimelineEntry } from "./dossier.js";
 import type { LifecycleEvent, ReceivedEvent } from "./events.js";
 
@@ -48,14 +48,15 @@ export function decide(dossier: Dossier, event: LifecycleEvent, calendar: Workin
       `${event.type} is not allowed for a dossier in status ${dossier.status} (allowed from: ${ALLOWED_FROM[event.type].join(", ")})`,
     );
   }
+  const clockEvent = clockEventOf(event);
+  if (clockEvent) {
+    // The shared fold's own rules (e.g. TRANSFER_TO_ANOTHER_AGENCY), the ones reporting applies to the same events.
+    const [broken] = foldClock(clockOf(dossier), clockEvent).anomalies;
+    if (broken) throw new LifecycleRuleError(broken.rule, broken.message);
+  }
   switch (event.type) {
     case "DEADLINE_EXTENDED":
       checkExtension(dossier, event, calendar);
-      break;
-    case "TRANSFERRED":
-      if (event.toAgencyCode === dossier.agencyCode) {
-        throw new LifecycleRuleError("TRANSFER_TO_ANOTHER_AGENCY", `the dossier is already with ${dossier.agencyCode}`);
-      }
       break;
     case "CLOSED":
       checkClosure(dossier, event, calendar);
@@ -89,14 +90,31 @@ function checkClosure(dossier: Dossier, event: Extract<LifecycleEvent, { type: "
   }
 }
 
-export function clockOf(dossier: Dossier) {
+const END_STATUSES: ReadonlySet<DossierStatus> = new Set(["REFUSED", "WITHDRAWN", "CLOSED"]);
+
+/**
+ * The dossier's deadline clock, as the shared fold (`foldClock` of @onestop/calendar) reads and
+ * writes it; a DossierClock, so the deadline and verdicts take it as it is.
+ */
+export function clockOf(dossier: Dossier): ClockState {
+  const { status, endedAt } = dossier;
   return {
     receivedAt: dossier.receivedAt,
     timeLimit: dossier.timeLimit,
     supplements: dossier.supplements,
     pauses: dossier.pauses,
     extensions: dossier.extensions,
+    agencyCode: dossier.agencyCode,
+    transfers: dossier.transfers,
+    ...(dossier.resolution ? { resolution: dossier.resolution } : {}),
+    ...(endedAt && END_STATUSES.has(status) ? { end: { at: endedAt, kind: status as "REFUSED" | "WITHDRAWN" | "CLOSED" } } : {}),
+    anomalies: [],
   };
+}
+
+/** The events that move the clock or the deciding agency: all but the result's return and the evaluation. */
+function clockEventOf(event: LifecycleEvent): ClockEvent | undefined {
+  return event.type === "RESULT_RETURNED" || event.type === "EVALUATED" ? undefined : event;
 }
 
 /** The dossier right after its receipt. */
@@ -112,41 +130,44 @@ export function start(event: ReceivedEvent): Dossier {
   };
 }
 
-/** Folds an accepted lifecycle event into the dossier. */
+/** The status each event leaves the dossier in; the others keep it. */
+const STATUS_AFTER: Partial<Record<LifecycleEventType, DossierStatus>> = {
+  SUPPLEMENT_REQUESTED: "SUPPLEMENT_REQUESTED",
+  SUPPLEMENT_RECEIVED: "PROCESSING",
+  PAUSED: "PAUSED",
+  RESUMED: "PROCESSING",
+  RESOLVED: "RESOLVED",
+  RESULT_RETURNED: "RESULT_RETURNED",
+  REFUSED: "REFUSED",
+  WITHDRAWN: "WITHDRAWN",
+  CLOSED: "CLOSED",
+};
+
+/**
+ * Folds an accepted lifecycle event into the dossier: its status here, its clock (supplements,
+ * pauses, extensions, deciding agency and transfers, decision or end) through the shared fold.
+ */
 export function evolve(dossier: Dossier, event: LifecycleEvent): Dossier {
   const { eventId, type, at, ...details } = event;
   const entry: TimelineEntry = { eventId, type, at, ...(Object.keys(details).length ? { details } : {}) };
-  const next: Dossier = { ...dossier, timeline: [...dossier.timeline, entry] };
+  const next: Dossier = { ...dossier, status: STATUS_AFTER[type] ?? dossier.status, timeline: [...dossier.timeline, entry] };
   switch (event.type) {
-    case "SUPPLEMENT_REQUESTED":
-      return { ...next, status: "SUPPLEMENT_REQUESTED", supplements: [...dossier.supplements, { requestedAt: at }] };
-    case "SUPPLEMENT_RECEIVED":
-      return { ...next, status: "PROCESSING", supplements: closeLast(dossier.supplements, (s) => ({ ...s, returnedAt: at })) };
-    case "PAUSED":
-      return { ...next, status: "PAUSED", pauses: [...dossier.pauses, { reason: event.reason, from: at }] };
-    case "RESUMED":
-      return { ...next, status: "PROCESSING", pauses: closeLast(dossier.pauses, (p) => ({ ...p, to: at })) };
-    case "DEADLINE_EXTENDED":
-      return { ...next, extensions: [...dossier.extensions, { apologySentAt: at, newDueDate: event.newDueDate }] };
-    case "TRANSFERRED":
-      return {
-        ...next,
-        agencyCode: event.toAgencyCode,
-        transfers: [...dossier.transfers, { fromAgencyCode: dossier.agencyCode, toAgencyCode: event.toAgencyCode, at }],
-      };
-    case "RESOLVED":
-      return { ...next, status: "RESOLVED", resolution: { outcome: event.outcome, at } };
     case "RESULT_RETURNED":
-      return { ...next, status: "RESULT_RETURNED", resultReturn: { at, channel: event.channel, electronic: event.electronic } };
-    case "REFUSED":
-    case "WITHDRAWN":
-    case "CLOSED":
-      return { ...next, status: event.type, endedAt: at };
+      return { ...next, resultReturn: { at, channel: event.channel, electronic: event.electronic } };
     case "EVALUATED":
       return { ...next, rating: event.rating };
+    default: {
+      const clock = foldClock(clockOf(dossier), event);
+      return {
+        ...next,
+        supplements: clock.supplements,
+        pauses: clock.pauses,
+        extensions: clock.extensions,
+        agencyCode: clock.agencyCode,
+        transfers: clock.transfers,
+        ...(clock.resolution ? { resolution: clock.resolution } : {}),
+        ...(clock.end ? { endedAt: clock.end.at } : {}),
+      };
+    }
   }
-}
-
-function closeLast<T>(items: readonly T[], close: (item: T) => T): T[] {
-  return items.map((item, index) => (index === items.length - 1 ? close(item) : item));
 }

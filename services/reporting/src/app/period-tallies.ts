@@ -32,7 +32,7 @@ export class PeriodTallies {
 
   async periodDossiers(period: Period, scope: ReportScope): Promise<{ input: PeriodDossiers; refresh: TallyRefresh }> {
     const counters = await this.tallies.changeCounters();
-    const agencies = counters.agencies.filter((a) => (!scope.level || a.level === scope.level) && (!scope.agencyCode || a.agencyCode === scope.agencyCode));
+    const agencies = counters.agencies.filter((a) => (!scope.level || a.levels.includes(scope.level)) && (!scope.agencyCode || a.agencyCode === scope.agencyCode));
     const [{ lines, refresh }, awaitingReceipt] = await Promise.all([this.linesOf(period, scope, agencies), this.awaitingReceipt(counters.awaitingReceipt)]);
     return { input: { period, scope, lines, awaitingReceipt }, refresh };
   }

@@ -14,7 +14,8 @@ export interface FactsStore {
   applyBatch(events: readonly DossierEvent[]): Promise<void>;
   /**
    * Complete records of the scope received by `toMs` and not finished before `fromMs`; with
-   * `agencyCodes`, only those of these agencies.
+   * `agencyCodes` (or the scope's agency), only those that one of these agencies decided at some
+   * time (the receipt's agency or a transfer's destination).
    */
   candidates(fromMs: number, toMs: number, scope: ReportScope, agencyCodes?: readonly string[]): Promise<DossierFacts[]>;
   /** Records still waiting for their receipt. */
@@ -36,7 +37,8 @@ export interface FrozenReports {
 /** Per agency, the change counters by month ("YYYY-MM") of the business time changed. */
 export interface AgencyChanges {
   agencyCode: string;
-  level?: Level;
+  /** The levels of the dossiers it decided (its own, and a transferred dossier's receipt level). */
+  levels: Level[];
   months: Record<string, number>;
 }
 

@@ -6,20 +6,29 @@
  * The Decision 766 progress item uses the national indicator's verdict instead (receipt due date
  * kept, supplement and pause time subtracted, more than one supplement request counts as late).
  * Both are computed for every resolved dossier.
+ *
+ * Attribution: a dossier counts, in each period, for one deciding agency (cơ quan có thẩm quyền
+ * giải quyết; the primer: "attribute indicators to the deciding agency; the receiving desk may
+ * differ"): the one holding it when it left processing (resolved, refused, withdrawn, closed)
+ * or, while it is still open, at the period's end. A TRANSFERRED event moves it to its
+ * destination from the transfer's time on (the clock fold shared with intake). So a dossier
+ * received by A, transferred to B and resolved is in B's row of the form, received and resolved,
+ * and not in A's; in a period that ended while A still held it, it is A's.
  */
 import {
+  agencyAt,
   classifyResolution,
   computeDueAt,
   indicatorVerdict,
+  leftProcessingAt,
   legalVerdict,
   localDateOf,
-  type DossierClock,
   type Verdict,
   type WorkingCalendar,
 } from "@onestop/calendar";
 import type { DossierFacts, Receipt } from "./facts.js";
 import { boundsOf, type Period } from "./period.js";
-import { dossierAt, paidOnline, type DossierAt, type EndKind } from "./timeline.js";
+import { clockAt, dossierAt, paidOnline, type DossierAt, type EndKind } from "./timeline.js";
 
 /** How the dossier entered the period: columns (4) online, (6) in person, (7) by post, or (5) carried over. */
 export type Entry = "ONLINE" | "IN_PERSON" | "POSTAL" | "CARRIED_OVER";
@@ -42,6 +51,8 @@ export type PeriodOutcome =
 
 export interface PeriodClassification {
   receipt: Receipt;
+  /** The deciding agency the period credits: the one holding the dossier when it left processing, or at the period's end. */
+  agencyCode: string;
   entry: Entry;
   outcome: PeriodOutcome;
   /** (14): a supplement was requested during the period. */
@@ -56,26 +67,16 @@ export interface PeriodClassification {
   reused: boolean;
 }
 
-function clockOf(view: DossierAt): DossierClock {
-  return {
-    receivedAt: view.receipt.receivedAt,
-    timeLimit: view.receipt.timeLimit,
-    supplements: view.supplements,
-    pauses: view.pauses,
-    extensions: view.extensions,
-  };
-}
-
-const plainClock = (view: DossierAt) => view.supplements.length === 0 && view.pauses.length === 0 && view.extensions.length === 0;
+const plainClock = ({ clock }: DossierAt) => clock.supplements.length === 0 && clock.pauses.length === 0 && clock.extensions.length === 0;
 
 function resolvedOutcome(view: DossierAt, resolution: { at: string; outcome: "APPROVED" | "REFUSED" }, calendar: WorkingCalendar): PeriodOutcome {
-  const resolved = { ...clockOf(view), resolvedAt: resolution.at };
+  const resolved = { ...view.clock, resolvedAt: resolution.at };
   const receiptDueDay = localDateOf(view.receipt.dueAt);
   // Without supplements, pauses or extensions the legal due date is the receipt's; without
   // supplements or pauses there is no wait to subtract, so the indicator compares with it too.
   // (The shortcuts give what legalVerdict / indicatorVerdict give, at a fraction of the cost.)
   const legal = plainClock(view) ? classifyResolution(resolution.at, receiptDueDay) : legalVerdict(resolved, calendar).verdict;
-  const noWaits = view.supplements.length === 0 && view.pauses.length === 0;
+  const noWaits = view.clock.supplements.length === 0 && view.clock.pauses.length === 0;
   const indicator = noWaits
     ? classifyResolution(resolution.at, receiptDueDay)
     : indicatorVerdict({ ...resolved, originalDueAt: view.receipt.dueAt }, calendar).verdict;
@@ -90,7 +91,7 @@ function resolvedOutcome(view: DossierAt, resolution: { at: string; outcome: "AP
 
 /** Pending at the period's end: overdue when its legal due time has passed; a stopped clock is never overdue. */
 function pendingOutcome(view: DossierAt, toMs: number, calendar: WorkingCalendar): PeriodOutcome {
-  const dueAt = plainClock(view) ? view.receipt.dueAt : computeDueAt(clockOf(view), calendar).dueAt;
+  const dueAt = plainClock(view) ? view.receipt.dueAt : computeDueAt(view.clock, calendar).dueAt;
   return { kind: "PENDING", overdue: dueAt !== null && Date.parse(dueAt) < toMs };
 }
 
@@ -108,17 +109,18 @@ export function classifyForPeriod(
   if (receivedMs > toMs) return undefined;
   let entry: Entry = facts.receipt.channel;
   if (receivedMs < fromMs) {
-    const atStart = dossierAt(facts, fromMs - 1);
-    if (atStart.resolution || atStart.end) return undefined;
+    if (leftProcessingAt(clockAt(facts, fromMs - 1)) !== undefined) return undefined;
     entry = "CARRIED_OVER";
   }
   const view = dossierAt(facts, toMs);
   const inPeriod = (at: string | Date | undefined) => at !== undefined && new Date(at).getTime() >= fromMs && new Date(at).getTime() <= toMs;
+  const left = leftProcessingAt(view.clock);
   return {
     receipt: facts.receipt,
+    agencyCode: agencyAt(view.clock, left === undefined ? toMs : Date.parse(left)),
     entry,
     outcome: outcomeAt(view, toMs, calendar),
-    supplementRequested: view.supplements.some((supplement) => inPeriod(supplement.requestedAt)),
+    supplementRequested: view.clock.supplements.some((supplement) => inPeriod(supplement.requestedAt)),
     resultByPost: view.resultReturn?.channel === "POSTAL" && inPeriod(view.resultReturn.at),
     paidOnline: paidOnline(view),
     digitised: view.digitised,
@@ -127,13 +129,14 @@ export function classifyForPeriod(
 }
 
 function outcomeAt(view: DossierAt, toMs: number, calendar: WorkingCalendar): PeriodOutcome {
-  if (view.anomalies.length > 0) return { kind: "INCONSISTENT", reason: view.anomalies.join("; ") };
+  const { anomalies, resolution, end } = view.clock;
+  if (anomalies.length > 0) return { kind: "INCONSISTENT", reason: anomalies.map((anomaly) => anomaly.message).join("; ") };
   try {
     // Whichever came first decides; the lifecycle allows only one of them.
-    if (view.resolution && (!view.end || Date.parse(view.resolution.at) <= Date.parse(view.end.at))) {
-      return resolvedOutcome(view, view.resolution, calendar);
+    if (resolution && (!end || Date.parse(resolution.at) <= Date.parse(end.at))) {
+      return resolvedOutcome(view, resolution, calendar);
     }
-    if (view.end) return { kind: "RETURNED", reason: view.end.kind };
+    if (end) return { kind: "RETURNED", reason: end.kind };
     return pendingOutcome(view, toMs, calendar);
   } catch (error) {
     // DeadlineError: e.g. events out of order while a late event is still on its way.

@@ -148,15 +148,27 @@ function dossierFact(name: string, data: Json, eventId: string, at: (field: stri
     case "paused":
       return { kind: "PAUSED", eventId, at: at("pausedAt"), reason: enumValue(data, "reason", "PAUSE_REASON_", PAUSE_REASONS) };
     case "resumed":
-      return { kind: "RESUMED", eventId, at: at("resumedAt") };
+      // The reason of the pause that ends (proto3 JSON leaves PAUSE_REASON_UNSPECIFIED out).
+      return text(data, "reason")
+        ? { kind: "RESUMED", eventId, at: at("resumedAt"), reason: enumValue(data, "reason", "PAUSE_REASON_", PAUSE_REASONS) }
+        : { kind: "RESUMED", eventId, at: at("resumedAt") };
     case "deadline_extended": {
       // Intake sends the new due day ("2025-10-15"); a full instant is read as its local day later.
       const newDue = required(data, "newDueAt");
       if (!LOCAL_DATE.test(newDue) && !OFFSET_TIME.test(newDue)) throw new MalformedEventError("data.newDueAt is not a date");
       return { kind: "DEADLINE_EXTENDED", eventId, at: at("extendedAt"), newDueDate: newDue };
     }
-    case "transferred":
-      return { kind: "TRANSFERRED", eventId, at: at("transferredAt") };
+    case "transferred": {
+      // The destination becomes the deciding agency the reports credit (see classify.ts).
+      const fromAgencyCode = text(data, "fromAgencyCode");
+      return {
+        kind: "TRANSFERRED",
+        eventId,
+        at: at("transferredAt"),
+        toAgencyCode: required(data, "toAgencyCode"),
+        ...(fromAgencyCode ? { fromAgencyCode } : {}),
+      };
+    }
     case "resolved":
       return { kind: "RESOLVED", eventId, at: at("resolvedAt"), outcome: enumValue(data, "outcome", "OUTCOME_", ["APPROVED", "REFUSED"] as const) };
     case "result_returned":

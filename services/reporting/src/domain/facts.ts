@@ -4,6 +4,8 @@
  * Raw timestamps are kept per event, keyed by event id; nothing is derived here, so a late event
  * simply adds its fact and every period's classification is derived again (see classify.ts).
  */
+import { LEAVES_PROCESSING } from "@onestop/calendar";
+
 export type Level = "PROVINCE" | "DISTRICT" | "COMMUNE";
 export type Channel = "ONLINE" | "IN_PERSON" | "POSTAL";
 export type OnlineMode = "FULL" | "PARTIAL" | "NONE";
@@ -43,9 +45,14 @@ export type LifecycleFact =
   | (LifecycleBase & { kind: "SUPPLEMENT_REQUESTED" })
   | (LifecycleBase & { kind: "SUPPLEMENT_RECEIVED" })
   | (LifecycleBase & { kind: "PAUSED"; reason: PauseReason })
-  | (LifecycleBase & { kind: "RESUMED" })
+  /** `reason`: of the pause that ends, when the event names it. */
+  | (LifecycleBase & { kind: "RESUMED"; reason?: PauseReason })
   | (LifecycleBase & { kind: "DEADLINE_EXTENDED"; newDueDate: string })
-  | (LifecycleBase & { kind: "TRANSFERRED" })
+  /**
+   * The dossier moved to another deciding agency. Records folded before destinations were kept
+   * lack `toAgencyCode`: the shared fold reports them inconsistent until a rebuild reads the events again.
+   */
+  | (LifecycleBase & { kind: "TRANSFERRED"; toAgencyCode: string; fromAgencyCode?: string })
   | (LifecycleBase & { kind: "RESOLVED"; outcome: "APPROVED" | "REFUSED" })
   | (LifecycleBase & { kind: "RESULT_RETURNED"; channel: Channel; electronic: boolean })
   | (LifecycleBase & { kind: "REFUSED" })
@@ -114,7 +121,7 @@ export function isComplete(facts: DossierFacts): facts is DossierFacts & { recei
   return facts.receipt !== undefined;
 }
 
-const FINISHING = new Set<LifecycleFact["kind"]>(["RESOLVED", "REFUSED", "WITHDRAWN", "CLOSED"]);
+const FINISHING: ReadonlySet<string> = LEAVES_PROCESSING;
 
 /** When the dossier left processing (decision, refusal, withdrawal or closure); undefined while open. */
 export function finishedAt(facts: DossierFacts): string | undefined {

@@ -1,7 +1,11 @@
-/** Which dossiers a report covers, by the receipt's deciding agency, level and sector. */
+/**
+ * Which dossiers a report covers: by the deciding agency the period credits (the receipt's, or a
+ * transfer's destination: see classify.ts), and by the receipt's level and sector.
+ */
 import type { WorkingCalendar } from "@onestop/calendar";
-import { isComplete, type DossierFacts, type Level } from "./facts.js";
+import { isComplete, type DossierFacts, type Level, type Receipt } from "./facts.js";
 import { classifyForPeriod } from "./classify.js";
+import { agenciesOf } from "./timeline.js";
 import type { Period } from "./period.js";
 import { Tally, tallyKeyOf, type TallyLine } from "./tally.js";
 
@@ -28,6 +32,16 @@ export interface PeriodDossiers {
   awaitingReceipt: number;
 }
 
+/** The receipt's level and sector are the scope's, and the scope's agency, if any, decided the dossier at some time. */
+function mayBeInScope(facts: DossierFacts & { receipt: Receipt }, scope: ReportScope): boolean {
+  const { level, sectorCode } = facts.receipt;
+  return (
+    (scope.level === undefined || level === scope.level) &&
+    (scope.sectorCode === undefined || sectorCode === scope.sectorCode) &&
+    (scope.agencyCode === undefined || agenciesOf(facts).includes(scope.agencyCode))
+  );
+}
+
 /** Classifies every dossier of the scope for the period and tallies the classifications. */
 export function tallyOfPeriod(all: Iterable<DossierFacts>, period: Period, scope: ReportScope, calendar: WorkingCalendar): { tally: Tally; awaitingReceipt: number } {
   const tally = new Tally();
@@ -37,9 +51,9 @@ export function tallyOfPeriod(all: Iterable<DossierFacts>, period: Period, scope
       awaitingReceipt += 1;
       continue;
     }
-    if (!inScope(facts.receipt, scope)) continue;
+    if (!mayBeInScope(facts, scope)) continue;
     const classification = classifyForPeriod(facts, period, calendar);
-    if (classification) tally.add(tallyKeyOf(classification));
+    if (classification && (scope.agencyCode === undefined || classification.agencyCode === scope.agencyCode)) tally.add(tallyKeyOf(classification));
   }
   return { tally, awaitingReceipt };
 }

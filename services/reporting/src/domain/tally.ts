@@ -19,7 +19,9 @@ export type TallyOutcome =
 
 /** One dossier in one period, as the reports see it. */
 export interface TallyKey {
+  /** The deciding agency the period credits (after transfers, see classify.ts), not always the receipt's. */
   agencyCode: string;
+  /** The receipt's level (a transfer keeps it: the event does not carry the destination's). */
   level: Level;
   sectorCode: string;
   procedureCode: string;
@@ -51,7 +53,7 @@ export interface TallyLine extends TallyKey {
 export function tallyKeyOf(classification: PeriodClassification): TallyKey {
   const { receipt, outcome } = classification;
   return {
-    agencyCode: receipt.agencyCode,
+    agencyCode: classification.agencyCode,
     level: receipt.level,
     sectorCode: receipt.sectorCode,
     procedureCode: receipt.procedureCode,

@@ -2,20 +2,19 @@
  * A dossier as it stood at an instant: only facts whose business time is at or before it count,
  * so a report for a past period sees the period's end, whatever happened or arrived later.
  */
-import { localDateOf, type Extension, type Pause, type SupplementRequest } from "@onestop/calendar";
+import { agenciesHeld, foldClock, startClock, type ClockEvent, type ClockState } from "@onestop/calendar";
 import { ONLINE_PAYMENT_CHANNELS, type Channel, type DossierFacts, type LifecycleFact, type PaymentChannel, type Receipt } from "./facts.js";
 
-export type EndKind = "REFUSED" | "WITHDRAWN" | "CLOSED";
+export type { EndKind } from "@onestop/calendar";
 
 export interface DossierAt {
   receipt: Receipt;
-  /** Every supplement request, in order; each counts for the national indicator. */
-  supplements: SupplementRequest[];
-  pauses: Pause[];
-  extensions: Extension[];
-  resolution?: { at: string; outcome: "APPROVED" | "REFUSED" };
-  /** Left processing without a decision. */
-  end?: { at: string; kind: EndKind };
+  /**
+   * The deadline clock as the fold shared with intake leaves it: every supplement request (each
+   * counts for the national indicator), pauses, the extension, the deciding agency and its
+   * transfers, the decision or the end, and the facts that contradict each other (anomalies).
+   */
+  clock: ClockState;
   resultReturn?: { at: string; channel: Channel; electronic: boolean };
   rating?: number;
   /** Succeeded payments by payment id. */
@@ -28,63 +27,67 @@ export interface DossierAt {
   electronicResultIssuedAt?: string;
   /** Data already held was reused at least once. */
   reused: boolean;
-  /** Facts that contradict each other (e.g. a supplement returned that was never requested). */
-  anomalies: string[];
 }
 
-const LOCAL_DATE = /^\d{4}-\d{2}-\d{2}$/;
+/** The shared fold's event for a fact that moves the clock or the deciding agency; undefined for the others. */
+function clockEventOf(fact: LifecycleFact): ClockEvent | undefined {
+  switch (fact.kind) {
+    case "SUPPLEMENT_REQUESTED":
+    case "SUPPLEMENT_RECEIVED":
+    case "REFUSED":
+    case "WITHDRAWN":
+    case "CLOSED":
+      return { type: fact.kind, at: fact.at };
+    case "PAUSED":
+      return { type: "PAUSED", at: fact.at, reason: fact.reason };
+    case "RESUMED":
+      return { type: "RESUMED", at: fact.at, reason: fact.reason };
+    case "DEADLINE_EXTENDED":
+      return { type: "DEADLINE_EXTENDED", at: fact.at, newDueDate: fact.newDueDate };
+    case "TRANSFERRED":
+      return { type: "TRANSFERRED", at: fact.at, toAgencyCode: fact.toAgencyCode, fromAgencyCode: fact.fromAgencyCode };
+    case "RESOLVED":
+      return { type: "RESOLVED", at: fact.at, outcome: fact.outcome };
+    default:
+      return undefined;
+  }
+}
 
+/** The clock as it stood at `atMs` (facts with a business time after it do not count yet). */
+export function clockAt(facts: DossierFacts & { receipt: Receipt }, atMs = Infinity): ClockState {
+  let clock = startClock(facts.receipt);
+  for (const fact of facts.events) {
+    if (Date.parse(fact.at) > atMs) break; // events are in business-time order
+    const event = clockEventOf(fact);
+    if (event) clock = foldClock(clock, event);
+  }
+  return clock;
+}
+
+/** Every agency that decided the dossier at some time: the receipt's, then each transfer's destination. */
+export function agenciesOf(facts: DossierFacts & { receipt: Receipt }): string[] {
+  return facts.events.some((fact) => fact.kind === "TRANSFERRED") ? agenciesHeld(clockAt(facts)) : [facts.receipt.agencyCode];
+}
 
 export function dossierAt(facts: DossierFacts & { receipt: Receipt }, atMs: number): DossierAt {
   const view: DossierAt = {
     receipt: facts.receipt,
-    supplements: [],
-    pauses: [],
-    extensions: [],
+    clock: clockAt(facts, atMs),
     payments: new Map(),
     refunds: new Map(),
     digitised: false,
     reused: false,
-    anomalies: [],
   };
   for (const fact of facts.events) {
-    if (Date.parse(fact.at) > atMs) break; // events are in business-time order
+    if (Date.parse(fact.at) > atMs) break;
     apply(view, fact);
   }
   return view;
 }
 
+/** What the clock fold does not read: the result's return, the rating, payments and digitisation. */
 function apply(view: DossierAt, fact: LifecycleFact): void {
   switch (fact.kind) {
-    case "SUPPLEMENT_REQUESTED":
-      view.supplements.push({ requestedAt: fact.at });
-      return;
-    case "SUPPLEMENT_RECEIVED": {
-      const open = view.supplements.at(-1);
-      if (open && open.returnedAt === undefined) open.returnedAt = fact.at;
-      else view.anomalies.push(`supplement received at ${fact.at} without an open request`);
-      return;
-    }
-    case "PAUSED":
-      view.pauses.push({ reason: fact.reason, from: fact.at });
-      return;
-    case "RESUMED": {
-      const open = view.pauses.find((pause) => pause.to === undefined);
-      if (open) open.to = fact.at;
-      else view.anomalies.push(`resumed at ${fact.at} without an open pause`);
-      return;
-    }
-    case "DEADLINE_EXTENDED":
-      view.extensions.push({ apologySentAt: fact.at, newDueDate: LOCAL_DATE.test(fact.newDueDate) ? fact.newDueDate : localDateOf(fact.newDueDate) });
-      return;
-    case "RESOLVED":
-      view.resolution ??= { at: fact.at, outcome: fact.outcome };
-      return;
-    case "REFUSED":
-    case "WITHDRAWN":
-    case "CLOSED":
-      view.end ??= { at: fact.at, kind: fact.kind };
-      return;
     case "RESULT_RETURNED":
       view.resultReturn ??= { at: fact.at, channel: fact.channel, electronic: fact.electronic };
       return;
@@ -107,8 +110,8 @@ function apply(view: DossierAt, fact: LifecycleFact): void {
     case "DOCUMENT_REUSED":
       view.reused = true;
       return;
-    case "TRANSFERRED":
-      return;
+    default:
+      return; // folded into the clock
   }
 }
 

@@ -60,8 +60,15 @@ export const resultReturned = (code: string, at: string, channel: "IN_PERSON" | 
 export const withdrawn = (code: string, at: string) => lifecycle(code, "withdrawn", "withdrawnAt", at);
 export const refused = (code: string, at: string) => lifecycle(code, "refused", "refusedAt", at);
 export const closed = (code: string, at: string) => lifecycle(code, "closed", "closedAt", at, { reason: "CLOSE_REASON_SUPPLEMENT_NOT_COMPLETED" });
-export const paused = (code: string, at: string) => lifecycle(code, "paused", "pausedAt", at, { reason: "PAUSE_REASON_OPINION_REQUEST" });
-export const resumed = (code: string, at: string) => lifecycle(code, "resumed", "resumedAt", at, { reason: "PAUSE_REASON_OPINION_REQUEST" });
+type PauseReasonName = "OPINION_REQUEST" | "FINANCIAL_OBLIGATION";
+export const paused = (code: string, at: string, reason: PauseReasonName = "OPINION_REQUEST") =>
+  lifecycle(code, "paused", "pausedAt", at, { reason: `PAUSE_REASON_${reason}` });
+/** Intake names the reason of the pause that ends. */
+export const resumed = (code: string, at: string, reason: PauseReasonName = "OPINION_REQUEST") =>
+  lifecycle(code, "resumed", "resumedAt", at, { reason: `PAUSE_REASON_${reason}` });
+/** As intake publishes it: the agency that held the dossier and the one that decides it from now on. */
+export const transferred = (code: string, at: string, fromAgencyCode: string, toAgencyCode: string) =>
+  lifecycle(code, "transferred", "transferredAt", at, { fromAgencyCode, toAgencyCode, form: "DOCUMENT_FORM_ELECTRONIC" });
 
 function streamEvent(family: "payment" | "digitisation", code: string, name: string, timeField: string, at: string, extra: Record<string, unknown>): EnvelopeInput {
   return { id: nextId(), type: `vn.onestop.${family}.${name}.v1`, subject: code, time: at, data: { dossierCode: code, [timeField]: at, ...extra } };

@@ -90,16 +90,19 @@ export function reportsRouter({ reports, quarterStartDay, now = () => new Date()
 
 /**
  * POST /v1/admin/rebuild starts a rebuild in the background: 202 with its progress and a
- * Location to poll, 409 while another one runs. GET /v1/admin/rebuild (the latest) and
- * GET /v1/admin/rebuild/{id} answer its progress; 404 when there is none.
+ * Location to poll, 409 while another one is unfinished (on this instance or another, or waiting
+ * to be resumed). GET /v1/admin/rebuild (the latest) and GET /v1/admin/rebuild/{id} answer its
+ * progress, as persisted (so also after a restart, and from any instance) or as this instance
+ * sees it while running it, with its history (started, resumed, stopped, switched, done or
+ * failed); 404 when there is none.
  */
 export function adminRouter(rebuilder: Rebuilder): Router {
   const router = Router();
   const notFound = (res: Response, detail: string) =>
     res.status(404).type("application/problem+json").json({ type: "urn:onestop:problem:not-found", title: "No such rebuild", status: 404, detail });
-  router.post("/v1/admin/rebuild", (_req, res) => {
+  router.post("/v1/admin/rebuild", async (_req, res) => {
     try {
-      const progress = rebuilder.start();
+      const progress = await rebuilder.start();
       res.status(202).location(`/v1/admin/rebuild/${progress.id}`).json(progress);
     } catch (error) {
       if (!(error instanceof RebuildInProgressError)) throw error;
@@ -112,15 +115,15 @@ export function adminRouter(rebuilder: Rebuilder): Router {
       });
     }
   });
-  router.get("/v1/admin/rebuild", (_req, res) => {
-    const progress = rebuilder.progress();
+  router.get("/v1/admin/rebuild", async (_req, res) => {
+    const progress = await rebuilder.progress();
     if (progress) res.json(progress);
-    else notFound(res, "no rebuild has run since the service started");
+    else notFound(res, "no rebuild has run");
   });
-  router.get("/v1/admin/rebuild/:id", (req, res) => {
-    const progress = rebuilder.progress(req.params.id);
+  router.get("/v1/admin/rebuild/:id", async (req, res) => {
+    const progress = await rebuilder.progress(req.params.id);
     if (progress) res.json(progress);
-    else notFound(res, `no rebuild ${req.params.id} since the service started`);
+    else notFound(res, `no rebuild ${req.params.id}`);
   });
   return router;
 }

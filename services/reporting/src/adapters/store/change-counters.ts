@@ -15,7 +15,7 @@
 import type { Collection, Db } from "mongodb";
 import { localDateOf } from "@onestop/calendar";
 import type { AgencyChanges } from "../../app/ports.js";
-import type { DossierFacts, FactEvent, Level } from "../../domain/index.js";
+import { agenciesOf, isComplete, type DossierFacts, type FactEvent, type Level } from "../../domain/index.js";
 
 /** Records waiting for their receipt have no agency: their changes are counted under this id. */
 export const AWAITING_RECEIPT = "~awaiting-receipt";
@@ -23,8 +23,12 @@ const COUNTERS_ID = "counters";
 
 interface CountersDocument {
   _id: string;
-  /** Agency code (field-name escaped) -> its level and "YYYY-MM" -> folds that changed a fact of that month. */
-  agencies?: Record<string, { level?: Level; months?: Record<string, number> }>;
+  /**
+   * Agency code (field-name escaped) -> the levels of the dossiers counted under it (a dossier
+   * transferred from an agency of another level keeps its receipt's level) and "YYYY-MM" -> folds
+   * that changed a fact of that month. `level` alone: written before `levels`, read as one level.
+   */
+  agencies?: Record<string, { level?: Level; levels?: Partial<Record<Level, boolean>>; months?: Record<string, number> }>;
 }
 
 /** Agency codes hold dots, which field names cannot: escaped like a URI component. */
@@ -33,6 +37,7 @@ const agencyOf = (field: string) => decodeURIComponent(field);
 
 export interface ChangeCount {
   agencyCode: string;
+  /** The level of the dossier counted (its receipt's). */
   level?: Level;
   month: string;
   count?: number;
@@ -40,7 +45,7 @@ export interface ChangeCount {
 
 interface Batch {
   increments: Map<string, number>;
-  levels: Map<string, Level>;
+  levels: Map<string, true>;
   waiters: Array<{ resolve: () => void; reject: (error: unknown) => void }>;
 }
 
@@ -61,7 +66,7 @@ export class ChangeCounters {
     for (const { agencyCode, level, month, count = 1 } of changes) {
       const path = `agencies.${fieldOf(agencyCode)}`;
       batch.increments.set(`${path}.months.${month}`, (batch.increments.get(`${path}.months.${month}`) ?? 0) + count);
-      if (level) batch.levels.set(`${path}.level`, level);
+      if (level) batch.levels.set(`${path}.levels.${level}`, true);
     }
     const done = new Promise<void>((resolve, reject) => batch.waiters.push({ resolve, reject }));
     if (!this.writing) void this.drain();
@@ -96,10 +101,10 @@ export async function readChangeCounters(collection: Collection<CountersDocument
   const document = await collection.findOne({ _id: COUNTERS_ID });
   const agencies: AgencyChanges[] = [];
   let awaitingReceipt = 0;
-  for (const [field, { level, months = {} }] of Object.entries(document?.agencies ?? {})) {
+  for (const [field, { level, levels = {}, months = {} }] of Object.entries(document?.agencies ?? {})) {
     const agencyCode = agencyOf(field);
     if (agencyCode === AWAITING_RECEIPT) awaitingReceipt = Object.values(months).reduce((sum, n) => sum + n, 0);
-    else agencies.push({ agencyCode, ...(level ? { level } : {}), months });
+    else agencies.push({ agencyCode, levels: [...new Set([...(level ? [level] : []), ...(Object.keys(levels) as Level[])])], months });
   }
   return { agencies, awaitingReceipt };
 }
@@ -107,31 +112,39 @@ export async function readChangeCounters(collection: Collection<CountersDocument
 const monthOf = (at: string) => localDateOf(at).slice(0, 7);
 
 /**
- * What one fold changes: the agency's count in the month of the event's business time (a fact at
- * `t` changes the dossier's view from `t` on, so only periods ending at or after `t`), and the
- * awaiting-receipt count while the record is, or was until now, without its receipt.
+ * What one fold changes: the count, in the month of the event's business time (a fact at `t`
+ * changes the dossier's view from `t` on, so only periods ending at or after `t`), of every agency
+ * that decided the dossier (the receipt's and each transfer's destination: the period's figures
+ * credit one of them, and the event may move the dossier between them, as a transfer does), and
+ * the awaiting-receipt count while the record is, or was until now, without its receipt. The
+ * agencies of `after` include those of `before`: a fold only adds facts.
  */
 export function changesOfFold(before: DossierFacts, after: DossierFacts, event: FactEvent): ChangeCount[] {
   const changes: ChangeCount[] = [];
-  if (after.receipt) {
-    const at = event.kind === "RECEIVED" ? event.receipt.receivedAt : event.at;
-    changes.push({ agencyCode: after.receipt.agencyCode, level: after.receipt.level, month: monthOf(at) });
+  if (isComplete(after)) {
+    const month = monthOf(event.kind === "RECEIVED" ? event.receipt.receivedAt : event.at);
+    for (const agencyCode of agenciesOf(after)) changes.push({ agencyCode, level: after.receipt.level, month });
   }
   if (!before.receipt || !after.receipt) changes.push({ agencyCode: AWAITING_RECEIPT, month: "all" });
   return changes;
 }
 
-/** What writing whole records (a rebuild) changes: each agency once per month of receipt, plus the records without a receipt. */
+/**
+ * What writing whole records (a rebuild) changes: every agency that decided a record (see
+ * changesOfFold) once per month of receipt, plus the records without a receipt.
+ */
 export function changesOfRecords(records: readonly DossierFacts[]): ChangeCount[] {
   const changes = new Map<string, ChangeCount>();
-  for (const { receipt } of records) {
-    const change = receipt
-      ? { agencyCode: receipt.agencyCode, level: receipt.level, month: monthOf(receipt.receivedAt) }
-      : { agencyCode: AWAITING_RECEIPT, month: "all" };
-    const key = `${change.agencyCode}|${change.month}`;
-    const seen = changes.get(key);
-    if (seen) seen.count = (seen.count ?? 1) + 1;
-    else changes.set(key, { ...change, count: 1 });
+  for (const record of records) {
+    const changed: ChangeCount[] = isComplete(record)
+      ? agenciesOf(record).map((agencyCode) => ({ agencyCode, level: record.receipt.level, month: monthOf(record.receipt.receivedAt) }))
+      : [{ agencyCode: AWAITING_RECEIPT, month: "all" }];
+    for (const change of changed) {
+      const key = `${change.agencyCode}|${change.level ?? ""}|${change.month}`;
+      const seen = changes.get(key);
+      if (seen) seen.count = (seen.count ?? 1) + 1;
+      else changes.set(key, { ...change, count: 1 });
+    }
   }
   return [...changes.values()];
 }

@@ -1,16 +1,21 @@
 import { MongoBulkWriteError, MongoServerError, type AnyBulkWriteOperation, type Collection, type Db, type Filter } from "mongodb";
-import { emptyFacts, finishedAt, foldEvent, mergeFacts, type DossierFacts, type FactEvent, type ReportScope } from "../../domain/index.js";
+import { agenciesOf, emptyFacts, finishedAt, foldEvent, mergeFacts, type DossierFacts, type FactEvent, type ReportScope } from "../../domain/index.js";
 import type { DossierEvent } from "../../app/ports.js";
 import type { RebuildableFactsStore, RebuildTarget } from "../../app/rebuild.js";
-import { ChangeCounters, changesOfFold, changesOfRecords, type ChangeCount } from "./change-counters.js";
+import { ChangeCounters, changesOfFold, type ChangeCount } from "./change-counters.js";
+import { rebuildTarget } from "./rebuild-target.js";
 
 /** One document per dossier: its facts plus the fields reports select on. */
-interface FactsDocument {
+export interface FactsDocument {
   _id: string;
   facts: DossierFacts;
   version: number;
   complete: boolean;
-  agencyCode?: string;
+  /**
+   * The agency that decided the dossier, or every one that did when it was transferred (receipt's
+   * first): an array field matches equality and `$in` on any of its elements.
+   */
+  agencyCode?: string | string[];
   level?: string;
   sectorCode?: string;
   receivedAtMs?: number;
@@ -21,7 +26,6 @@ interface FactsDocument {
 const OPEN = Number.MAX_SAFE_INTEGER;
 const BASE_NAME = "dossier_facts";
 const META = "projection_meta";
-const INSERT_BATCH = 1_000;
 
 /** Which collection holds the live projection (a rebuild writes a new one, then switches). */
 interface ProjectionMeta {
@@ -43,22 +47,6 @@ const DUPLICATE_KEY = 11000;
  * flight, with room for a rebuild's catch-up and other instances.
  */
 const MAX_WRITE_ATTEMPTS = 32;
-
-/**
- * Inserts the records (`ordered: false`: one duplicate does not stop the others) and returns
- * those whose dossier the collection already holds.
- */
-async function insertNew(collection: Collection<FactsDocument>, records: readonly DossierFacts[]): Promise<DossierFacts[]> {
-  try {
-    await collection.insertMany(records.map((facts) => documentOf(facts, 1)), { ordered: false });
-    return [];
-  } catch (error) {
-    if (!(error instanceof MongoBulkWriteError)) throw error;
-    const failures = [error.writeErrors].flat();
-    if (failures.length === 0 || failures.some((failure) => failure.code !== DUPLICATE_KEY)) throw error;
-    return failures.map((failure) => records[failure.index]!);
-  }
-}
 
 /**
  * Other writers kept changing the record first, MAX_WRITE_ATTEMPTS times in a row: the event is
@@ -99,7 +87,10 @@ async function allApplied(collection: Collection<FactsDocument>, writes: AnyBulk
   }
 }
 
-function documentOf(facts: DossierFacts, version: number): FactsDocument {
+/** One agency as a plain value (the common case, as stored before transfers counted), several as an array. */
+const agencyField = (agencies: string[]): string | string[] => (agencies.length === 1 ? agencies[0]! : agencies);
+
+export function documentOf(facts: DossierFacts, version: number): FactsDocument {
   const finished = finishedAt(facts);
   const receipt = facts.receipt;
   return {
@@ -107,9 +98,7 @@ function documentOf(facts: DossierFacts, version: number): FactsDocument {
     facts,
     version,
     complete: receipt !== undefined,
-    ...(receipt
-      ? { agencyCode: receipt.agencyCode, level: receipt.level, sectorCode: receipt.sectorCode, receivedAtMs: Date.parse(receipt.receivedAt) }
-      : {}),
+    ...(receipt ? { agencyCode: agencyField(agenciesOf({ ...facts, receipt })), level: receipt.level, sectorCode: receipt.sectorCode, receivedAtMs: Date.parse(receipt.receivedAt) } : {}),
     finishedAtMs: finished ? Date.parse(finished) : OPEN,
   };
 }
@@ -148,39 +137,13 @@ export class MongoFactsStore implements RebuildableFactsStore {
     return this.collection.collectionName;
   }
 
-  async createRebuildTarget(): Promise<RebuildTarget> {
-    const name = `${BASE_NAME}_v${Date.now()}`;
+  /** A new collection for a rebuild (`dossier_facts_v<ms>`), or with `name` the one an unfinished rebuild was writing; see rebuild-target.ts. */
+  async createRebuildTarget(name = `${BASE_NAME}_v${Date.now()}`): Promise<RebuildTarget> {
     const collection = await prepared(this.db, name);
-    return {
-      name,
-      // New records go in by batches; only those an earlier chunk wrote (duplicate keys) are read and merged one by one.
-      writeChunk: async (records) => {
-        let inserted = 0;
-        let merged = 0;
-        for (let i = 0; i < records.length; i += INSERT_BATCH) {
-          const batch = records.slice(i, i + INSERT_BATCH);
-          const alreadyStored = await insertNew(collection, batch);
-          inserted += batch.length - alreadyStored.length;
-          for (const record of alreadyStored) await this.mergeInto(collection, record);
-          merged += alreadyStored.length;
-          // Counted so the agencies are known to the stored tallies once the collection is active.
-          await this.countersOf(collection).count(changesOfRecords(batch));
-        }
-        return { inserted, merged };
-      },
+    return rebuildTarget(collection, {
+      counters: this.countersOf(collection),
       apply: (dossierCode, event) => this.applyTo(() => collection, dossierCode, event),
-    };
-  }
-
-  /** Folds a record's facts into the stored record of its dossier (looked up by `_id`). */
-  private async mergeInto(collection: Collection<FactsDocument>, record: DossierFacts): Promise<void> {
-    for (let attempt = 0; attempt < MAX_WRITE_ATTEMPTS; attempt++) {
-      const stored = await collection.findOne({ _id: record.dossierCode });
-      if (!stored) throw new Error(`${record.dossierCode} was refused as a duplicate but is not stored in ${collection.collectionName}`);
-      const after = mergeFacts(stored.facts, record);
-      if (after === stored.facts || (await replaced(collection, stored, after))) return;
-    }
-    throw new ConcurrentWriteError(`${record.dossierCode} kept changing concurrently`);
+    });
   }
 
   async switchTo(target: RebuildTarget): Promise<void> {

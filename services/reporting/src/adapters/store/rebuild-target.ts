@@ -1,0 +1,150 @@
+/**
+ * The collection a rebuild writes, chunk by chunk. A chunk holds one record per dossier; it goes in
+ * by batches of INSERT_BATCH, WRITERS batches in flight (the store converts one while it commits
+ * the other):
+ *   - the batch's dossiers already stored are read in one `_id: {$in}` query (skipped for the first
+ *     chunk of a new collection, known empty);
+ *   - the others are inserted with one unordered `insertMany`, never meeting a duplicate (on
+ *     FerretDB a duplicate makes the whole server-side batch go in again one document at a time);
+ *   - each stored one is merged in memory (the fold is order-free and ignores known event ids, so
+ *     the result is that of one fold of both) and, if that changed it, written back in one unordered
+ *     bulk write, each update conditional on the version read; a record merged into one that already
+ *     held all its facts (a chunk folded again after a resume) is not written at all.
+ * A lost race (a duplicate on insert, an update whose version moved) is merged again one record at a
+ * time. Nothing else writes the collection before the rebuild's catch-up, so these are rare.
+ *
+ * Inserted records are marked with the rebuild's attempt and chunk (`rebuildAttempt`,
+ * `rebuildChunk`), so that a resumed rebuild counts the records an interrupted attempt inserted
+ * in the chunk it was writing (after its last checkpoint) as new (`inserted`) when it writes that
+ * chunk again, not as merges: its counters then equal those of a rebuild never interrupted.
+ */
+import { MongoBulkWriteError, MongoServerError, type AnyBulkWriteOperation, type Collection } from "mongodb";
+import { mergeFacts, type DossierFacts, type FactEvent } from "../../domain/index.js";
+import type { ChunkOf, ChunkWritten, RebuildTarget } from "../../app/rebuild.js";
+import { changesOfRecords, type ChangeCounters } from "./change-counters.js";
+import { documentOf, type FactsDocument } from "./facts-store.js";
+
+/** Records per `insertMany` / `find` / bulk write. */
+export const INSERT_BATCH = 1_000;
+/** Batches written at the same time. */
+export const WRITERS = 2;
+const DUPLICATE_KEY = 11000;
+const MAX_MERGE_ATTEMPTS = 32;
+
+type TargetDocument = FactsDocument & { rebuildAttempt?: number; rebuildChunk?: number };
+
+export interface RebuildTargetDeps {
+  /** The change counters of the collection (stored tallies read them once it is active). */
+  counters: ChangeCounters;
+  /** Folds one event into the collection's record (catch-up). */
+  apply: (dossierCode: string, event: FactEvent) => Promise<boolean>;
+}
+
+export function rebuildTarget(collection: Collection<FactsDocument>, deps: RebuildTargetDeps): RebuildTarget {
+  const target = collection as unknown as Collection<TargetDocument>;
+  return {
+    name: collection.collectionName,
+    writeChunk: async (records, chunk) => {
+      // A new rebuild's first chunk: nothing can be stored yet.
+      const knownEmpty = chunk !== undefined && chunk.attempt === 0 && chunk.chunk === 1;
+      const batches: DossierFacts[][] = [];
+      for (let i = 0; i < records.length; i += INSERT_BATCH) batches.push(records.slice(i, i + INSERT_BATCH));
+      const written: ChunkWritten = { inserted: 0, merged: 0 };
+      let next = 0;
+      const writer = async () => {
+        for (let batch = batches[next++]; batch; batch = batches[next++]) {
+          if (chunk?.stopping?.()) throw new Error("rebuild stopped");
+          const { inserted, merged } = await writeBatch(target, batch, chunk, knownEmpty);
+          written.inserted += inserted;
+          written.merged += merged;
+        }
+      };
+      await Promise.all(Array.from({ length: Math.min(WRITERS, batches.length) }, writer));
+      // Counted so the agencies are known to the stored tallies once the collection is active.
+      await deps.counters.count(changesOfRecords(records));
+      return written;
+    },
+    apply: deps.apply,
+  };
+}
+
+/**
+ * Whether an earlier attempt inserted the record while writing this same chunk, which it never
+ * checkpointed (a checkpointed chunk is not written again): then no checkpoint counted it. The
+ * chunk folded again from the checkpoint holds the same dossiers as long as the stream and
+ * REBUILD_CHUNK_DOSSIERS are the same; otherwise only the counters can be off, not the records.
+ */
+function insertedByInterruptedAttempt(document: TargetDocument, chunk: ChunkOf | undefined): boolean {
+  return chunk !== undefined && document.rebuildAttempt !== undefined && document.rebuildAttempt < chunk.attempt && document.rebuildChunk === chunk.chunk;
+}
+
+async function writeBatch(collection: Collection<TargetDocument>, batch: readonly DossierFacts[], chunk: ChunkOf | undefined, knownEmpty: boolean): Promise<ChunkWritten> {
+  const stored = new Map<string, TargetDocument>();
+  if (!knownEmpty) for (const document of await collection.find({ _id: { $in: batch.map((record) => record.dossierCode) } }).toArray()) stored.set(document._id, document);
+  const mark = chunk ? { rebuildAttempt: chunk.attempt, rebuildChunk: chunk.chunk } : {};
+  const fresh: DossierFacts[] = [];
+  const updates: Array<{ record: DossierFacts; write: AnyBulkWriteOperation<TargetDocument> }> = [];
+  let inserted = 0;
+  let merged = 0;
+  for (const record of batch) {
+    const document = stored.get(record.dossierCode);
+    if (!document) {
+      fresh.push(record);
+      continue;
+    }
+    if (insertedByInterruptedAttempt(document, chunk)) inserted += 1;
+    else merged += 1;
+    const after = mergeFacts(document.facts, record);
+    if (after === document.facts) continue;
+    const { _id, ...fields } = documentOf(after, document.version + 1);
+    updates.push({ record, write: { updateOne: { filter: { _id, version: document.version }, update: { $set: fields } } } });
+  }
+  const again: DossierFacts[] = [];
+  if (fresh.length > 0) {
+    const refused = await insertAll(collection, fresh.map((record) => ({ ...documentOf(record, 1), ...mark })));
+    for (const index of refused) again.push(fresh[index]!);
+    inserted += fresh.length - refused.length;
+    merged += refused.length;
+  }
+  if (updates.length > 0) {
+    const result = await collection.bulkWrite(updates.map(({ write }) => write), { ordered: false });
+    // Which one lost is not reported: merge them all again (those written merge to no change).
+    if (result.matchedCount < updates.length) again.push(...updates.map(({ record }) => record));
+  }
+  for (const record of again) await mergeOne(collection, record);
+  return { inserted, merged };
+}
+
+/** Inserts the documents unordered; returns the indexes of those refused as duplicate keys. */
+async function insertAll(collection: Collection<TargetDocument>, documents: TargetDocument[]): Promise<number[]> {
+  try {
+    await collection.insertMany(documents, { ordered: false });
+    return [];
+  } catch (error) {
+    if (!(error instanceof MongoBulkWriteError)) throw error;
+    const failures = [error.writeErrors].flat();
+    if (failures.length === 0 || failures.some((failure) => failure.code !== DUPLICATE_KEY)) throw error;
+    return failures.map((failure) => failure.index);
+  }
+}
+
+/** Folds a record's facts into the stored record of its dossier, conditional on the version read, until it holds. */
+async function mergeOne(collection: Collection<TargetDocument>, record: DossierFacts): Promise<void> {
+  for (let attempt = 0; attempt < MAX_MERGE_ATTEMPTS; attempt++) {
+    const stored = await collection.findOne({ _id: record.dossierCode });
+    if (!stored) {
+      try {
+        await collection.insertOne(documentOf(record, 1));
+        return;
+      } catch (error) {
+        if (error instanceof MongoServerError && error.code === DUPLICATE_KEY) continue;
+        throw error;
+      }
+    }
+    const after = mergeFacts(stored.facts, record);
+    if (after === stored.facts) return;
+    const { _id, ...fields } = documentOf(after, stored.version + 1);
+    if ((await collection.updateOne({ _id, version: stored.version }, { $set: fields })).matchedCount === 1) return;
+  }
+  throw new Error(`${record.dossierCode} kept changing while the rebuild merged it into ${collection.collectionName}`);
+}
