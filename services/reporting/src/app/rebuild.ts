@@ -467,16 +467,18 @@ export class Rebuilder {
    * Persists the progress (with the checkpoint) and extends the lease, if this instance still holds
    * it; otherwise the run stops (RunInterrupted). Saves are written in order.
    */
-  private save(run: Run, checkpoint?: RebuildCheckpoint, entry?: RebuildHistoryEntry): Promise<void> {
+  private save(run: Run, checkpoint?: RebuildCheckpoint, entry?: RebuildHistoryEntry, change?: (progress: RebuildProgress) => void): Promise<void> {
     const write = run.saving.then(async () => {
       if (run.interrupted?.reason === "lease lost") throw run.interrupted;
       const leaseUntilMs = this.leaseUntilMs();
       run.progress.leaseUntil = new Date(leaseUntilMs).toISOString();
-      const changes = { progress: this.snapshot(run.progress), leaseUntilMs, ...(checkpoint ? { checkpoint } : {}) };
-      if (!(await this.states.save(run.progress.id, this.owner, changes, entry))) {
+      const progress = this.snapshot(run.progress);
+      change?.(progress);
+      if (!(await this.states.save(run.progress.id, this.owner, { progress, leaseUntilMs, ...(checkpoint ? { checkpoint } : {}) }, entry))) {
         run.interrupted ??= new RunInterrupted("lease lost");
         throw new RunInterrupted("lease lost");
       }
+      change?.(run.progress);
       if (entry) run.progress.history.push(entry);
     });
     run.saving = write.catch(() => undefined);
@@ -596,10 +598,12 @@ export class Rebuilder {
           flushed: previous.flushed + records.length,
           durationsMs: durations(),
         };
-        progress.flushed = next.flushed;
-        progress.chunks = number;
-        for (const [name, seq] of Object.entries(at.seqs)) progress.streams[name]!.flushed = seq;
-        await this.save(run, next);
+        // Shown once durable: the progress never claims a chunk its checkpoint does not hold.
+        await this.save(run, next, undefined, (shown) => {
+          shown.flushed = next.flushed;
+          shown.chunks = number;
+          for (const [name, seq] of Object.entries(at.seqs)) shown.streams[name]!.flushed = seq;
+        });
         run.checkpoint = next;
       })();
       writing.catch(() => undefined); // observed by the next hand-over or at the end of the replay
