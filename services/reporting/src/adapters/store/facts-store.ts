@@ -1,5 +1,5 @@
 import { MongoBulkWriteError, MongoServerError, type AnyBulkWriteOperation, type Collection, type Db, type Filter } from "mongodb";
-import { agenciesOf, emptyFacts, finishedAt, foldEvent, mergeFacts, type DossierFacts, type FactEvent, type ReportScope } from "../../domain/index.js";
+import { agenciesOf, emptyFacts, finishedAt, foldEvent, type DossierFacts, type FactEvent, type ReportScope } from "../../domain/index.js";
 import type { DossierEvent } from "../../app/ports.js";
 import type { RebuildableFactsStore, RebuildTarget } from "../../app/rebuild.js";
 import { ChangeCounters, changesOfFold, type ChangeCount } from "./change-counters.js";
@@ -58,9 +58,15 @@ export class ConcurrentWriteError extends Error {
 
 /** Replaces the stored record with `after` if its version is still the one read; false if another writer came first. */
 async function replaced(collection: Collection<FactsDocument>, stored: FactsDocument, after: DossierFacts): Promise<boolean> {
-  const { _id, ...fields } = documentOf(after, stored.version + 1);
-  const result = await collection.updateOne({ _id, version: stored.version }, { $set: fields });
+  const { filter, update } = replacement(stored, after);
+  const result = await collection.updateOne(filter, update);
   return result.matchedCount === 1;
+}
+
+/** The update that writes `after` over `stored`, conditional on the version read. */
+function replacement(stored: FactsDocument, after: DossierFacts) {
+  const { _id, ...fields } = documentOf(after, stored.version + 1);
+  return { filter: { _id, version: stored.version }, update: { $set: fields } };
 }
 
 /** Inserts the dossier's first record; false if another writer created it first. */
@@ -199,8 +205,7 @@ export class MongoFactsStore implements RebuildableFactsStore {
       if (after === before) continue;
       if (!document) writes.push({ insertOne: { document: documentOf(after, 1) } });
       else {
-        const { _id, ...fields } = documentOf(after, document.version + 1);
-        writes.push({ updateOne: { filter: { _id, version: document.version }, update: { $set: fields } } });
+        writes.push({ updateOne: replacement(document, after) });
       }
     }
     if (writes.length > 0 && !(await allApplied(collection, writes))) {
