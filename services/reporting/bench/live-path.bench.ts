@@ -78,7 +78,6 @@ try {
         applied += events.length;
       },
       candidates: (...args) => store.candidates(...args),
-      awaitingReceipt: () => store.awaitingReceipt(),
     };
     rates.live.push(
       await timed(

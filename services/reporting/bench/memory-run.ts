@@ -87,6 +87,7 @@ function standInStore(onChunk: (records: readonly DossierFacts[]) => void, write
         onChunk(records);
         return { inserted: records.length, merged: 0 };
       },
+      deriveTallies: async () => undefined,
       apply: async () => false,
     }),
     switchTo: async (target) => {
@@ -95,7 +96,6 @@ function standInStore(onChunk: (records: readonly DossierFacts[]) => void, write
     apply: unused,
     applyBatch: unused,
     candidates: unused,
-    awaitingReceipt: unused,
   };
 }
 

@@ -126,7 +126,6 @@ try {
       applied += events.length;
     },
     candidates: (...args) => store.candidates(...args),
-    awaitingReceipt: () => store.awaitingReceipt(),
   };
   const jsm = await jetstreamManager(servers.nc);
   const log = { warn: () => undefined, error: (message: string) => console.error(message) };

@@ -2,8 +2,8 @@
  * Benchmark (b): latency of the report queries on a large read model (default 1.000.000
  * dossiers: the golden half-year generated at 3,12× Bắc Giang's size, spread over 210 agencies),
  * side by side on the same FerretDB:
- *   - ours: ReportQueries, served from the stored per-agency tallies (warm; plus the first query
- *     that computes them, and the query after one late event, which recomputes one agency);
+ *   - ours: ReportQueries, served from the kept tallies (the first query of the period after a
+ *     late event, then warm queries, whole province and scoped);
  *   - baseline: the same report computed at query time from the per-dossier collection (every
  *     candidate record loaded, classified and folded: what the service did before the tallies).
  * Both produce the same form; the bench checks it. Medians of BENCH_ROUNDS rounds (baseline:
@@ -13,7 +13,7 @@
 import { defaultCalendar } from "@onestop/calendar";
 import { MongoFactsStore } from "../src/adapters/store/facts-store.js";
 import { MongoFrozenReports } from "../src/adapters/store/frozen-reports.js";
-import { MongoTallyStore } from "../src/adapters/store/tally-store.js";
+import { MongoTallyReader } from "../src/adapters/store/tally-reader.js";
 import { ReportQueries } from "../src/app/reports.js";
 import {
   boundsOf,
@@ -54,7 +54,6 @@ const servers = await startBenchServers("query-latency");
 try {
   const db = servers.mongo.db("bench_reporting");
   const store = await MongoFactsStore.open(db);
-  const tallyStore = new MongoTallyStore(db, () => store.activeCollection);
 
   // Load: generate, fold each dossier, write through the rebuild path (which counts the agencies).
   const generator = new StreamGenerator({ seed: 2, period: PERIOD, targets: scaleTargets(SEED_002_TARGETS, SCALE), procedures, calendar: defaultCalendar });
@@ -78,14 +77,27 @@ try {
     if (chunk.length >= WRITE_CHUNK) await flush();
   }
   await flush();
-  await store.switchTo(target);
   console.log(`\nloaded ${formatCount(written)} dossiers in ${((performance.now() - t0) / 1000).toFixed(0)} s`);
+  // As a rebuild does after its last chunk: the kept tallies from every record (read back once).
+  const deriveStart = performance.now();
+  await target.deriveTallies();
+  console.log(`kept tallies derived from the ${formatCount(written)} records in ${((performance.now() - deriveStart) / 1000).toFixed(0)} s`);
+  await store.switchTo(target);
 
-  const reports = new ReportQueries({ store, tallies: tallyStore, frozen: MongoFrozenReports.open(db), lag: { pendingEvents: async () => 0 }, calendar: defaultCalendar, sectors, procedures });
+  const reports = new ReportQueries({
+    store,
+    tallies: new MongoTallyReader(() => store.talliesOf(), store.series),
+    frozen: MongoFrozenReports.open(db),
+    lag: { pendingEvents: async () => 0 },
+    calendar: defaultCalendar,
+    sectors,
+    procedures,
+  });
+  // Today's query-time computation: every candidate record read and classified.
   const baseline = async (period: Period, scope: ReportScope) => {
     const { fromMs, toMs } = boundsOf(period);
-    const [records, awaitingReceipt] = await Promise.all([store.candidates(fromMs, toMs, scope), store.awaitingReceipt()]);
-    return tthcForm({ ...dossiersOfPeriod(records, period, scope, defaultCalendar), awaitingReceipt }, sectors);
+    const records = await store.candidates(fromMs, toMs, scope);
+    return tthcForm({ ...dossiersOfPeriod(records, period, scope, defaultCalendar), awaitingReceipt: 0 }, sectors);
   };
   const timed = async <T>(run: () => Promise<T>): Promise<{ ms: number; value: T }> => {
     const start = performance.now();
@@ -94,50 +106,66 @@ try {
   };
 
   const Q2: Period = { from: "2024-04-01", to: "2024-06-30" };
+  // The commune with the most dossiers still open at Q2's end: each round resolves one late.
+  const { fromMs, toMs } = boundsOf(Q2);
+  const openByAgency = new Map<string, DossierFacts[]>();
+  for (const facts of await store.candidates(fromMs, toMs, { level: "COMMUNE" })) {
+    const finished = finishedAt(facts);
+    if (finished !== undefined && Date.parse(finished) <= toMs) continue;
+    const agency = facts.receipt!.agencyCode;
+    openByAgency.set(agency, [...(openByAgency.get(agency) ?? []), facts]);
+  }
+  const [commune, open] = [...openByAgency].sort((a, b) => b[1].length - a[1].length)[0] ?? ["", []];
   const province = { name: "tthc Q2/2024, whole province", run: () => reports.tthc(Q2, {}) };
-  const queries: Array<{ name: string; run: () => Promise<unknown> }> = [
-    province,
+  const scoped: Array<{ name: string; run: () => Promise<unknown> }> = [
     { name: "tthc Q2/2024, commune level", run: () => reports.tthc(Q2, { level: "COMMUNE" }) },
-    { name: "tthc Q2/2024, one commune", run: () => reports.tthc(Q2, { agencyCode: agencyFor("COMMUNE", 0) }) },
-    { name: "quarterly form Q2/2024", run: () => reports.quarterly(Q2, {}) },
-    { name: "Decision 766 Q2/2024", run: () => reports.indicators(Q2, {}) },
+    { name: "tthc Q2/2024, one commune", run: () => reports.tthc(Q2, { agencyCode: commune }) },
+    { name: "tthc Q2/2024, one sector", run: () => reports.tthc(Q2, { sectorCode: sectors[0]!.code }) },
+    { name: "tthc 06/2024, one commune", run: () => reports.tthc({ from: "2024-06-01", to: "2024-06-30" }, { agencyCode: commune }) },
+    { name: "quarterly form Q2/2024, one commune", run: () => reports.quarterly(Q2, { agencyCode: commune }) },
+    { name: "Decision 766 Q2/2024, one commune", run: () => reports.indicators(Q2, { agencyCode: commune }) },
   ];
 
-  const cold = await timed(province.run);
-  console.log(`first query of Q2 (computes every agency's tally from the facts): ${fmt(cold.ms)} ms`);
-  const warm = new Map<string, number>();
-  for (const query of queries) {
+  // The first query of a period after a late event, each round a new late decision of a dossier
+  // still open at Q2's end: the fold moved it between tally lines, the query only reads them.
+  if (open.length < ROUNDS) throw new Error(`only ${open.length} dossiers of ${commune} open at the end of Q2: cannot measure ${ROUNDS} late events`);
+  const before = await reports.tthc(Q2, { agencyCode: commune });
+  const afterLate: number[] = [];
+  for (let round = 0; round < ROUNDS; round++) {
+    await store.apply(open[round]!.dossierCode, { kind: "RESOLVED", eventId: `bench-late-${round}`, at: "2024-06-28T10:00:00+07:00", outcome: "APPROVED" });
+    afterLate.push((await timed(province.run)).ms);
+  }
+  const moved = (await reports.tthc(Q2, { agencyCode: commune })).report.totals.resolved.total - before.report.totals.resolved.total;
+  console.log(`first query of Q2 after a late decision (${commune} resolved +${moved} of ${ROUNDS}): ${fmt(median(afterLate))} ms (median of ${ROUNDS}; target < 1.000 ms)`);
+  if (moved !== ROUNDS) process.exitCode = 1;
+
+  const results: Array<{ name: string; ms: number }> = [];
+  for (const query of [province, ...scoped]) {
     const ours: number[] = [];
     for (let round = 0; round < ROUNDS; round++) ours.push((await timed(query.run)).ms);
-    warm.set(query.name, median(ours));
-    console.log(`${query.name}: stored tallies ${fmt(median(ours))} ms (median of ${ROUNDS})`);
+    results.push({ name: query.name, ms: median(ours) });
+    console.log(`${query.name}: kept tallies ${fmt(median(ours))} ms (median of ${ROUNDS})`);
   }
+  const slowestScoped = Math.max(...results.slice(1).map((result) => result.ms));
+  console.log(`slowest scoped query: ${fmt(slowestScoped)} ms (target < 300 ms)`);
 
   // The baseline reads and classifies every candidate record: on FerretDB about 1 ms per record.
-  const base: number[] = [];
-  let same = true;
-  for (let round = 0; round < BASELINE_ROUNDS; round++) {
-    const b = await timed(() => baseline(Q2, {}));
-    base.push(b.ms);
-    const ours = await reports.tthc(Q2, {});
-    same &&= JSON.stringify(b.value.totals) === JSON.stringify(ours.report.totals) && JSON.stringify(b.value.rows) === JSON.stringify(ours.report.rows);
+  for (const [name, period, scope] of [
+    ["tthc Q2/2024, one commune", Q2, { agencyCode: commune }],
+    ["tthc Q2/2024, whole province", Q2, {}],
+  ] as const) {
+    const base: number[] = [];
+    let same = true;
+    for (let round = 0; round < BASELINE_ROUNDS; round++) {
+      const b = await timed(() => baseline(period, scope));
+      base.push(b.ms);
+      const ours = await reports.tthc(period, scope);
+      same &&= JSON.stringify(b.value.totals) === JSON.stringify(ours.report.totals) && JSON.stringify(b.value.rows) === JSON.stringify(ours.report.rows);
+    }
+    const ours = results.find((result) => result.name === name)!.ms;
+    console.log(`${name}: kept tallies ${fmt(ours)} ms vs computed at query time ${fmt(median(base))} ms (median of ${BASELINE_ROUNDS}): ratio ${(median(base) / ours).toFixed(0)}; same form: ${same}`);
+    if (!same) process.exitCode = 1;
   }
-  const [ours, baselineMs] = [warm.get(province.name)!, median(base)];
-  console.log(`${province.name}: stored tallies ${fmt(ours)} ms vs computed at query time ${fmt(baselineMs)} ms (median of ${BASELINE_ROUNDS}): ratio ${(baselineMs / ours).toFixed(0)}; same form: ${same}`);
-  if (!same) process.exitCode = 1;
-
-  // One late decision for a dossier still open at Q2's end: only its agency's tally goes stale
-  // (on FerretDB the recomputation still scans every record: no index use).
-  const { fromMs, toMs } = boundsOf(Q2);
-  const agency = agencyFor("COMMUNE", 0);
-  const openAtEnd = (await store.candidates(fromMs, toMs, { agencyCode: agency })).find((facts) => finishedAt(facts) === undefined || Date.parse(finishedAt(facts)!) > toMs);
-  if (!openAtEnd) throw new Error(`no dossier of ${agency} open at the end of Q2: cannot measure the late event`);
-  const before = await reports.tthc(Q2, { agencyCode: agency });
-  await store.apply(openAtEnd.dossierCode, { kind: "RESOLVED", eventId: "bench-late-decision", at: "2024-06-28T10:00:00+07:00", outcome: "APPROVED" });
-  const after = await timed(province.run);
-  const next = await timed(province.run);
-  const moved = (await reports.tthc(Q2, { agencyCode: agency })).report.totals.resolved.total - before.report.totals.resolved.total;
-  console.log(`after one late decision (${agency} resolved +${moved}): the next query recomputes its agency in ${fmt(after.ms)} ms; the one after is served in ${fmt(next.ms)} ms`);
 } finally {
   await servers.stop();
 }

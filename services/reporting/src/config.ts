@@ -17,8 +17,12 @@ const reportingConfigSchema = baseConfigSchema.extend({
   REBUILD_INSTANCE: z.string().min(1).optional(),
   /** Tests only: `kill-after-chunk-write:<n>` kills the process after chunk n is written, before its checkpoint is. */
   REBUILD_FAULT: z.string().regex(/^kill-after-chunk-write:\d+$/).optional(),
-  /** How often the current and previous quarters' stored tallies are brought up to date in the background; 0 = never. */
-  TALLY_REFRESH_MS: z.coerce.number().int().min(0).default(30_000),
+  /**
+   * The periods whose tallies are kept as events arrive, by length in months, cut at
+   * QUARTER_START_DAY: months, quarters, half-years, years. Other periods are computed from the
+   * records when asked (reading all of the period's records).
+   */
+  TALLY_PERIODS: z.string().regex(/^(1|3|6|12)(,(1|3|6|12))*$/, "a list of period lengths in months among 1, 3, 6, 12, like 1,3,6,12").default("1,3,6,12"),
 });
 
 export const loadConfig = () => readConfig(reportingConfigSchema, process.env, { HTTP_PORT: "8085", GRPC_PORT: "50055" });

@@ -3,6 +3,7 @@ import { hostname } from "node:os";
 import { jetstream, jetstreamManager } from "@nats-io/jetstream";
 import { ensureStreams } from "@onestop/bus";
 import { defaultCalendar } from "@onestop/calendar";
+import { parseSeries } from "./domain/index.js";
 import { STREAMS } from "@onestop/contracts";
 import { runMain, startService } from "@onestop/service-kit";
 import { consumerLag, FACT_STREAMS, startFactsConsumer } from "./adapters/bus/facts-consumer.js";
@@ -12,11 +13,10 @@ import { adminRouter, problemHandler, reportsRouter } from "./adapters/http/rout
 import { streamReplay } from "./adapters/bus/replay-source.js";
 import { MongoFactsStore } from "./adapters/store/facts-store.js";
 import { MongoFrozenReports } from "./adapters/store/frozen-reports.js";
-import { MongoTallyStore } from "./adapters/store/tally-store.js";
+import { MongoTallyReader } from "./adapters/store/tally-reader.js";
 import { Rebuilder } from "./app/rebuild.js";
 import { MongoRebuildStates } from "./adapters/store/rebuild-states.js";
 import { ReportQueries } from "./app/reports.js";
-import { TallyRefresher } from "./app/tally-refresher.js";
 import { loadConfig } from "./config.js";
 
 runMain(async () => {
@@ -30,28 +30,18 @@ runMain(async () => {
       const js = jetstream(nats);
       const jsm = await jetstreamManager(nats);
       await ensureStreams(jsm, [...FACT_STREAMS, STREAMS.DLQ].map((s) => ({ name: s.name, subjects: [...s.subjects] })), config.NATS_STREAM_REPLICAS);
-      const facts = await MongoFactsStore.open(store.db!);
+      const series = parseSeries(config.TALLY_PERIODS, config.QUARTER_START_DAY);
+      const facts = await MongoFactsStore.open(store.db!, { series, calendar: defaultCalendar });
       const consumer = await startFactsConsumer({ nats, js, jsm, store: facts, durable: config.REPORTING_CONSUMER, log });
       onShutdown(() => consumer.stop());
       const frozen = MongoFrozenReports.open(store.db!);
-      const reports = new ReportQueries({ store: facts, tallies: new MongoTallyStore(store.db!, () => facts.activeCollection), frozen, lag: consumerLag(jsm, config.REPORTING_CONSUMER), calendar: defaultCalendar, sectors, procedures });
+      const reports = new ReportQueries({ store: facts, tallies: new MongoTallyReader(() => facts.talliesOf(), facts.series), frozen, lag: consumerLag(jsm, config.REPORTING_CONSUMER), calendar: defaultCalendar, sectors, procedures });
       if (config.GRPC_PORT !== undefined) {
         const grpc = await startReportingGrpc({ reports, quarterStartDay: config.QUARTER_START_DAY, log }, config.GRPC_PORT, config.HTTP_HOST);
         log.info("gRPC listening", { port: grpc.port });
         onShutdown(() => grpc.stop());
       }
       app.use(reportsRouter({ reports, quarterStartDay: config.QUARTER_START_DAY }));
-      if (config.TALLY_REFRESH_MS > 0) {
-        const refresher = new TallyRefresher({
-          refresh: (period) => reports.refreshTallies(period),
-          intervalMs: config.TALLY_REFRESH_MS,
-          quarterStartDay: config.QUARTER_START_DAY,
-          onRefreshed: (period, refresh, ms) => log.info("stored tallies refreshed", { period, ...refresh, ms }),
-          onError: (error) => log.warn("stored tallies refresh failed; queries recompute what is stale", { error }),
-        });
-        refresher.start();
-        onShutdown(() => refresher.stop());
-      }
       const replays = FACT_STREAMS.map((stream) =>
         streamReplay(js, stream.name, (seq, reason) => log.warn("rebuild skipped an undecodable message", { stream: stream.name, seq, reason })),
       );

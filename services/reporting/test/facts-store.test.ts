@@ -9,8 +9,7 @@ import { defaultCalendar } from "@onestop/calendar";
 import { testEnv } from "@onestop/testkit";
 import { dossiersOfPeriod, emptyFacts, foldEvent, tthcForm, type DossierFacts, type Period } from "../src/domain/index.js";
 import { MongoFactsStore } from "../src/adapters/store/facts-store.js";
-import { MongoTallyStore } from "../src/adapters/store/tally-store.js";
-import { PeriodTallies } from "../src/app/period-tallies.js";
+import { MongoTallyReader } from "../src/adapters/store/tally-reader.js";
 import * as e from "./domain/events.js";
 
 const env = testEnv();
@@ -56,8 +55,7 @@ describe("concurrent folds of one dossier", () => {
     expect(stored!.version).toBe(events.length); // one write per event that changed the record
 
     // The stored tallies, counted from those concurrent folds, give the report computed from the record.
-    const tallies = new PeriodTallies(store, new MongoTallyStore(database, () => store.activeCollection), defaultCalendar);
-    const { input } = await tallies.periodDossiers(Q3, {});
+    const input = { period: Q3, scope: {}, lines: (await new MongoTallyReader(() => store.talliesOf(), store.series).periodLines(Q3, {}))!, awaitingReceipt: 0 };
     const direct = tthcForm(dossiersOfPeriod([serial], Q3, {}, defaultCalendar), SECTORS);
     expect(tthcForm(input, SECTORS).totals).toEqual(direct.totals);
     expect(direct.totals.resolved.total).toBe(1);
@@ -111,8 +109,7 @@ describe("batched folds", () => {
     await store.applyBatch(batchOf(events));
     expect(await collection.findOne({ _id: "R1" })).toEqual(written);
 
-    const tallies = new PeriodTallies(store, new MongoTallyStore(database, () => store.activeCollection), defaultCalendar);
-    const { input } = await tallies.periodDossiers(Q3, {});
+    const input = { period: Q3, scope: {}, lines: (await new MongoTallyReader(() => store.talliesOf(), store.series).periodLines(Q3, {}))!, awaitingReceipt: 0 };
     expect(tthcForm(input, SECTORS).totals).toEqual(tthcForm(dossiersOfPeriod([serialFold("R1", events)], Q3, {}, defaultCalendar), SECTORS).totals);
   });
 

@@ -13,7 +13,7 @@ import { testEnv, waitFor } from "@onestop/testkit";
 import { factFromEnvelope, formatCount, type EnvelopeInput } from "../src/domain/index.js";
 import { MongoFactsStore } from "../src/adapters/store/facts-store.js";
 import { MongoFrozenReports } from "../src/adapters/store/frozen-reports.js";
-import { MongoTallyStore } from "../src/adapters/store/tally-store.js";
+import { MongoTallyReader } from "../src/adapters/store/tally-reader.js";
 import { adminRouter, reportsRouter } from "../src/adapters/http/router.js";
 import { RebuildInProgressError, Rebuilder, type RebuildProgress, type ReplaySource } from "../src/app/rebuild.js";
 import { MongoRebuildStates } from "../src/adapters/store/rebuild-states.js";
@@ -98,7 +98,7 @@ beforeAll(async () => {
   let ids = 0;
   rebuilder = new Rebuilder(store, [stream], { newId: () => `r${++ids}` });
   reportDeps = { lag: { pendingEvents: async () => 0 }, calendar: defaultCalendar, sectors, procedures };
-  const reports = new ReportQueries({ ...reportDeps, store, tallies: new MongoTallyStore(db, () => store.activeCollection), frozen: MongoFrozenReports.open(db) });
+  const reports = new ReportQueries({ ...reportDeps, store, tallies: new MongoTallyReader(() => store.talliesOf(), store.series), frozen: MongoFrozenReports.open(db) });
   const app = express();
   app.use(reportsRouter({ reports, quarterStartDay: 1 }));
   app.use(adminRouter(rebuilder));
@@ -237,7 +237,7 @@ describe("bounded fold: chunks written as they fill up", () => {
     expect(progress.error).toBeUndefined();
     // Versions and the rebuild's marks (which chunk inserted a record) depend on the chunking; the records do not.
     const documents = await db.collection(target.activeCollection).find({}, { projection: { version: 0, rebuildAttempt: 0, rebuildChunk: 0 } }).sort({ _id: 1 }).toArray();
-    const reports = new ReportQueries({ ...reportDeps, store: target, tallies: new MongoTallyStore(db, () => target.activeCollection), frozen: MongoFrozenReports.open(db) });
+    const reports = new ReportQueries({ ...reportDeps, store: target, tallies: new MongoTallyReader(() => target.talliesOf(), target.series), frozen: MongoFrozenReports.open(db) });
     const form = (await reports.tthc(PERIOD, {})).report;
     const indicators = (await reports.indicators(PERIOD, {})).report;
     return { progress, documents, form, indicators };
@@ -294,11 +294,11 @@ describe("bounded fold: chunks written as they fill up", () => {
     await rebuild.settled();
     expect(await rebuild.progress()).toMatchObject({ state: "done", replayed: 6, total: 6, result: { events: 5, dossiers: 3, caughtUp: 1, lastSeqs: { DOSSIER: 2, PAYMENT: 4 } } });
 
-    const reports = new ReportQueries({ ...reportDeps, store: target, tallies: new MongoTallyStore(db, () => target.activeCollection), frozen: MongoFrozenReports.open(db) });
+    const reports = new ReportQueries({ ...reportDeps, store: target, tallies: new MongoTallyReader(() => target.talliesOf(), target.series), frozen: MongoFrozenReports.open(db) });
     // S1 refunded in full, S2 paid through a gateway: 1 of the 2 payable dossiers; S3 waits for its receipt.
     const { report } = await reports.quarterly(PERIOD_Q3, {});
     expect(report.total.onlinePayment).toEqual({ numerator: 1, denominator: 2, rate: 0.5 });
-    expect(await target.awaitingReceipt()).toBe(1);
+    expect(await new MongoTallyReader(() => target.talliesOf(), target.series).awaitingReceipt()).toBe(1);
   });
 
   /** Records of the active collection, without versions and the rebuild's marks (they depend on how it went). */
@@ -377,7 +377,7 @@ describe("bounded fold: chunks written as they fill up", () => {
     expect(done).toMatchObject({ state: "done", result: { resumes: 1 } });
     expect(done.history.map((entry) => [entry.event, entry.instance])).toEqual([["started", "slow"], ["resumed", "later"], ["switched", "later"], ["done", "later"]]);
     expect(await recordsOf(db, laterStore)).toEqual(reference.documents);
-    expect((await new ReportQueries({ ...reportDeps, store: laterStore, tallies: new MongoTallyStore(db, () => laterStore.activeCollection), frozen: MongoFrozenReports.open(db) }).tthc(PERIOD, {})).report).toEqual(reference.form);
+    expect((await new ReportQueries({ ...reportDeps, store: laterStore, tallies: new MongoTallyReader(() => laterStore.talliesOf(), laterStore.series), frozen: MongoFrozenReports.open(db) }).tthc(PERIOD, {})).report).toEqual(reference.form);
   });
 
   it("refuses two replay sources of the same name, and a chunk size that is not a positive integer, naming the option", () => {

@@ -322,8 +322,8 @@ describe("reporting service", () => {
       const db = mongo.db(`${env.dbName}_reporting`);
       const damaged = await db.collection("dossier_facts").deleteMany({ agencyCode: AGENCY });
       expect(damaged.deletedCount).toBe(7); // Q3's 6 and the Q4 dossier paid online
-      // The stored tallies are part of the read model: damaged too.
-      await db.collection("dossier_facts_tallies").deleteMany({});
+      // The kept tallies are part of the read model: damaged too.
+      await db.collection("dossier_facts_period_tallies").deleteMany({});
       expect((await report(`/v1/reports/tthc?${Q3}`)).body.totals.received.total).toBe(0);
 
       // The operator command: starts the rebuild through the API and follows it to the switch.

@@ -8,7 +8,7 @@
  *      are spread over the streams, so a later chunk may hold a dossier already written: the target
  *      merges the two records (the fold is order-free and ignores known event ids, so chunking
  *      changes nothing in the result);
- *   2. write the last chunk;
+ *   2. write the last chunk, then derive the kept tallies from the records written;
  *   3. fold into the new collection what the streams received meanwhile (the old one still serves);
  *   4. switch reads and writes to it;
  *   5. fold once more what arrived between 3 and 4 (the live consumer may have put it in the
@@ -66,6 +66,8 @@ export interface RebuildTarget {
   readonly name: string;
   /** Writes one chunk of folded records (one per dossier), merging each into the stored record of its dossier if any. */
   writeChunk(records: readonly DossierFacts[], chunk?: ChunkOf): Promise<ChunkWritten>;
+  /** Derives the target's kept tallies from its records (after the last chunk, before the catch-up). */
+  deriveTallies(): Promise<void>;
   /** Folds one event into the target's record, as `FactsStore.apply` does for the active collection. */
   apply(dossierCode: string, event: FactEvent): Promise<boolean>;
 }
@@ -634,6 +636,10 @@ export class Rebuilder {
     const waitStart = performance.now();
     await writing;
     waitedMs += performance.now() - waitStart;
+    // The kept tallies, from every record written: before the catch-up, whose folds change them.
+    const deriveStart = performance.now();
+    await target.deriveTallies();
+    writeMs += performance.now() - deriveStart;
     // The checkpoint moves to the streams' ends (also when the last chunk was empty: undecodable tails).
     const last: RebuildCheckpoint = { ...run.checkpoint, seqs: { ...folded }, replayed: progress.replayed, events, skipped, durationsMs: durations() };
     progress.state = "catching-up";

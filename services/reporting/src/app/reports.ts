@@ -1,6 +1,8 @@
 import { formatInstant, type WorkingCalendar } from "@onestop/calendar";
 import {
+  boundsOf,
   DEFAULT_TARGETS,
+  dossiersOfPeriod,
   indicators766,
   quarterlyForm,
   restatement,
@@ -16,8 +18,7 @@ import {
   type SectorName,
   type TthcForm,
 } from "../domain/index.js";
-import { PeriodTallies, type TallyRefresh } from "./period-tallies.js";
-import type { FactsStore, FrozenReports, LagProbe, TallyStore } from "./ports.js";
+import type { FactsStore, FrozenReports, LagProbe, TallyReader } from "./ports.js";
 
 /** Every report answer says how fresh it is: when it was computed and how many events were not yet folded in. */
 export interface Freshness {
@@ -27,7 +28,7 @@ export interface Freshness {
 
 export interface ReportDeps {
   store: FactsStore;
-  tallies: TallyStore;
+  tallies: TallyReader;
   frozen: FrozenReports;
   lag: LagProbe;
   calendar: WorkingCalendar;
@@ -47,25 +48,26 @@ export function frozenKey(period: Period, scope: ReportScope): string {
   return ["tthc", period.from, period.to, scope.level ?? "*", scope.agencyCode ?? "*", scope.sectorCode ?? "*"].join("|");
 }
 
-/** The report queries: the period's tally (stored per agency, recomputed where stale), folded into the form. */
+/**
+ * The report queries: the period's tally folded into the form. A kept period's tally is read as
+ * it stands (kept current by every fold); any other period is computed from its records.
+ */
 export class ReportQueries {
-  private readonly periodTallies: PeriodTallies;
-
-  constructor(private readonly deps: ReportDeps) {
-    this.periodTallies = new PeriodTallies(deps.store, deps.tallies, deps.calendar);
-  }
+  constructor(private readonly deps: ReportDeps) {}
 
   private async periodDossiers(period: Period, scope: ReportScope): Promise<{ input: PeriodDossiers; freshness: Freshness }> {
-    // Lag is read before the records: a report never claims to be fresher than it is.
+    // Lag is read before the tallies: a report never claims to be fresher than it is.
     const lagEvents = await this.deps.lag.pendingEvents();
     const asOf = formatInstant(this.deps.now?.() ?? new Date());
-    const { input } = await this.periodTallies.periodDossiers(period, scope);
-    return { input, freshness: { asOf, lagEvents } };
+    const [kept, awaitingReceipt] = await Promise.all([this.deps.tallies.periodLines(period, scope), this.deps.tallies.awaitingReceipt()]);
+    const lines = kept ?? (await this.computedLines(period, scope));
+    return { input: { period, scope, lines, awaitingReceipt }, freshness: { asOf, lagEvents } };
   }
 
-  /** Brings the period's stored tallies up to date (what a query would recompute) without building a report. */
-  async refreshTallies(period: Period): Promise<TallyRefresh> {
-    return (await this.periodTallies.periodDossiers(period, {})).refresh;
+  /** A period whose tallies are not kept: every record it may hold is read and classified. */
+  private async computedLines(period: Period, scope: ReportScope) {
+    const { fromMs, toMs } = boundsOf(period);
+    return dossiersOfPeriod(await this.deps.store.candidates(fromMs, toMs, scope), period, scope, this.deps.calendar).lines;
   }
 
   /** The form now and, when it was frozen (published), every cell that moved since: the restatement. */

@@ -89,10 +89,16 @@ function resolvedOutcome(view: DossierAt, resolution: { at: string; outcome: "AP
   };
 }
 
+/** The legal due instant of a dossier still processing as it stands in `view`; null while its clock is stopped. */
+export function legalDueAtMs(view: DossierAt, calendar: WorkingCalendar): number | null {
+  const dueAt = plainClock(view) ? view.receipt.dueAt : computeDueAt(view.clock, calendar).dueAt;
+  return dueAt === null ? null : Date.parse(dueAt);
+}
+
 /** Pending at the period's end: overdue when its legal due time has passed; a stopped clock is never overdue. */
 function pendingOutcome(view: DossierAt, toMs: number, calendar: WorkingCalendar): PeriodOutcome {
-  const dueAt = plainClock(view) ? view.receipt.dueAt : computeDueAt(view.clock, calendar).dueAt;
-  return { kind: "PENDING", overdue: dueAt !== null && Date.parse(dueAt) < toMs };
+  const dueMs = legalDueAtMs(view, calendar);
+  return { kind: "PENDING", overdue: dueMs !== null && dueMs < toMs };
 }
 
 /**

@@ -11,3 +11,5 @@ export * from "./indicators-766.js";
 export * from "./vn-format.js";
 export * from "./restatement.js";
 export * from "./tally.js";
+export * from "./period-series.js";
+export * from "./tally-contributions.js";

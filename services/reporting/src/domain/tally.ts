@@ -109,6 +109,14 @@ function lineFields(key: TallyKey): string[] {
 
 const signature = (key: TallyKey) => `${key.agencyCode}|${lineFields(key).join("|")}`;
 
+/** One line's key as text, the agency left out (a stored tally is one agency's); see decodeLine. */
+export function encodeLine(key: TallyKey): string {
+  const fields = lineFields(key);
+  const bad = fields.find((field) => /[|\t\n]/.test(field));
+  if (bad !== undefined) throw new TallyDecodeError(`cannot store "${bad}" in a tally: it contains "|", a tab or a line break`);
+  return fields.join("|");
+}
+
 /** Lines grouped by their key; the order of lines follows first appearance. */
 export class Tally {
   private readonly bySignature = new Map<string, TallyLine>();
@@ -143,28 +151,6 @@ export class TallyDecodeError extends Error {
   override readonly name = "TallyDecodeError";
 }
 
-/**
- * Version of the encoded lines' layout: stored tallies of another version are not read (they are
- * computed again), so a new field never meets lines written without it. 2: paidOnline, digitised, reused.
- */
-export const TALLY_FORMAT = 2;
-
-/**
- * One agency's lines as compact text, a line per tally line, for storage: FerretDB decodes a
- * document field by field, so one string costs far less to read than the same lines as objects.
- * The agency is not repeated: it is the tally's.
- */
-export function encodeTally(lines: readonly TallyLine[]): string {
-  return lines
-    .map((line) => {
-      const fields = lineFields(line);
-      const bad = fields.find((field) => /[|\n]/.test(field));
-      if (bad !== undefined) throw new TallyDecodeError(`cannot store "${bad}" in a tally: it contains "|" or a line break`);
-      return `${fields.join("|")}|${line.count}`;
-    })
-    .join("\n");
-}
-
 function decodeOutcome(text: string): TallyOutcome {
   const [kind, ...parts] = text.split(":");
   if (kind === "R" && parts.length === 4)
@@ -175,30 +161,27 @@ function decodeOutcome(text: string): TallyOutcome {
   throw new TallyDecodeError(`unknown outcome "${text}"`);
 }
 
-export function decodeTally(text: string, agencyCode: string): TallyLine[] {
-  if (text === "") return [];
-  return text.split("\n").map((row) => {
-    const fields = row.split("|");
-    if (fields.length !== 14) throw new TallyDecodeError(`tally line of ${agencyCode} has ${fields.length} fields: "${row}"`);
-    const [level, sectorCode, procedureCode, channel, onlineMode, payable, entry, outcome, supplementRequested, resultByPost, paid, digitised, reused, count] = fields as [string, ...string[]];
-    const decodedLevel = LEVELS_BY_CODE.get(level);
-    if (!decodedLevel) throw new TallyDecodeError(`tally line of ${agencyCode} has an unknown level "${level}"`);
-    return {
-      agencyCode,
-      level: decodedLevel,
-      sectorCode: sectorCode!,
-      procedureCode: procedureCode!,
-      channel: channel as Channel,
-      onlineMode: onlineMode as OnlineMode,
-      payable: payable === "1",
-      entry: entry as Entry,
-      outcome: decodeOutcome(outcome!),
-      supplementRequested: supplementRequested === "1",
-      resultByPost: resultByPost === "1",
-      paidOnline: paid === "1",
-      digitised: digitised === "1",
-      reused: reused === "1",
-      count: Number(count),
-    };
-  });
+/** A line key as encodeLine wrote it, with the tally's agency; throws naming the agency when the text is not one. */
+export function decodeLine(text: string, agencyCode: string): TallyKey {
+  const fields = text.split("|");
+  if (fields.length !== 13) throw new TallyDecodeError(`tally line of ${agencyCode} has ${fields.length} fields: "${text}"`);
+  const [level, sectorCode, procedureCode, channel, onlineMode, payable, entry, outcome, supplementRequested, resultByPost, paid, digitised, reused] = fields as [string, ...string[]];
+  const decodedLevel = LEVELS_BY_CODE.get(level);
+  if (!decodedLevel) throw new TallyDecodeError(`tally line of ${agencyCode} has an unknown level "${level}"`);
+  return {
+    agencyCode,
+    level: decodedLevel,
+    sectorCode: sectorCode!,
+    procedureCode: procedureCode!,
+    channel: channel as Channel,
+    onlineMode: onlineMode as OnlineMode,
+    payable: payable === "1",
+    entry: entry as Entry,
+    outcome: decodeOutcome(outcome!),
+    supplementRequested: supplementRequested === "1",
+    resultByPost: resultByPost === "1",
+    paidOnline: paid === "1",
+    digitised: digitised === "1",
+    reused: reused === "1",
+  };
 }

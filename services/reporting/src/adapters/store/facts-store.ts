@@ -1,9 +1,25 @@
-import { MongoBulkWriteError, MongoServerError, type AnyBulkWriteOperation, type Collection, type Db, type Filter } from "mongodb";
-import { agenciesOf, emptyFacts, finishedAt, foldEvent, type DossierFacts, type FactEvent, type ReportScope } from "../../domain/index.js";
+import { MongoBulkWriteError, type AnyBulkWriteOperation, type Collection, type Db, type Filter } from "mongodb";
+import { defaultCalendar, type WorkingCalendar } from "@onestop/calendar";
+import {
+  agenciesOf,
+  ContributionSum,
+  contributionsOf,
+  emptyFacts,
+  finishedAt,
+  foldEvent,
+  parseSeries,
+  talliesFingerprint,
+  tallyDeltas,
+  type DossierFacts,
+  type FactEvent,
+  type PeriodSeries,
+  type ReportScope,
+} from "../../domain/index.js";
 import type { DossierEvent } from "../../app/ports.js";
 import type { RebuildableFactsStore, RebuildTarget } from "../../app/rebuild.js";
-import { ChangeCounters, changesOfFold, type ChangeCount } from "./change-counters.js";
+import { KeptTallies } from "./kept-tallies.js";
 import { rebuildTarget } from "./rebuild-target.js";
+import { DEFAULT_TIMING, newId, storedIntent, TallyIntents, type IntentStep, type IntentTiming, type PlannedIntent, type StoredIntent } from "./tally-intents.js";
 
 /** One document per dossier: its facts plus the fields reports select on. */
 export interface FactsDocument {
@@ -21,6 +37,10 @@ export interface FactsDocument {
   receivedAtMs?: number;
   /** Decision, refusal, withdrawal or closure; OPEN while processing (a number keeps range queries simple). */
   finishedAtMs: number;
+  /** The write that made this version: tells a writer whether its conditional write won. */
+  writeId?: string;
+  /** The tally change of this version while it is not known applied (see tally-intents.ts). */
+  tallyIntent?: StoredIntent;
 }
 
 const OPEN = Number.MAX_SAFE_INTEGER;
@@ -56,30 +76,6 @@ export class ConcurrentWriteError extends Error {
   override readonly name = "ConcurrentWriteError";
 }
 
-/** Replaces the stored record with `after` if its version is still the one read; false if another writer came first. */
-async function replaced(collection: Collection<FactsDocument>, stored: FactsDocument, after: DossierFacts): Promise<boolean> {
-  const { filter, update } = replacement(stored, after);
-  const result = await collection.updateOne(filter, update);
-  return result.matchedCount === 1;
-}
-
-/** The update that writes `after` over `stored`, conditional on the version read. */
-function replacement(stored: FactsDocument, after: DossierFacts) {
-  const { _id, ...fields } = documentOf(after, stored.version + 1);
-  return { filter: { _id, version: stored.version }, update: { $set: fields } };
-}
-
-/** Inserts the dossier's first record; false if another writer created it first. */
-async function insertedFirst(collection: Collection<FactsDocument>, facts: DossierFacts): Promise<boolean> {
-  try {
-    await collection.insertOne(documentOf(facts, 1));
-    return true;
-  } catch (error) {
-    if (error instanceof MongoServerError && error.code === DUPLICATE_KEY) return false;
-    throw error;
-  }
-}
-
 /** Runs the writes unordered; true when every one applied (no version lost, no record created meanwhile). */
 async function allApplied(collection: Collection<FactsDocument>, writes: AnyBulkWriteOperation<FactsDocument>[]): Promise<boolean> {
   const updates = writes.filter((write) => "updateOne" in write).length;
@@ -96,7 +92,7 @@ async function allApplied(collection: Collection<FactsDocument>, writes: AnyBulk
 /** One agency as a plain value (the common case, as stored before transfers counted), several as an array. */
 const agencyField = (agencies: string[]): string | string[] => (agencies.length === 1 ? agencies[0]! : agencies);
 
-export function documentOf(facts: DossierFacts, version: number): FactsDocument {
+export function documentOf(facts: DossierFacts, version: number, writeId?: string, tallyIntent?: StoredIntent): FactsDocument {
   const finished = finishedAt(facts);
   const receipt = facts.receipt;
   return {
@@ -106,7 +102,40 @@ export function documentOf(facts: DossierFacts, version: number): FactsDocument 
     complete: receipt !== undefined,
     ...(receipt ? { agencyCode: agencyField(agenciesOf({ ...facts, receipt })), level: receipt.level, sectorCode: receipt.sectorCode, receivedAtMs: Date.parse(receipt.receivedAt) } : {}),
     finishedAtMs: finished ? Date.parse(finished) : OPEN,
+    ...(writeId ? { writeId } : {}),
+    ...(tallyIntent ? { tallyIntent } : {}),
   };
+}
+
+
+export interface FactsStoreOptions {
+  /** The periods whose tallies are kept (default: months, quarters, half-years and years, calendar cut). */
+  series?: readonly PeriodSeries[];
+  calendar?: WorkingCalendar;
+  timing?: IntentTiming;
+  /** Called after each step of the tally protocol: a test throws there to crash between steps. */
+  onStep?: (step: IntentStep) => void;
+}
+
+interface Planned {
+  dossierCode: string;
+  document: FactsDocument | undefined;
+  after: DossierFacts;
+  writeId: string;
+  intent: StoredIntent | undefined;
+}
+
+/** Business time of an event: the facts it can change are those of periods ending at or after it. */
+const businessMs = (event: FactEvent) => Date.parse(event.kind === "RECEIVED" ? event.receipt.receivedAt : event.at);
+
+function byDossierOf(events: readonly DossierEvent[]): Map<string, FactEvent[]> {
+  const byDossier = new Map<string, FactEvent[]>();
+  for (const { dossierCode, event } of events) {
+    const list = byDossier.get(dossierCode);
+    if (list) list.push(event);
+    else byDossier.set(dossierCode, [event]);
+  }
+  return byDossier;
 }
 
 /**
@@ -114,41 +143,78 @@ export function documentOf(facts: DossierFacts, version: number): FactsDocument 
  * another writer — a consumer of another stream, a second delivery, a rebuild's catch-up, another
  * instance — changed the record meanwhile, nothing is written and the record is read and folded
  * again. The fold is order-free and ignores event ids it holds, so the retry gives the same record
- * as any serial order.
+ * as any serial order. Each write carries its tally change as an intent, completed before the
+ * fold returns (see tally-intents.ts), so the kept tallies are current when the events are acknowledged.
  */
 export class MongoFactsStore implements RebuildableFactsStore {
-  private readonly counters = new Map<string, ChangeCounters>();
+  private readonly tallies = new Map<string, KeptTallies>();
+  readonly series: readonly PeriodSeries[];
+  private readonly calendar: WorkingCalendar;
+  private readonly intents: TallyIntents;
 
   private constructor(
     private readonly db: Db,
     private collection: Collection<FactsDocument>,
-  ) {}
-
-  /** The change counters of a facts collection (stored tallies of that collection depend on them). */
-  private countersOf(collection: Collection<FactsDocument>): ChangeCounters {
-    const name = collection.collectionName;
-    let counters = this.counters.get(name);
-    if (!counters) this.counters.set(name, (counters = ChangeCounters.forFacts(this.db, name)));
-    return counters;
+    options: FactsStoreOptions,
+  ) {
+    this.series = options.series ?? parseSeries("1,3,6,12", 1);
+    this.calendar = options.calendar ?? defaultCalendar;
+    this.intents = new TallyIntents(options.timing ?? DEFAULT_TIMING, options.onStep);
   }
 
-  /** Opens the active collection: "dossier_facts", or the one the last rebuild switched to. */
-  static async open(db: Db): Promise<MongoFactsStore> {
+  /** The kept tallies of a facts collection. */
+  talliesOf(name = this.collection.collectionName): KeptTallies {
+    let tallies = this.tallies.get(name);
+    if (!tallies) this.tallies.set(name, (tallies = KeptTallies.forFacts(this.db, name)));
+    return tallies;
+  }
+
+  /**
+   * Opens the active collection ("dossier_facts", or the one the last rebuild switched to) and
+   * derives its tallies again if they were kept for other periods or by another version (see
+   * deriveTallies): before any fold, so no consumer may run yet.
+   */
+  static async open(db: Db, options: FactsStoreOptions = {}): Promise<MongoFactsStore> {
     const meta = await db.collection<ProjectionMeta>(META).findOne({ _id: BASE_NAME });
     const collection = await prepared(db, meta?.active ?? BASE_NAME);
-    return new MongoFactsStore(db, collection);
+    const store = new MongoFactsStore(db, collection, options);
+    if ((await store.talliesOf().fingerprint()) !== store.fingerprint) await store.deriveTallies(collection);
+    return store;
+  }
+
+  get fingerprint(): string {
+    return talliesFingerprint(this.series);
   }
 
   get activeCollection(): string {
     return this.collection.collectionName;
   }
 
+  /**
+   * The tallies from scratch: every record's contributions added up, then written in place of the
+   * old ones, the fingerprint last (a crash before it means derive again). Intents left on records
+   * are dropped first: the records' facts, which the sum reads, already hold their changes.
+   * Reads the whole collection: for a rebuild, an upgrade, a check.
+   */
+  async deriveTallies(collection: Collection<FactsDocument>): Promise<void> {
+    const sum = new ContributionSum({ series: this.series, calendar: this.calendar });
+    const held: string[] = [];
+    for await (const document of collection.find({}, { projection: { facts: 1, tallyIntent: 1 } })) {
+      sum.add(document.facts);
+      if (document.tallyIntent) held.push(document._id);
+    }
+    const tallies = this.talliesOf(collection.collectionName);
+    await tallies.collection.deleteMany({});
+    if (held.length > 0) await collection.updateMany({ _id: { $in: held } }, { $unset: { tallyIntent: "" } });
+    await tallies.replaceAll(sum.tallies, this.fingerprint);
+  }
+
   /** A new collection for a rebuild (`dossier_facts_v<ms>`), or with `name` the one an unfinished rebuild was writing; see rebuild-target.ts. */
   async createRebuildTarget(name = `${BASE_NAME}_v${Date.now()}`): Promise<RebuildTarget> {
     const collection = await prepared(this.db, name);
     return rebuildTarget(collection, {
-      counters: this.countersOf(collection),
-      apply: (dossierCode, event) => this.applyTo(() => collection, dossierCode, event),
+      deriveTallies: () => this.deriveTallies(collection),
+      apply: async (dossierCode, event) => (await this.applyTo(collection, [{ dossierCode, event }])).size > 0,
     });
   }
 
@@ -157,88 +223,81 @@ export class MongoFactsStore implements RebuildableFactsStore {
     this.collection = this.db.collection<FactsDocument>(target.name);
   }
 
-  apply(dossierCode: string, event: FactEvent): Promise<boolean> {
-    return this.applyTo(() => this.collection, dossierCode, event);
-  }
-
-  /**
-   * Folds the event into the record, then counts the change for the stored tallies (after the
-   * write, and even when the event was a duplicate: see ChangeCounters).
-   */
-  private async applyTo(collectionNow: () => Collection<FactsDocument>, dossierCode: string, event: FactEvent): Promise<boolean> {
-    // One collection for the whole read-then-write, even if a rebuild switches meanwhile.
-    const collection = collectionNow();
-    const { before, after } = await this.foldInto(collection, dossierCode, event);
-    await this.countersOf(collection).count(changesOfFold(before, after, event));
-    return after !== before;
+  async apply(dossierCode: string, event: FactEvent): Promise<boolean> {
+    return (await this.applyTo(this.collection, [{ dossierCode, event }])).size > 0;
   }
 
   /**
    * Folds a batch: the records it touches are read in one query (`_id: {$in}`), each is folded in
    * memory with all of its events and written once, in one bulk write, each write conditional on the
-   * version read (an insert for a new record, refused by the `_id` if another writer created it).
-   * If any write lost its race, the batch's records are folded again one event at a time (apply's
-   * path): the fold ignores the event ids a record holds, so what was written is not folded twice.
-   * Then the changes are counted, after the writes, as apply does.
+   * version read (an insert for a new record, refused by the `_id` if another writer created it)
+   * and carrying its tally change; then those changes are applied (tally-intents.ts). Records whose
+   * write lost its race are read and folded again; the fold ignores the event ids a record holds.
    */
   async applyBatch(events: readonly DossierEvent[]): Promise<void> {
-    // One collection for the whole batch, even if a rebuild switches meanwhile.
-    const collection = this.collection;
-    const byDossier = new Map<string, FactEvent[]>();
-    for (const { dossierCode, event } of events) {
-      const list = byDossier.get(dossierCode);
-      if (list) list.push(event);
-      else byDossier.set(dossierCode, [event]);
-    }
-    const stored = new Map((await collection.find({ _id: { $in: [...byDossier.keys()] } }).toArray()).map((document) => [document._id, document]));
-    const changes: ChangeCount[] = [];
-    const writes: AnyBulkWriteOperation<FactsDocument>[] = [];
-    for (const [dossierCode, dossierEvents] of byDossier) {
-      const document = stored.get(dossierCode);
-      const before = document?.facts ?? emptyFacts(dossierCode);
-      let after = before;
-      for (const event of dossierEvents) {
-        const next = foldEvent(after, event);
-        changes.push(...changesOfFold(after, next, event));
-        after = next;
-      }
-      if (after === before) continue;
-      if (!document) writes.push({ insertOne: { document: documentOf(after, 1) } });
-      else {
-        writes.push({ updateOne: replacement(document, after) });
-      }
-    }
-    if (writes.length > 0 && !(await allApplied(collection, writes))) {
-      for (const { dossierCode, event } of events) {
-        const { before, after } = await this.foldInto(collection, dossierCode, event);
-        changes.push(...changesOfFold(before, after, event));
-      }
-    }
-    await this.countersOf(collection).count(changes);
+    await this.applyTo(this.collection, events);
   }
 
-  private async foldInto(collection: Collection<FactsDocument>, dossierCode: string, event: FactEvent): Promise<{ before: DossierFacts; after: DossierFacts }> {
-    for (let attempt = 0; attempt < MAX_WRITE_ATTEMPTS; attempt++) {
-      const stored = await collection.findOne({ _id: dossierCode });
-      const before = stored?.facts ?? emptyFacts(dossierCode);
-      const after = foldEvent(before, event);
-      if (after === before) return { before, after };
-      if (stored ? await replaced(collection, stored, after) : await insertedFirst(collection, after)) return { before, after };
+  /** Returns the dossiers whose record changed. */
+  private async applyTo(collection: Collection<FactsDocument>, events: readonly DossierEvent[]): Promise<Set<string>> {
+    const tallies = this.talliesOf(collection.collectionName);
+    const byDossier = byDossierOf(events);
+    const changed = new Set<string>();
+    let todo = [...byDossier.keys()];
+    for (let attempt = 0; todo.length > 0; attempt++) {
+      if (attempt === MAX_WRITE_ATTEMPTS) throw new ConcurrentWriteError(`${todo[0]} kept changing concurrently`);
+      const stored = await this.intents.settled(collection, tallies, todo);
+      const plans = todo.flatMap((dossierCode) => this.plan(dossierCode, stored.get(dossierCode), byDossier.get(dossierCode)!) ?? []);
+      if (plans.length === 0) break;
+      const intents = plans.flatMap((plan) => (plan.intent ? [plan.intent] : []));
+      const won = await this.intents.tracked(intents, async () => {
+        const won = await this.written(collection, plans);
+        this.intents.step("records-written");
+        const planned: PlannedIntent[] = won.flatMap((plan) => (plan.intent ? [{ dossierCode: plan.dossierCode, intent: plan.intent }] : []));
+        await this.intents.complete(collection, tallies, planned);
+        return won;
+      });
+      for (const plan of won) changed.add(plan.dossierCode);
+      todo = plans.filter((plan) => !changed.has(plan.dossierCode)).map((plan) => plan.dossierCode);
     }
-    throw new ConcurrentWriteError(`${dossierCode} kept changing concurrently`);
+    return changed;
   }
 
-  async candidates(fromMs: number, toMs: number, scope: ReportScope, agencyCodes?: readonly string[]): Promise<DossierFacts[]> {
+  /** The record after the events, and its tally change; undefined when the events change nothing. */
+  private plan(dossierCode: string, document: FactsDocument | undefined, events: readonly FactEvent[]): Planned | undefined {
+    const before = document?.facts ?? emptyFacts(dossierCode);
+    let after = before;
+    let sinceMs = Infinity;
+    for (const event of events) {
+      const next = foldEvent(after, event);
+      if (next !== after) sinceMs = Math.min(sinceMs, businessMs(event));
+      after = next;
+    }
+    if (after === before) return undefined;
+    const options = { series: this.series, calendar: this.calendar, sinceMs };
+    // A record not stored yet counts nowhere (not even as awaiting its receipt).
+    const deltas = tallyDeltas(contributionsOf(after, options), document ? contributionsOf(before, options) : new Map());
+    return { dossierCode, document, after, writeId: newId(), intent: deltas.length > 0 ? storedIntent(this.intents.owner, deltas) : undefined };
+  }
+
+  /** Writes the planned records, each conditional on the version read; returns those whose write won. */
+  private async written(collection: Collection<FactsDocument>, plans: readonly Planned[]): Promise<Planned[]> {
+    const writes: AnyBulkWriteOperation<FactsDocument>[] = plans.map(({ document, after, writeId, intent }) => {
+      if (!document) return { insertOne: { document: documentOf(after, 1, writeId, intent) } };
+      const { _id, ...fields } = documentOf(after, document.version + 1, writeId, intent);
+      return { updateOne: { filter: { _id, version: document.version }, update: { $set: fields } } };
+    });
+    if (await allApplied(collection, writes)) return [...plans];
+    const now = new Map((await collection.find({ _id: { $in: plans.map((plan) => plan.dossierCode) } }, { projection: { writeId: 1 } }).toArray()).map((document) => [document._id, document.writeId]));
+    return plans.filter((plan) => now.get(plan.dossierCode) === plan.writeId);
+  }
+
+  async candidates(fromMs: number, toMs: number, scope: ReportScope): Promise<DossierFacts[]> {
     const filter: Filter<FactsDocument> = { complete: true, receivedAtMs: { $lte: toMs }, finishedAtMs: { $gte: fromMs } };
     if (scope.level) filter.level = scope.level;
     if (scope.agencyCode) filter.agencyCode = scope.agencyCode;
-    if (agencyCodes) filter.agencyCode = scope.agencyCode ? { $in: agencyCodes.filter((code) => code === scope.agencyCode) } : { $in: [...agencyCodes] };
     if (scope.sectorCode) filter.sectorCode = scope.sectorCode;
     const documents = await this.collection.find(filter, { projection: { facts: 1 } }).toArray();
     return documents.map((document) => document.facts);
-  }
-
-  awaitingReceipt(): Promise<number> {
-    return this.collection.countDocuments({ complete: false });
   }
 }

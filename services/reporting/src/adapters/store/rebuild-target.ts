@@ -21,7 +21,6 @@
 import { MongoBulkWriteError, MongoServerError, type AnyBulkWriteOperation, type Collection } from "mongodb";
 import { mergeFacts, type DossierFacts, type FactEvent } from "../../domain/index.js";
 import type { ChunkOf, ChunkWritten, RebuildTarget } from "../../app/rebuild.js";
-import { changesOfRecords, type ChangeCounters } from "./change-counters.js";
 import { documentOf, type FactsDocument } from "./facts-store.js";
 
 /** Records per `insertMany` / `find` / bulk write. */
@@ -34,8 +33,8 @@ const MAX_MERGE_ATTEMPTS = 32;
 type TargetDocument = FactsDocument & { rebuildAttempt?: number; rebuildChunk?: number };
 
 export interface RebuildTargetDeps {
-  /** The change counters of the collection (stored tallies read them once it is active). */
-  counters: ChangeCounters;
+  /** Derives the collection's kept tallies from its records. */
+  deriveTallies: () => Promise<void>;
   /** Folds one event into the collection's record (catch-up). */
   apply: (dossierCode: string, event: FactEvent) => Promise<boolean>;
 }
@@ -60,10 +59,9 @@ export function rebuildTarget(collection: Collection<FactsDocument>, deps: Rebui
         }
       };
       await Promise.all(Array.from({ length: Math.min(WRITERS, batches.length) }, writer));
-      // Counted so the agencies are known to the stored tallies once the collection is active.
-      await deps.counters.count(changesOfRecords(records));
       return written;
     },
+    deriveTallies: deps.deriveTallies,
     apply: deps.apply,
   };
 }
