@@ -52,8 +52,8 @@ export async function startBatchConsumer(
   log: ConsumerLog,
 ): Promise<RunningConsumer> {
   const { maxBatch = 256, ...consumerSpec } = spec;
-  // "Messages handled at once" is the batch: it sizes the server's max_ack_pending too.
-  const resolved = resolve({ ...consumerSpec, concurrency: maxBatch });
+  // Two batches unacknowledged: the next one arrives while this one is handled.
+  const resolved = resolve({ ...consumerSpec, concurrency: maxBatch * 2 });
   await ensureConsumer(jsm, resolved);
   const advisories = watchExhaustedDeliveries(nc, js, jsm, resolved, log);
   const consumer = await js.consumers.get(resolved.stream, resolved.durable);

@@ -63,10 +63,12 @@ export function encodeEnvelope(envelope: EventEnvelope): Uint8Array {
 }
 
 /** Parses and checks an envelope; anything malformed is poison. */
+const utf8 = new TextDecoder();
+
 export function decodeEnvelope(bytes: Uint8Array): EventEnvelope {
   let value: unknown;
   try {
-    value = JSON.parse(new TextDecoder().decode(bytes));
+    value = JSON.parse(utf8.decode(bytes));
   } catch {
     throw new PoisonMessageError("payload is not JSON");
   }

@@ -1,7 +1,7 @@
 /**
  * Kept tallies against a real FerretDB: every fold moves its dossier between tally lines, and the
  * tallies stay exactly those derived from the records whatever the delivery does — duplicates,
- * reordering, other batch splits, a crash between any two steps (tally-intents.ts), two instances
+ * reordering, other batch splits, a crash between any two steps (tally-journal.ts), two instances
  * racing — with no record read by a query.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -12,7 +12,7 @@ import { ContributionSum, dossiersOfPeriod, emptyFacts, encodeLine, foldEvent, p
 import { MongoFactsStore, type FactsStoreOptions } from "../src/adapters/store/facts-store.js";
 import { MongoTallyReader } from "../src/adapters/store/tally-reader.js";
 import { decodeCounts } from "../src/adapters/store/kept-tallies.js";
-import type { IntentStep } from "../src/adapters/store/tally-intents.js";
+import type { JournalStep } from "../src/adapters/store/tally-journal.js";
 import * as e from "./domain/events.js";
 import { StreamGenerator } from "./golden/generator.js";
 import { seedProcedures } from "./golden/catalogue.js";
@@ -27,7 +27,7 @@ const PERIODS: Period[] = [
   { from: "2024-03-01", to: "2024-03-31" },
   { from: "2024-06-01", to: "2024-06-30" },
 ];
-/** Short enough for a test to wait out a crashed owner's intents. */
+/** Short enough for a test to wait out a crashed owner's journal. */
 const TIMING = { ownMs: 2_000, staleMs: 2_500 };
 
 let mongo: MongoClient;
@@ -74,7 +74,7 @@ const sorted = (lines: TallyLine[]) => lines.map((line) => `${line.agencyCode}|$
 
 const open = (db: Db, options: FactsStoreOptions = {}) => MongoFactsStore.open(db, { series: SERIES, timing: TIMING, ...options });
 
-/** Every kept period read from the tallies equals the one computed from the records; no intent is left. */
+/** Every kept period read from the tallies equals the one computed from the records; no record waits for its journal. */
 async function expectExact(db: Db, store: MongoFactsStore, records: readonly DossierFacts[]) {
   const reader = new MongoTallyReader(() => store.talliesOf(), store.series);
   for (const period of PERIODS) {
@@ -82,7 +82,8 @@ async function expectExact(db: Db, store: MongoFactsStore, records: readonly Dos
     expect(sorted(kept!), `${period.from} to ${period.to}`).toEqual(sorted(dossiersOfPeriod(records, period, {}, defaultCalendar).lines));
   }
   expect(await reader.awaitingReceipt()).toBe(records.filter((record) => !record.receipt).length);
-  expect(await db.collection(store.activeCollection).countDocuments({ tallyIntent: { $exists: true } })).toBe(0);
+  const named = (await db.collection<{ journal?: string }>(store.activeCollection).find({}, { projection: { journal: 1 } }).toArray()).flatMap((record) => record.journal ?? []);
+  expect(await db.collection(`${store.activeCollection}_tally_journal`).countDocuments({ _id: { $in: named } as never })).toBe(0);
 }
 
 describe("kept tallies", () => {
@@ -99,7 +100,7 @@ describe("kept tallies", () => {
     for (const [id, lines] of sum.tallies) expect(Object.fromEntries(stored.get(id) ?? new Map()), id).toEqual(Object.fromEntries(lines));
   });
 
-  for (const step of ["records-written", "tallies-applied", "intents-cleared"] as const satisfies readonly IntentStep[]) {
+  for (const step of ["journal-written", "records-written", "tallies-applied"] as const satisfies readonly JournalStep[]) {
     it(`given a crash after "${step}", when the batch is delivered again split otherwise after a restart, then the tallies are exact`, async () => {
       const db = mongo.db(`${env.dbName}_kept_crash_${step}`);
       const first = shuffled(events, 11);
@@ -157,7 +158,6 @@ describe("kept tallies", () => {
     await store.applyBatch(batchOf([e.resultReturned("L1", "2024-03-08T09:00:00+07:00", "POSTAL", false)]));
     const after = await revisions();
     const changed = Object.keys(after).filter((id) => after[id] !== before[id]);
-    // The revision moves twice per write (apply, then forget): the ids are what matters.
     expect(changed.sort()).toEqual(["2024-03|000.01.31.H04", "2024-Q1|000.01.31.H04"]);
     const march = decodeCounts((await collection.findOne({ _id: "2024-03|000.01.31.H04" }))!.lines);
     expect([...march.values()]).toEqual([1]);

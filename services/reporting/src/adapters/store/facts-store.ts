@@ -14,12 +14,13 @@ import {
   type FactEvent,
   type PeriodSeries,
   type ReportScope,
+  type TallyDelta,
 } from "../../domain/index.js";
 import type { DossierEvent } from "../../app/ports.js";
 import type { RebuildableFactsStore, RebuildTarget } from "../../app/rebuild.js";
 import { KeptTallies } from "./kept-tallies.js";
 import { rebuildTarget } from "./rebuild-target.js";
-import { DEFAULT_TIMING, newId, storedIntent, TallyIntents, type IntentStep, type IntentTiming, type PlannedIntent, type StoredIntent } from "./tally-intents.js";
+import { newId, TallyJournal, type JournalEntry, type JournalStep, type JournalTiming } from "./tally-journal.js";
 
 /** One document per dossier: its facts plus the fields reports select on. */
 export interface FactsDocument {
@@ -39,8 +40,8 @@ export interface FactsDocument {
   finishedAtMs: number;
   /** The write that made this version: tells a writer whether its conditional write won. */
   writeId?: string;
-  /** The tally change of this version while it is not known applied (see tally-intents.ts). */
-  tallyIntent?: StoredIntent;
+  /** The journal of the batch that made this version: while it exists, its tally change may not be applied yet (see tally-journal.ts). */
+  journal?: string;
 }
 
 const OPEN = Number.MAX_SAFE_INTEGER;
@@ -92,7 +93,7 @@ async function allApplied(collection: Collection<FactsDocument>, writes: AnyBulk
 /** One agency as a plain value (the common case, as stored before transfers counted), several as an array. */
 const agencyField = (agencies: string[]): string | string[] => (agencies.length === 1 ? agencies[0]! : agencies);
 
-export function documentOf(facts: DossierFacts, version: number, writeId?: string, tallyIntent?: StoredIntent): FactsDocument {
+export function documentOf(facts: DossierFacts, version: number, writeId?: string, journal?: string): FactsDocument {
   const finished = finishedAt(facts);
   const receipt = facts.receipt;
   return {
@@ -103,7 +104,7 @@ export function documentOf(facts: DossierFacts, version: number, writeId?: strin
     ...(receipt ? { agencyCode: agencyField(agenciesOf({ ...facts, receipt })), level: receipt.level, sectorCode: receipt.sectorCode, receivedAtMs: Date.parse(receipt.receivedAt) } : {}),
     finishedAtMs: finished ? Date.parse(finished) : OPEN,
     ...(writeId ? { writeId } : {}),
-    ...(tallyIntent ? { tallyIntent } : {}),
+    ...(journal ? { journal } : {}),
   };
 }
 
@@ -112,9 +113,9 @@ export interface FactsStoreOptions {
   /** The periods whose tallies are kept (default: months, quarters, half-years and years, calendar cut). */
   series?: readonly PeriodSeries[];
   calendar?: WorkingCalendar;
-  timing?: IntentTiming;
+  timing?: JournalTiming;
   /** Called after each step of the tally protocol: a test throws there to crash between steps. */
-  onStep?: (step: IntentStep) => void;
+  onStep?: (step: JournalStep) => void;
 }
 
 interface Planned {
@@ -122,7 +123,7 @@ interface Planned {
   document: FactsDocument | undefined;
   after: DossierFacts;
   writeId: string;
-  intent: StoredIntent | undefined;
+  deltas: TallyDelta[];
 }
 
 /** Business time of an event: the facts it can change are those of periods ending at or after it. */
@@ -143,14 +144,14 @@ function byDossierOf(events: readonly DossierEvent[]): Map<string, FactEvent[]> 
  * another writer — a consumer of another stream, a second delivery, a rebuild's catch-up, another
  * instance — changed the record meanwhile, nothing is written and the record is read and folded
  * again. The fold is order-free and ignores event ids it holds, so the retry gives the same record
- * as any serial order. Each write carries its tally change as an intent, completed before the
- * fold returns (see tally-intents.ts), so the kept tallies are current when the events are acknowledged.
+ * as any serial order. Each batch's tally change goes through a journal, completed before the
+ * fold returns (see tally-journal.ts), so the kept tallies are current when the events are acknowledged.
  */
 export class MongoFactsStore implements RebuildableFactsStore {
   private readonly tallies = new Map<string, KeptTallies>();
   readonly series: readonly PeriodSeries[];
   private readonly calendar: WorkingCalendar;
-  private readonly intents: TallyIntents;
+  private readonly journals = new Map<string, TallyJournal>();
 
   private constructor(
     private readonly db: Db,
@@ -159,7 +160,16 @@ export class MongoFactsStore implements RebuildableFactsStore {
   ) {
     this.series = options.series ?? parseSeries("1,3,6,12", 1);
     this.calendar = options.calendar ?? defaultCalendar;
-    this.intents = new TallyIntents(options.timing ?? DEFAULT_TIMING, options.onStep);
+    this.options = options;
+  }
+
+  private readonly options: FactsStoreOptions;
+
+  /** The tally journal of a facts collection. */
+  private journalOf(name: string): TallyJournal {
+    let journal = this.journals.get(name);
+    if (!journal) this.journals.set(name, (journal = TallyJournal.forFacts(this.db, name, this.options.timing, this.options.onStep)));
+    return journal;
   }
 
   /** The kept tallies of a facts collection. */
@@ -192,20 +202,16 @@ export class MongoFactsStore implements RebuildableFactsStore {
 
   /**
    * The tallies from scratch: every record's contributions added up, then written in place of the
-   * old ones, the fingerprint last (a crash before it means derive again). Intents left on records
-   * are dropped first: the records' facts, which the sum reads, already hold their changes.
+   * old ones, the fingerprint last (a crash before it means derive again). Open journals are
+   * dropped first: the records' facts, which the sum reads, already hold their changes.
    * Reads the whole collection: for a rebuild, an upgrade, a check.
    */
   async deriveTallies(collection: Collection<FactsDocument>): Promise<void> {
     const sum = new ContributionSum({ series: this.series, calendar: this.calendar });
-    const held: string[] = [];
-    for await (const document of collection.find({}, { projection: { facts: 1, tallyIntent: 1 } })) {
-      sum.add(document.facts);
-      if (document.tallyIntent) held.push(document._id);
-    }
+    for await (const document of collection.find({}, { projection: { facts: 1 } })) sum.add(document.facts);
     const tallies = this.talliesOf(collection.collectionName);
     await tallies.collection.deleteMany({});
-    if (held.length > 0) await collection.updateMany({ _id: { $in: held } }, { $unset: { tallyIntent: "" } });
+    await this.journalOf(collection.collectionName).clear();
     await tallies.replaceAll(sum.tallies, this.fingerprint);
   }
 
@@ -231,7 +237,7 @@ export class MongoFactsStore implements RebuildableFactsStore {
    * Folds a batch: the records it touches are read in one query (`_id: {$in}`), each is folded in
    * memory with all of its events and written once, in one bulk write, each write conditional on the
    * version read (an insert for a new record, refused by the `_id` if another writer created it)
-   * and carrying its tally change; then those changes are applied (tally-intents.ts). Records whose
+   * and naming the batch's journal; then their tally changes are applied (tally-journal.ts). Records whose
    * write lost its race are read and folded again; the fold ignores the event ids a record holds.
    */
   async applyBatch(events: readonly DossierEvent[]): Promise<void> {
@@ -241,23 +247,22 @@ export class MongoFactsStore implements RebuildableFactsStore {
   /** Returns the dossiers whose record changed. */
   private async applyTo(collection: Collection<FactsDocument>, events: readonly DossierEvent[]): Promise<Set<string>> {
     const tallies = this.talliesOf(collection.collectionName);
+    const journal = this.journalOf(collection.collectionName);
     const byDossier = byDossierOf(events);
     const changed = new Set<string>();
     let todo = [...byDossier.keys()];
     for (let attempt = 0; todo.length > 0; attempt++) {
       if (attempt === MAX_WRITE_ATTEMPTS) throw new ConcurrentWriteError(`${todo[0]} kept changing concurrently`);
-      const stored = await this.intents.settled(collection, tallies, todo);
+      const stored = await journal.settled(collection, tallies, todo);
       const plans = todo.flatMap((dossierCode) => this.plan(dossierCode, stored.get(dossierCode), byDossier.get(dossierCode)!) ?? []);
       if (plans.length === 0) break;
-      const intents = plans.flatMap((plan) => (plan.intent ? [plan.intent] : []));
-      const won = await this.intents.tracked(intents, async () => {
-        const won = await this.written(collection, plans);
-        this.intents.step("records-written");
-        const planned: PlannedIntent[] = won.flatMap((plan) => (plan.intent ? [{ dossierCode: plan.dossierCode, intent: plan.intent }] : []));
-        await this.intents.complete(collection, tallies, planned);
-        return won;
+      const id = newId();
+      const entries: JournalEntry[] = plans.map(({ dossierCode, writeId, deltas }) => ({ dossierCode, writeId, deltas }));
+      const won = await journal.run(collection, tallies, id, entries, async () => {
+        const winners = await this.written(collection, plans, id);
+        return entries.filter((entry) => winners.has(entry.dossierCode));
       });
-      for (const plan of won) changed.add(plan.dossierCode);
+      for (const entry of won) changed.add(entry.dossierCode);
       todo = plans.filter((plan) => !changed.has(plan.dossierCode)).map((plan) => plan.dossierCode);
     }
     return changed;
@@ -277,19 +282,19 @@ export class MongoFactsStore implements RebuildableFactsStore {
     const options = { series: this.series, calendar: this.calendar, sinceMs };
     // A record not stored yet counts nowhere (not even as awaiting its receipt).
     const deltas = tallyDeltas(contributionsOf(after, options), document ? contributionsOf(before, options) : new Map());
-    return { dossierCode, document, after, writeId: newId(), intent: deltas.length > 0 ? storedIntent(this.intents.owner, deltas) : undefined };
+    return { dossierCode, document, after, writeId: newId(), deltas };
   }
 
-  /** Writes the planned records, each conditional on the version read; returns those whose write won. */
-  private async written(collection: Collection<FactsDocument>, plans: readonly Planned[]): Promise<Planned[]> {
-    const writes: AnyBulkWriteOperation<FactsDocument>[] = plans.map(({ document, after, writeId, intent }) => {
-      if (!document) return { insertOne: { document: documentOf(after, 1, writeId, intent) } };
-      const { _id, ...fields } = documentOf(after, document.version + 1, writeId, intent);
+  /** Writes the planned records, each conditional on the version read and naming the batch's journal; returns the dossiers whose write won. */
+  private async written(collection: Collection<FactsDocument>, plans: readonly Planned[], journal: string): Promise<Set<string>> {
+    const writes: AnyBulkWriteOperation<FactsDocument>[] = plans.map(({ document, after, writeId }) => {
+      if (!document) return { insertOne: { document: documentOf(after, 1, writeId, journal) } };
+      const { _id, ...fields } = documentOf(after, document.version + 1, writeId, journal);
       return { updateOne: { filter: { _id, version: document.version }, update: { $set: fields } } };
     });
-    if (await allApplied(collection, writes)) return [...plans];
+    if (await allApplied(collection, writes)) return new Set(plans.map((plan) => plan.dossierCode));
     const now = new Map((await collection.find({ _id: { $in: plans.map((plan) => plan.dossierCode) } }, { projection: { writeId: 1 } }).toArray()).map((document) => [document._id, document.writeId]));
-    return plans.filter((plan) => now.get(plan.dossierCode) === plan.writeId);
+    return new Set(plans.filter((plan) => now.get(plan.dossierCode) === plan.writeId).map((plan) => plan.dossierCode));
   }
 
   async candidates(fromMs: number, toMs: number, scope: ReportScope): Promise<DossierFacts[]> {

@@ -3,16 +3,17 @@
  * (see tally-contributions.ts), its lines as text, one `line<TAB>count` row each (FerretDB decodes
  * a document field by field, so one string reads far faster than the same lines as fields).
  *
- * A change is an intent (an id and its deltas) applied at most once per document: a document
- * lists the ids of the intents applied to it (`applied`), and each write is conditional on the
- * revision read, so two writers never both add the same intent, and an intent applied twice (a
- * retry, a recovery) changes nothing the second time. Once the intent is cleared from its record
- * (see facts-store.ts), nobody applies it again and its id is dropped from the documents (`forget`).
+ * A change (a journal's id and its deltas, see tally-journal.ts) is applied at most once per
+ * document: a document lists the ids of the changes applied to it (`applied`), and each write is
+ * conditional on the revision read, so two writers never both apply the same change, and a change
+ * applied twice (a retry, a takeover) changes nothing the second time. Once its journal is done,
+ * nobody applies it again, and the next write of the document drops its id.
  */
 import { MongoBulkWriteError, type AnyBulkWriteOperation, type Collection, type Db } from "mongodb";
 import { agencyOfTally, type Contributions, type TallyDelta } from "../../domain/index.js";
 
-export interface TallyIntent {
+/** One batch's change of the tallies, under its journal's id (see tally-journal.ts). */
+export interface TallyChange {
   id: string;
   deltas: readonly TallyDelta[];
 }
@@ -88,11 +89,11 @@ export class KeptTallies {
     return (await this.agenciesCollection().findOne({ _id: AGENCIES }))?.codes ?? [];
   }
 
-  /** Adds the intents' agencies to the list (before their tallies are written: a listed agency without lines is harmless). */
-  private async registerAgencies(intents: readonly TallyIntent[]): Promise<void> {
+  /** Adds the tallies' agencies to the list (before their tallies are written: a listed agency without lines is harmless). */
+  private async registerAgencies(tallyIds: Iterable<string>): Promise<void> {
     this.knownAgencies ??= new Set(await this.agencies());
     const fresh = new Set<string>();
-    for (const { deltas } of intents) for (const [tallyId] of deltas) {
+    for (const tallyId of tallyIds) {
       const agency = agencyOfTally(tallyId);
       if (agency !== undefined && !this.knownAgencies.has(agency)) fresh.add(agency);
     }
@@ -102,35 +103,32 @@ export class KeptTallies {
   }
 
   /**
-   * Applies each intent to each of its documents unless that document already holds it.
+   * Applies the change to each of its documents unless that document already lists it; each
+   * write also drops the ids of changes `open` no longer reports open (their journal is done).
    * `stillOwned` is asked before every write (it throws when the caller may no longer write).
    */
-  async apply(intents: readonly TallyIntent[], stillOwned: () => void = () => {}): Promise<void> {
-    if (intents.length === 0) return;
-    await this.registerAgencies(intents);
-    const byTally = new Map<string, Map<string, Array<[string, number]>>>();
-    for (const { id, deltas } of intents) {
-      for (const [tallyId, line, count] of deltas) {
-        let ops = byTally.get(tallyId);
-        if (!ops) byTally.set(tallyId, (ops = new Map()));
-        let entries = ops.get(id);
-        if (!entries) ops.set(id, (entries = []));
-        entries.push([line, count]);
-      }
+  async apply(change: TallyChange, stillOwned: () => void, open: (ids: Iterable<string>) => Promise<Set<string>>): Promise<void> {
+    const byTally = new Map<string, Array<[string, number]>>();
+    for (const [tallyId, line, count] of change.deltas) {
+      let entries = byTally.get(tallyId);
+      if (!entries) byTally.set(tallyId, (entries = []));
+      entries.push([line, count]);
     }
+    if (byTally.size === 0) return;
+    await this.registerAgencies(byTally.keys());
     let remaining = [...byTally.keys()];
     for (let attempt = 0; attempt < MAX_ATTEMPTS && remaining.length > 0; attempt++) {
       const stored = new Map((await this.collection.find({ _id: { $in: remaining } }).toArray()).map((document) => [document._id, document]));
+      const listed = [...stored.values()].flatMap((document) => document.applied).filter((id) => id !== change.id);
+      const stillOpen = await open(listed);
       const writes: AnyBulkWriteOperation<TallyDocument>[] = [];
       const written: string[] = [];
       for (const tallyId of remaining) {
         const document = stored.get(tallyId);
-        const applied = new Set(document?.applied ?? []);
-        const ops = [...byTally.get(tallyId)!].filter(([id]) => !applied.has(id));
-        if (ops.length === 0) continue;
+        if (document?.applied.includes(change.id)) continue;
         const counts = decodeCounts(document?.lines ?? "");
-        for (const [, entries] of ops) for (const [line, count] of entries) counts.set(line, (counts.get(line) ?? 0) + count);
-        const fields = { lines: encodeCounts(counts), applied: [...(document?.applied ?? []), ...ops.map(([id]) => id)] };
+        for (const [line, count] of byTally.get(tallyId)!) counts.set(line, (counts.get(line) ?? 0) + count);
+        const fields = { lines: encodeCounts(counts), applied: [...(document?.applied ?? []).filter((id) => stillOpen.has(id)), change.id] };
         writes.push(
           document
             ? { updateOne: { filter: { _id: tallyId, rev: document.rev }, update: { $set: { ...fields, rev: document.rev + 1 } } } }
@@ -145,22 +143,6 @@ export class KeptTallies {
       remaining = written;
     }
     throw new TallyConflictError(`the tallies ${remaining.slice(0, 3).join(", ")} kept changing concurrently`);
-  }
-
-  /** Drops the intents' ids from their documents: call only once no record holds them any more. */
-  async forget(intents: readonly TallyIntent[]): Promise<void> {
-    const idsByTally = new Map<string, Set<string>>();
-    for (const { id, deltas } of intents) for (const [tallyId] of deltas) {
-      let ids = idsByTally.get(tallyId);
-      if (!ids) idsByTally.set(tallyId, (ids = new Set()));
-      ids.add(id);
-    }
-    if (idsByTally.size === 0) return;
-    // The revision moves too: a writer holding the older list must read it again rather than write it back.
-    await this.collection.bulkWrite(
-      [...idsByTally].map(([tallyId, ids]) => ({ updateOne: { filter: { _id: tallyId }, update: { $pullAll: { applied: [...ids] }, $inc: { rev: 1 } } } })),
-      { ordered: false },
-    );
   }
 
   /** The documents' lines, by tally id (absent ids: no lines). */
