@@ -4,8 +4,10 @@ import type { Logger } from "@onestop/telemetry";
 import type { OutboxKick } from "../../app/ports.js";
 import { dossiersWithPendingEvents, type MongoDossierRepository } from "./dossier-repository.js";
 
-/** Dossiers whose outboxes are published at the same time (each dossier's events stay in order). */
-const PARALLEL_DOSSIERS = 4;
+/** Dossiers read, published and emptied together (each dossier's events stay in order). */
+const BATCH = 64;
+/** Batches in flight: one is read or emptied while the other publishes. */
+const PARALLEL_BATCHES = 2;
 /**
  * A sweep waits at least this many times its own duration before the next one, so sweeping takes
  * at most 0,5 % of the store's time however large the collection grows: on the local store a
@@ -115,42 +117,63 @@ export class OutboxRelay implements OutboxKick {
 
   private async drain(): Promise<void> {
     const worker = async () => {
-      for (let code = this.take(); code !== undefined; code = this.take()) {
-        this.publishing.add(code);
+      for (let codes = this.take(); codes.length > 0; codes = this.take()) {
+        for (const code of codes) this.publishing.add(code);
         try {
-          await this.publishOutbox(code);
+          await this.publishOutboxes(codes);
         } catch (error) {
-          this.failed.add(code);
+          for (const code of codes) this.failed.add(code);
           this.scheduleRetry();
-          this.log.warn("outbox not published yet; will retry", { dossier: code, error });
+          this.log.warn("outboxes not published yet; will retry", { dossiers: codes.length, error });
         } finally {
-          this.publishing.delete(code);
+          for (const code of codes) this.publishing.delete(code);
         }
       }
     };
-    await Promise.all(Array.from({ length: PARALLEL_DOSSIERS }, worker));
+    await Promise.all(Array.from({ length: PARALLEL_BATCHES }, worker));
   }
 
-  /** The next kicked dossier no worker is publishing (the worker that is takes it again when done). */
-  private take(): string | undefined {
+  /** Up to BATCH kicked dossiers no worker is publishing (the worker that is takes them again when done). */
+  private take(): string[] {
+    const codes: string[] = [];
     for (const code of this.kicked) {
       if (this.publishing.has(code)) continue;
       this.kicked.delete(code);
-      return code;
+      codes.push(code);
+      if (codes.length === BATCH) break;
     }
-    return undefined;
+    return codes;
   }
 
-  private async publishOutbox(code: string): Promise<void> {
+  /**
+   * One read of the dossiers' outboxes, their events published (each dossier's in order, the
+   * dossiers at once), then one bulk write emptying those published.
+   */
+  private async publishOutboxes(codes: readonly string[]): Promise<void> {
     const { dossiers } = this.repository;
-    const doc = await dossiers.findOne({ _id: code }, { projection: { outbox: 1, version: 1 } });
-    if (!doc || doc.outbox.length === 0) return;
-    for (const entry of doc.outbox) await publishEvent(this.js, entry.subject, entry.envelope);
+    const docs = (await dossiers.find({ _id: { $in: [...codes] } }, { projection: { outbox: 1, version: 1 } }).toArray()).filter((doc) => doc.outbox.length > 0);
+    const results = await Promise.allSettled(
+      docs.map(async (doc) => {
+        for (const entry of doc.outbox) await publishEvent(this.js, entry.subject, entry.envelope);
+      }),
+    );
+    const published = docs.filter((_, i) => results[i]!.status === "fulfilled");
+    const failures = docs.filter((_, i) => results[i]!.status === "rejected");
+    if (failures.length > 0) {
+      for (const doc of failures) this.failed.add(doc._id);
+      this.scheduleRetry();
+      this.log.warn("outbox not published yet; will retry", { dossiers: failures.length, error: (results.find((r) => r.status === "rejected") as PromiseRejectedResult).reason });
+    }
+    if (published.length === 0) return;
     // Emptied only if the version is still the one read: a change recorded meanwhile appended its
     // events and moved the version, so nothing unpublished is dropped; the dossier is then
     // published again. The relay leaves the version alone, so it never makes a writer retry.
     // ($set, not $pull: FerretDB's $pull removes only elements equal to the value, it ignores conditions.)
-    const emptied = await dossiers.updateOne({ _id: code, version: doc.version }, { $set: { outbox: [] } });
-    if (emptied.matchedCount === 0) this.kicked.add(code);
+    const emptied = await dossiers.bulkWrite(
+      published.map((doc) => ({ updateOne: { filter: { _id: doc._id, version: doc.version }, update: { $set: { outbox: [] } } } })),
+      { ordered: false },
+    );
+    // Which ones changed meanwhile is not reported: publish them all again (JetStream drops the duplicates).
+    if (emptied.matchedCount < published.length) for (const doc of published) this.kicked.add(doc._id);
   }
 }
