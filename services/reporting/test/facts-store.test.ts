@@ -8,7 +8,7 @@ import { MongoClient } from "mongodb";
 import { defaultCalendar } from "@onestop/calendar";
 import { testEnv } from "@onestop/testkit";
 import { dossiersOfPeriod, emptyFacts, foldEvent, tthcForm, type DossierFacts, type Period } from "../src/domain/index.js";
-import { MongoFactsStore } from "../src/adapters/store/facts-store.js";
+import { documentOf, factsOf, MongoFactsStore, type FactsDocument } from "../src/adapters/store/facts-store.js";
 import { MongoTallyReader } from "../src/adapters/store/tally-reader.js";
 import * as e from "./domain/events.js";
 
@@ -50,8 +50,8 @@ describe("concurrent folds of one dossier", () => {
 
     expect(changed.filter(Boolean)).toHaveLength(events.length);
     const serial = events.reduce<DossierFacts>((facts, event) => foldEvent(facts, e.fact(event)), emptyFacts("K1"));
-    const stored = await database.collection<{ _id: string; facts: DossierFacts; version: number }>(store.activeCollection).findOne({ _id: "K1" });
-    expect(stored!.facts).toEqual(serial);
+    const stored = await database.collection<FactsDocument>(store.activeCollection).findOne({ _id: "K1" });
+    expect(factsOf(stored!)).toEqual(serial);
     expect(stored!.version).toBe(events.length); // one write per event that changed the record
 
     // The stored tallies, counted from those concurrent folds, give the report computed from the record.
@@ -68,10 +68,10 @@ describe("concurrent folds of one dossier", () => {
     const interleaved = a.flatMap((event, i) => [event, b[i]!, a[a.length - 1 - i]!]);
     await Promise.all(interleaved.map((event) => store.apply(event.subject, e.fact(event))));
 
-    const collection = database.collection<{ _id: string; facts: DossierFacts }>(store.activeCollection);
+    const collection = database.collection<FactsDocument>(store.activeCollection);
     for (const [code, events] of [["M1", a], ["M2", b]] as const) {
       const serial = events.reduce<DossierFacts>((facts, event) => foldEvent(facts, e.fact(event)), emptyFacts(code));
-      expect((await collection.findOne({ _id: code }))!.facts, code).toEqual(serial);
+      expect(factsOf((await collection.findOne({ _id: code }))!), code).toEqual(serial);
     }
   });
 });
@@ -91,10 +91,10 @@ describe("batched folds", () => {
     await store.applyBatch(batchOf(stream.slice(0, 10)));
     await store.applyBatch(batchOf(stream.slice(10)));
 
-    const collection = database.collection<{ _id: string; facts: DossierFacts; version: number }>(store.activeCollection);
+    const collection = database.collection<FactsDocument>(store.activeCollection);
     for (const [code, events] of lives) {
       const stored = await collection.findOne({ _id: code });
-      expect(stored!.facts, code).toEqual(serialFold(code, events));
+      expect(factsOf(stored!), code).toEqual(serialFold(code, events));
       expect(stored!.version, code).toBeLessThanOrEqual(2); // inserted by one batch, updated by the other at most
     }
   });
@@ -104,7 +104,7 @@ describe("batched folds", () => {
     const store = await MongoFactsStore.open(database);
     const events = lifeOf("R1");
     await store.applyBatch(batchOf(events));
-    const collection = database.collection<{ _id: string; facts: DossierFacts; version: number }>(store.activeCollection);
+    const collection = database.collection<FactsDocument>(store.activeCollection);
     const written = await collection.findOne({ _id: "R1" });
     await store.applyBatch(batchOf(events));
     expect(await collection.findOne({ _id: "R1" })).toEqual(written);
@@ -121,7 +121,20 @@ describe("batched folds", () => {
     await Promise.all([one.applyBatch(batchOf(events.slice(0, 2))), two.applyBatch(batchOf(events.slice(2, 4)))]);
     await Promise.all([one.applyBatch(batchOf(events.slice(4, 6))), two.applyBatch(batchOf(events.slice(6)))]);
 
-    const stored = await database.collection<{ _id: string; facts: DossierFacts }>(one.activeCollection).findOne({ _id: "C1" });
-    expect(stored!.facts).toEqual(serialFold("C1", events));
+    const stored = await database.collection<FactsDocument>(one.activeCollection).findOne({ _id: "C1" });
+    expect(factsOf(stored!)).toEqual(serialFold("C1", events));
+  });
+  it("given a record stored with its facts as fields (before factsJson), when an event is folded, then it is read and written back as text", async () => {
+    const database = mongo.db(`${env.dbName}_old_layout`);
+    const store = await MongoFactsStore.open(database);
+    const events = lifeOf("O1");
+    const old = serialFold("O1", events.slice(0, 3));
+    const { factsJson: _text, ...fields } = documentOf(old, 1);
+    const collection = database.collection<FactsDocument>(store.activeCollection);
+    await collection.insertOne({ ...fields, facts: old } as FactsDocument);
+    await store.applyBatch(batchOf(events.slice(3)));
+    const stored = await collection.findOne({ _id: "O1" });
+    expect(stored!.facts).toBeUndefined();
+    expect(factsOf(stored!)).toEqual(serialFold("O1", events));
   });
 });

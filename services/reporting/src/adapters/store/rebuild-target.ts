@@ -21,7 +21,7 @@
 import { MongoBulkWriteError, MongoServerError, type AnyBulkWriteOperation, type Collection } from "mongodb";
 import { mergeFacts, type DossierFacts, type FactEvent } from "../../domain/index.js";
 import type { ChunkOf, ChunkWritten, RebuildTarget } from "../../app/rebuild.js";
-import { documentOf, type FactsDocument } from "./facts-store.js";
+import { documentOf, factsOf, replacementOf, type FactsDocument } from "./facts-store.js";
 
 /** Records per `insertMany` / `find` / bulk write. */
 export const INSERT_BATCH = 1_000;
@@ -92,10 +92,11 @@ async function writeBatch(collection: Collection<TargetDocument>, batch: readonl
     }
     if (insertedByInterruptedAttempt(document, chunk)) inserted += 1;
     else merged += 1;
-    const after = mergeFacts(document.facts, record);
-    if (after === document.facts) continue;
-    const { _id, ...fields } = documentOf(after, document.version + 1);
-    updates.push({ record, write: { updateOne: { filter: { _id, version: document.version }, update: { $set: fields } } } });
+    const before = factsOf(document);
+    const after = mergeFacts(before, record);
+    if (after === before) continue;
+    const { _id, update } = replacementOf(after, document.version + 1);
+    updates.push({ record, write: { updateOne: { filter: { _id, version: document.version }, update } } });
   }
   const again: DossierFacts[] = [];
   if (fresh.length > 0) {
@@ -139,10 +140,11 @@ async function mergeOne(collection: Collection<TargetDocument>, record: DossierF
         throw error;
       }
     }
-    const after = mergeFacts(stored.facts, record);
-    if (after === stored.facts) return;
-    const { _id, ...fields } = documentOf(after, stored.version + 1);
-    if ((await collection.updateOne({ _id, version: stored.version }, { $set: fields })).matchedCount === 1) return;
+    const before = factsOf(stored);
+    const after = mergeFacts(before, record);
+    if (after === before) return;
+    const { _id, update } = replacementOf(after, stored.version + 1);
+    if ((await collection.updateOne({ _id, version: stored.version }, update)).matchedCount === 1) return;
   }
   throw new Error(`${record.dossierCode} kept changing while the rebuild merged it into ${collection.collectionName}`);
 }
