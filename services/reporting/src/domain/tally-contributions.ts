@@ -127,8 +127,9 @@ export class ContributionSum {
 
   constructor(private readonly options: Omit<ContributionOptions, "sinceMs">) {}
 
-  add(facts: DossierFacts): this {
-    for (const [tallyId, lines] of contributionsOf(facts, this.options)) for (const [line, count] of lines) add(this.tallies, tallyId, line, count);
+  /** Adds the record's contributions; with `sign` -1, takes them away (a record replaced by another). */
+  add(facts: DossierFacts, sign: 1 | -1 = 1): this {
+    for (const [tallyId, lines] of contributionsOf(facts, this.options)) for (const [line, count] of lines) add(this.tallies, tallyId, line, sign * count);
     return this;
   }
 }

@@ -224,25 +224,34 @@ export class MongoFactsStore implements RebuildableFactsStore {
   }
 
   /**
-   * The tallies from scratch: every record's contributions added up, then written in place of the
+   * The tallies from scratch (or `summed`, the sum a rebuild kept while writing the records): every
+   * record's contributions added up, then written in place of the
    * old ones, the fingerprint last (a crash before it means derive again). Open journals are
    * dropped first: the records' facts, which the sum reads, already hold their changes.
    * Reads the whole collection: for a rebuild, an upgrade, a check.
    */
-  async deriveTallies(collection: Collection<FactsDocument>): Promise<void> {
-    const sum = new ContributionSum({ series: this.series, calendar: this.calendar });
-    for await (const document of collection.find({}, { projection: { factsJson: 1, facts: 1 } })) sum.add(factsOf(document));
+  async deriveTallies(collection: Collection<FactsDocument>, summed?: ContributionSum): Promise<void> {
+    let sum = summed;
+    if (!sum) {
+      sum = this.newSum();
+      for await (const document of collection.find({}, { projection: { factsJson: 1, facts: 1 } })) sum.add(factsOf(document));
+    }
     const tallies = this.talliesOf(collection.collectionName);
     await tallies.collection.deleteMany({});
     await this.journalOf(collection.collectionName).clear();
     await tallies.replaceAll(sum.tallies, this.fingerprint);
   }
 
+  private newSum(): ContributionSum {
+    return new ContributionSum({ series: this.series, calendar: this.calendar });
+  }
+
   /** A new collection for a rebuild (`dossier_facts_v<ms>`), or with `name` the one an unfinished rebuild was writing; see rebuild-target.ts. */
   async createRebuildTarget(name = `${BASE_NAME}_v${Date.now()}`): Promise<RebuildTarget> {
     const collection = await prepared(this.db, name);
     return rebuildTarget(collection, {
-      deriveTallies: () => this.deriveTallies(collection),
+      newSum: () => this.newSum(),
+      deriveTallies: (sum) => this.deriveTallies(collection, sum),
       apply: async (dossierCode, event) => (await this.applyTo(collection, [{ dossierCode, event }])).size > 0,
     });
   }

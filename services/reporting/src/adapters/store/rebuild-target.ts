@@ -17,9 +17,14 @@
  * `rebuildChunk`), so that a resumed rebuild counts the records an interrupted attempt inserted
  * in the chunk it was writing (after its last checkpoint) as new (`inserted`) when it writes that
  * chunk again, not as merges: its counters then equal those of a rebuild never interrupted.
+ *
+ * The kept tallies are summed as the records go in (each insert adds its record's contributions,
+ * each merge replaces the stored record's by the merged one's), so the rebuild need not read the
+ * collection again to derive them. Only while every write is known exactly: a resumed rebuild, a
+ * failed write or a lost race falls back to deriving them from the records.
  */
 import { MongoBulkWriteError, MongoServerError, type AnyBulkWriteOperation, type Collection } from "mongodb";
-import { mergeFacts, type DossierFacts, type FactEvent } from "../../domain/index.js";
+import { mergeFacts, type ContributionSum, type DossierFacts, type FactEvent } from "../../domain/index.js";
 import type { ChunkOf, ChunkWritten, RebuildTarget } from "../../app/rebuild.js";
 import { documentOf, factsOf, replacementOf, type FactsDocument } from "./facts-store.js";
 
@@ -33,19 +38,27 @@ const MAX_MERGE_ATTEMPTS = 32;
 type TargetDocument = FactsDocument & { rebuildAttempt?: number; rebuildChunk?: number };
 
 export interface RebuildTargetDeps {
-  /** Derives the collection's kept tallies from its records. */
-  deriveTallies: () => Promise<void>;
+  /** An empty sum of contributions, kept while the chunks are written. */
+  newSum: () => ContributionSum;
+  /** Writes the collection's kept tallies: `sum` when given, otherwise derived from its records. */
+  deriveTallies: (sum?: ContributionSum) => Promise<void>;
   /** Folds one event into the collection's record (catch-up). */
   apply: (dossierCode: string, event: FactEvent) => Promise<boolean>;
 }
 
 export function rebuildTarget(collection: Collection<FactsDocument>, deps: RebuildTargetDeps): RebuildTarget {
   const target = collection as unknown as Collection<TargetDocument>;
+  /**
+   * The kept tallies of every record written, while each write is known exactly: from a new
+   * rebuild's first chunk on, until a write fails or races (then they are derived from the records).
+   */
+  let sum: ContributionSum | undefined;
   return {
     name: collection.collectionName,
     writeChunk: async (records, chunk) => {
       // A new rebuild's first chunk: nothing can be stored yet.
       const knownEmpty = chunk !== undefined && chunk.attempt === 0 && chunk.chunk === 1;
+      if (knownEmpty) sum = deps.newSum();
       const batches: DossierFacts[][] = [];
       for (let i = 0; i < records.length; i += INSERT_BATCH) batches.push(records.slice(i, i + INSERT_BATCH));
       const written: ChunkWritten = { inserted: 0, merged: 0 };
@@ -53,15 +66,21 @@ export function rebuildTarget(collection: Collection<FactsDocument>, deps: Rebui
       const writer = async () => {
         for (let batch = batches[next++]; batch; batch = batches[next++]) {
           if (chunk?.stopping?.()) throw new Error("rebuild stopped");
-          const { inserted, merged } = await writeBatch(target, batch, chunk, knownEmpty);
+          const { inserted, merged, exact } = await writeBatch(target, batch, chunk, knownEmpty, sum);
+          if (!exact) sum = undefined;
           written.inserted += inserted;
           written.merged += merged;
         }
       };
-      await Promise.all(Array.from({ length: Math.min(WRITERS, batches.length) }, writer));
+      try {
+        await Promise.all(Array.from({ length: Math.min(WRITERS, batches.length) }, writer));
+      } catch (error) {
+        sum = undefined; // written in part: only the records can tell
+        throw error;
+      }
       return written;
     },
-    deriveTallies: deps.deriveTallies,
+    deriveTallies: () => deps.deriveTallies(sum),
     apply: deps.apply,
   };
 }
@@ -76,12 +95,19 @@ function insertedByInterruptedAttempt(document: TargetDocument, chunk: ChunkOf |
   return chunk !== undefined && document.rebuildAttempt !== undefined && document.rebuildAttempt < chunk.attempt && document.rebuildChunk === chunk.chunk;
 }
 
-async function writeBatch(collection: Collection<TargetDocument>, batch: readonly DossierFacts[], chunk: ChunkOf | undefined, knownEmpty: boolean): Promise<ChunkWritten> {
+/** `exact`: `sum` now holds every change the batch made (false when a write raced, merged again one by one). */
+async function writeBatch(
+  collection: Collection<TargetDocument>,
+  batch: readonly DossierFacts[],
+  chunk: ChunkOf | undefined,
+  knownEmpty: boolean,
+  sum: ContributionSum | undefined,
+): Promise<ChunkWritten & { exact: boolean }> {
   const stored = new Map<string, TargetDocument>();
   if (!knownEmpty) for (const document of await collection.find({ _id: { $in: batch.map((record) => record.dossierCode) } }).toArray()) stored.set(document._id, document);
   const mark = chunk ? { rebuildAttempt: chunk.attempt, rebuildChunk: chunk.chunk } : {};
   const fresh: DossierFacts[] = [];
-  const updates: Array<{ record: DossierFacts; write: AnyBulkWriteOperation<TargetDocument> }> = [];
+  const updates: Array<{ record: DossierFacts; before: DossierFacts; after: DossierFacts; write: AnyBulkWriteOperation<TargetDocument> }> = [];
   let inserted = 0;
   let merged = 0;
   for (const record of batch) {
@@ -96,12 +122,14 @@ async function writeBatch(collection: Collection<TargetDocument>, batch: readonl
     const after = mergeFacts(before, record);
     if (after === before) continue;
     const { _id, update } = replacementOf(after, document.version + 1);
-    updates.push({ record, write: { updateOne: { filter: { _id, version: document.version }, update } } });
+    updates.push({ record, before, after, write: { updateOne: { filter: { _id, version: document.version }, update } } });
   }
   const again: DossierFacts[] = [];
   if (fresh.length > 0) {
     const refused = await insertAll(collection, fresh.map((record) => ({ ...documentOf(record, 1), ...mark })));
     for (const index of refused) again.push(fresh[index]!);
+    const refusedAt = new Set(refused);
+    if (sum) for (const [index, record] of fresh.entries()) if (!refusedAt.has(index)) sum.add(record);
     inserted += fresh.length - refused.length;
     merged += refused.length;
   }
@@ -109,9 +137,10 @@ async function writeBatch(collection: Collection<TargetDocument>, batch: readonl
     const result = await collection.bulkWrite(updates.map(({ write }) => write), { ordered: false });
     // Which one lost is not reported: merge them all again (those written merge to no change).
     if (result.matchedCount < updates.length) again.push(...updates.map(({ record }) => record));
+    else if (sum) for (const { before, after } of updates) sum.add(before, -1).add(after);
   }
   for (const record of again) await mergeOne(collection, record);
-  return { inserted, merged };
+  return { inserted, merged, exact: again.length === 0 };
 }
 
 /** Inserts the documents unordered; returns the indexes of those refused as duplicate keys. */
