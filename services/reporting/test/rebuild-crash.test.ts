@@ -65,7 +65,6 @@ async function startReporting(db: string, port: number, extra: Record<string, st
     REPORTING_CONSUMER: `reporting_${db}`,
     REBUILD_CHUNK_DOSSIERS: String(CHUNK),
     REBUILD_LEASE_MS: String(LEASE_MS),
-    TALLY_REFRESH_MS: "0",
     ...extra,
   });
   started.push(service);
