@@ -81,6 +81,13 @@ async function expectExact(db: Db, store: MongoFactsStore, records: readonly Dos
     const kept = await reader.periodLines(period, {});
     expect(sorted(kept!), `${period.from} to ${period.to}`).toEqual(sorted(dossiersOfPeriod(records, period, {}, defaultCalendar).lines));
   }
+  // Scoped by level, by sector, by agency: the lines of that scope only.
+  const sample = records.find((record) => record.receipt)!.receipt!;
+  for (const scope of [{ level: "COMMUNE" as const }, { sectorCode: sample.sectorCode }, { agencyCode: sample.agencyCode, level: sample.level }]) {
+    const expected = dossiersOfPeriod(records, PERIODS[1]!, scope, defaultCalendar).lines;
+    expect(expected.length, JSON.stringify(scope)).toBeGreaterThan(0);
+    expect(sorted((await reader.periodLines(PERIODS[1]!, scope))!), JSON.stringify(scope)).toEqual(sorted(expected));
+  }
   expect(await reader.awaitingReceipt()).toBe(records.filter((record) => !record.receipt).length);
   const named = (await db.collection<{ journal?: string }>(store.activeCollection).find({}, { projection: { journal: 1 } }).toArray()).flatMap((record) => record.journal ?? []);
   expect(await db.collection(`${store.activeCollection}_tally_journal`).countDocuments({ _id: { $in: named } as never })).toBe(0);

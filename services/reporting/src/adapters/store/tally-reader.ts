@@ -11,10 +11,10 @@ import {
   keptPeriod,
   periodLinesOf,
   periodTallyId,
-  Tally,
   type Period,
   type PeriodSeries,
   type ReportScope,
+  type TallyKey,
   type TallyLine,
 } from "../../domain/index.js";
 import type { TallyReader } from "../../app/ports.js";
@@ -34,15 +34,23 @@ export class MongoTallyReader implements TallyReader {
     const agencies = scope.agencyCode ? [scope.agencyCode] : await tallies.agencies();
     const ids = agencies.flatMap((agency) => [periodTallyId(kept.series, kept.index, agency), carryTallyId(kept.series, agency)]);
     const stored = await tallies.read(ids);
-    const tally = new Tally();
+    // Agencies share most line texts: each is decoded once per query, and its level and sector checked once.
+    const decoded = new Map<string, TallyKey | null>();
+    const lines: TallyLine[] = [];
     for (const agencyCode of agencies) {
-      const lines = periodLinesOf(stored.get(periodTallyId(kept.series, kept.index, agencyCode)), stored.get(carryTallyId(kept.series, agencyCode)), kept.index);
-      for (const [text, count] of lines) {
-        const key = decodeLine(text, agencyCode);
-        if (inScope(key, scope)) tally.add(key, count);
+      const own = stored.get(periodTallyId(kept.series, kept.index, agencyCode));
+      const carry = stored.get(carryTallyId(kept.series, agencyCode));
+      // One agency's lines are distinct texts, and no two agencies share a line: no merging needed.
+      for (const [text, count] of periodLinesOf(own, carry, kept.index)) {
+        let key = decoded.get(text);
+        if (key === undefined) {
+          const line = decodeLine(text, agencyCode);
+          decoded.set(text, (key = inScope(line, { ...scope, agencyCode: undefined }) ? line : null));
+        }
+        if (key) lines.push({ ...key, agencyCode, count });
       }
     }
-    return tally.lines();
+    return lines;
   }
 
   async awaitingReceipt(): Promise<number> {
