@@ -64,6 +64,11 @@ function key(entry: Entry, outcome: TallyOutcome, agencyCode = COMMUNE): TallyKe
 const received = (code: string, receivedAt: string, dueDate: string, workingDays: number) =>
   e.received({ code, procedureCode: "1.004873", sectorCode: "HO_TICH", agencyCode: COMMUNE, channel: "ONLINE", receivedAt, dueDate, workingDays });
 const factsOf = (...events: ReturnType<typeof received>[]) => new InMemoryFacts().given(...events).all()[0]!;
+/** The commune level's marital status lines of every agency. */
+const GROUP = "~COMMUNE:HO_TICH";
+/** Each tally, by the part of its id before the owner, under the commune and under its group. */
+const underBothOwners = (byPrefix: Record<string, Record<string, number>>) =>
+  Object.fromEntries(Object.entries(byPrefix).flatMap(([prefix, lines]) => [[`${prefix}|${COMMUNE}`, lines], [`${prefix}|${GROUP}`, lines]]));
 const asObject = (contributions: Map<string, Map<string, number>>) => Object.fromEntries([...contributions].map(([id, lines]) => [id, Object.fromEntries(lines)]));
 
 describe("period series", () => {
@@ -97,10 +102,11 @@ describe("a record's contributions", () => {
     const facts = factsOf(received("A", "2024-07-08T10:00:00+07:00", "2024-07-11", 3));
     const q4 = periodIndexAt(QUARTERS[0]!, at("2024-10-01T00:00:00+07:00"));
     const overdue: TallyOutcome = { kind: "PENDING", overdue: true };
-    expect(asObject(contributionsOf(facts, { series: QUARTERS, calendar: defaultCalendar }))).toEqual({
-      [`2024-Q3|${COMMUNE}`]: { [encodeLine(key("ONLINE", overdue))]: 1 },
-      [`Q+|${COMMUNE}`]: { [`${q4}:${encodeLine(key("CARRIED_OVER", overdue))}`]: 1 },
-    });
+    const lines = {
+      "2024-Q3": { [encodeLine(key("ONLINE", overdue))]: 1 },
+      "Q+": { [`${q4}:${encodeLine(key("CARRIED_OVER", overdue))}`]: 1 },
+    };
+    expect(asObject(contributionsOf(facts, { series: QUARTERS, calendar: defaultCalendar }))).toEqual(underBothOwners(lines));
     // 2025-Q2, no event in it: the carry alone.
     const carry = contributionsOf(facts, { series: QUARTERS, calendar: defaultCalendar }).get(`Q+|${COMMUNE}`);
     expect([...periodLinesOf(undefined, carry, q4 + 2)]).toEqual([[encodeLine(key("CARRIED_OVER", overdue)), 1]]);
@@ -112,10 +118,12 @@ describe("a record's contributions", () => {
     const october = periodIndexAt(MONTHS[0]!, at("2024-10-10T00:00:00+07:00"));
     const notYetDue = encodeLine(key("CARRIED_OVER", { kind: "PENDING", overdue: false }));
     const overdue = encodeLine(key("CARRIED_OVER", { kind: "PENDING", overdue: true }));
-    expect(asObject(contributionsOf(facts, { series: MONTHS, calendar: defaultCalendar }))).toEqual({
-      [`2024-09|${COMMUNE}`]: { [encodeLine(key("ONLINE", { kind: "PENDING", overdue: false }))]: 1 },
-      [`M+|${COMMUNE}`]: { [`${october}:${notYetDue}`]: 1, [`${october + 1}:${notYetDue}`]: -1, [`${october + 1}:${overdue}`]: 1 },
-    });
+    expect(asObject(contributionsOf(facts, { series: MONTHS, calendar: defaultCalendar }))).toEqual(
+      underBothOwners({
+        "2024-09": { [encodeLine(key("ONLINE", { kind: "PENDING", overdue: false }))]: 1 },
+        "M+": { [`${october}:${notYetDue}`]: 1, [`${october + 1}:${notYetDue}`]: -1, [`${october + 1}:${overdue}`]: 1 },
+      }),
+    );
     const carry = contributionsOf(facts, { series: MONTHS, calendar: defaultCalendar }).get(`M+|${COMMUNE}`);
     expect([...periodLinesOf(undefined, carry, october)]).toEqual([[notYetDue, 1]]);
     expect([...periodLinesOf(undefined, carry, october + 1)]).toEqual([[overdue, 1]]);
@@ -132,11 +140,10 @@ describe("a record's contributions", () => {
     const early: TallyOutcome = { kind: "RESOLVED", legal: "EARLY", indicator: "EARLY", approved: true, electronicResult: false };
     const byPost = encodeLine({ ...key("ONLINE", early), resultByPost: true });
     const plain = encodeLine(key("ONLINE", early));
-    expect(deltas.sort()).toEqual(
-      ["2023-01", "2023-Q1", "2023-H1", "2023"].flatMap((label) => [[`${label}|${COMMUNE}`, byPost, 1], [`${label}|${COMMUNE}`, plain, -1]]).sort(),
-    );
+    const ids = ["2023-01", "2023-Q1", "2023-H1", "2023"].flatMap((label) => [`${label}|${COMMUNE}`, `${label}|${GROUP}`]);
+    expect(deltas.sort()).toEqual(ids.flatMap((id) => [[id, byPost, 1], [id, plain, -1]]).sort());
     // Derived in full, the record also counts nowhere after January 2023 (resolved: no carry).
-    expect([...contributionsOf(after, { series: ALL, calendar: defaultCalendar }).keys()].sort()).toEqual(["2023-01", "2023-Q1", "2023-H1", "2023"].map((label) => `${label}|${COMMUNE}`).sort());
+    expect([...contributionsOf(after, { series: ALL, calendar: defaultCalendar }).keys()].sort()).toEqual(ids.sort());
   });
 
   it("given a dossier transferred to another agency and resolved there, then it is the destination's line", () => {
@@ -144,7 +151,10 @@ describe("a record's contributions", () => {
       .given(received("D", "2024-07-08T10:00:00+07:00", "2024-07-11", 3), e.transferred("D", "2024-07-09T09:00:00+07:00", COMMUNE, OTHER), e.resolved("D", "2024-07-10T09:00:00+07:00"))
       .all()[0]!;
     const early: TallyOutcome = { kind: "RESOLVED", legal: "EARLY", indicator: "EARLY", approved: true, electronicResult: false };
-    expect(asObject(contributionsOf(facts, { series: QUARTERS, calendar: defaultCalendar }))).toEqual({ [`2024-Q3|${OTHER}`]: { [encodeLine(key("ONLINE", early, OTHER))]: 1 } });
+    expect(asObject(contributionsOf(facts, { series: QUARTERS, calendar: defaultCalendar }))).toEqual({
+      [`2024-Q3|${OTHER}`]: { [encodeLine(key("ONLINE", early, OTHER))]: 1 },
+      [`2024-Q3|${GROUP}`]: { [encodeLine(key("ONLINE", early, OTHER))]: 1 },
+    });
   });
 
   it("given a record still waiting for its receipt, then it counts only as awaiting", () => {
@@ -152,6 +162,8 @@ describe("a record's contributions", () => {
     expect(asObject(contributionsOf(facts, { series: ALL, calendar: defaultCalendar }))).toEqual({ [AWAITING_RECEIPT]: { "": 1 } });
   });
 });
+
+const sortedLines = (lines: TallyLine[]) => lines.map((line) => `${line.agencyCode}|${encodeLine(line)}|${line.count}`).sort();
 
 describe("kept tallies against the records", () => {
   it("given a generated half-year of 3 levels, then every kept month, quarter, half-year and year equals the report computed from the records", () => {
@@ -174,14 +186,21 @@ describe("kept tallies against the records", () => {
       const index = periodIndexAt(series, at(instant));
       const period = periodOf(series, index);
       const expected = dossiersOfPeriod(records, period, {}, defaultCalendar).lines;
-      const agencies = new Set([...sum.tallies.keys()].map((id) => id.split("|")[1]).filter((agency): agency is string => agency !== undefined));
-      const kept = new Tally();
-      for (const agency of agencies) {
-        const lines = periodLinesOf(sum.tallies.get(periodTallyId(series, index, agency)), sum.tallies.get(carryTallyId(series, agency)), index);
-        for (const [text, count] of lines) kept.add(decodeLine(text, agency), count);
+      const owners = new Set([...sum.tallies.keys()].map((id) => id.split("|")[1]).filter((owner): owner is string => owner !== undefined));
+      const byAgency = new Tally();
+      const byGroup = new Tally();
+      for (const owner of owners) {
+        const lines = periodLinesOf(sum.tallies.get(periodTallyId(series, index, owner)), sum.tallies.get(carryTallyId(series, owner)), index);
+        for (const [text, count] of lines) {
+          if (owner.startsWith("~")) byGroup.add({ ...decodeLine(text, ""), agencyCode: "" }, count);
+          else byAgency.add(decodeLine(text, owner), count);
+        }
       }
-      const sorted = (lines: TallyLine[]) => lines.map((line) => `${line.agencyCode}|${encodeLine(line)}|${line.count}`).sort();
-      expect(sorted(kept.lines()), `${period.from} to ${period.to}`).toEqual(sorted(expected));
+      const kept = byAgency;
+      const withoutAgency = (lines: TallyLine[]) => new Tally().addLines(lines.map((line) => ({ ...line, agencyCode: "" }))).lines();
+      // The groups hold the same lines as the agencies, without the agency.
+      expect(sortedLines(byGroup.lines()), `groups ${period.from} to ${period.to}`).toEqual(sortedLines(withoutAgency(expected)));
+      expect(sortedLines(kept.lines()), `${period.from} to ${period.to}`).toEqual(sortedLines(expected));
     }
   });
 });

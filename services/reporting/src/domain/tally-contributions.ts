@@ -4,9 +4,11 @@
  * a record changes them by the difference of its contributions after and before: no tally is ever
  * computed by reading the records again.
  *
- * Tallies, by id:
- *   - `<label>|<agency>` ("2024-Q3|000.00.05.H04"): the agency's lines in that one period;
- *   - `<code>+|<agency>` ("Q+|000.00.05.H04", the carry): lines that count in every period of the
+ * Tallies, by id, each line twice: under its agency, and under its group (`~<level>:<sector>`, every
+ * agency's lines of that level and sector), which a query without an agency reads instead of
+ * every agency's tallies:
+ *   - `<label>|<owner>` ("2024-Q3|000.00.05.H04", "2024-Q3|~COMMUNE:HO_TICH"): the lines in that one period;
+ *   - `<code>+|<owner>` ("Q+|000.00.05.H04", the carry): lines that count in every period of the
  *     series from some period on, keyed `<first period number>:<line>`, for dossiers still
  *     processing. A dossier open at its last fact stays in every later period as carried over
  *     and pending, overdue from the period its legal due time falls in; no event marks those periods,
@@ -19,7 +21,7 @@
  * fact at t changes no period that ended before t (classify.ts reads only facts up to the period's
  * end), so a late event of 2023 touches 2023's tallies and the carry, never 2026's.
  */
-import { isComplete, type DossierFacts, type Receipt } from "./facts.js";
+import { isComplete, type DossierFacts, type Level, type Receipt } from "./facts.js";
 import type { WorkingCalendar } from "@onestop/calendar";
 import { classifyForPeriod, legalDueAtMs } from "./classify.js";
 import { firstIndexEndingFrom, periodIndexAt, periodLabel, periodOf, seriesCode, type PeriodSeries } from "./period-series.js";
@@ -34,12 +36,23 @@ export type Contributions = Map<string, Map<string, number>>;
 /** One change of one tally: add `count` (negative: remove) to the line. */
 export type TallyDelta = [tallyId: string, line: string, count: number];
 
-export const periodTallyId = (series: PeriodSeries, index: number, agencyCode: string) => `${periodLabel(series, index)}|${agencyCode}`;
-export const carryTallyId = (series: PeriodSeries, agencyCode: string) => `${seriesCode(series)}+|${agencyCode}`;
+/** A tally's owner: an agency, or a group of every agency's lines of one level and sector. */
+export const periodTallyId = (series: PeriodSeries, index: number, owner: string) => `${periodLabel(series, index)}|${owner}`;
+export const carryTallyId = (series: PeriodSeries, owner: string) => `${seriesCode(series)}+|${owner}`;
+
+/** The group owning every line of a level and sector, whatever the agency: what a query without an agency reads. */
+export const groupOwner = (level: Level, sectorCode: string) => `~${level}:${sectorCode}`;
+
+/** The level and sector of a group owner; undefined for an agency. */
+export function groupOf(owner: string): { level: Level; sectorCode: string } | undefined {
+  if (!owner.startsWith("~")) return undefined;
+  const colon = owner.indexOf(":");
+  return { level: owner.slice(1, colon) as Level, sectorCode: owner.slice(colon + 1) };
+}
 export const carryLine = (fromIndex: number, line: string) => `${fromIndex}:${line}`;
 
-/** The agency a tally id belongs to; undefined for AWAITING_RECEIPT. */
-export function agencyOfTally(tallyId: string): string | undefined {
+/** The owner (agency or group) a tally id belongs to; undefined for AWAITING_RECEIPT. */
+export function ownerOfTally(tallyId: string): string | undefined {
   const bar = tallyId.indexOf("|");
   return bar < 0 ? undefined : tallyId.slice(bar + 1);
 }
@@ -62,7 +75,9 @@ export interface ContributionOptions {
 /** Line of the record in the series' period `index`, with its agency; undefined when the period does not hold it. */
 function lineIn(facts: DossierFacts & { receipt: Receipt }, series: PeriodSeries, index: number, calendar: WorkingCalendar) {
   const classification = classifyForPeriod(facts, periodOf(series, index), calendar);
-  return classification && { agencyCode: classification.agencyCode, line: encodeLine(tallyKeyOf(classification)), notYetDue: classification.outcome.kind === "PENDING" && !classification.outcome.overdue };
+  if (!classification) return undefined;
+  const owners = [classification.agencyCode, groupOwner(classification.receipt.level, classification.receipt.sectorCode)];
+  return { owners, line: encodeLine(tallyKeyOf(classification)), notYetDue: classification.outcome.kind === "PENDING" && !classification.outcome.overdue };
 }
 
 export function contributionsOf(facts: DossierFacts, options: ContributionOptions): Contributions {
@@ -79,7 +94,7 @@ export function contributionsOf(facts: DossierFacts, options: ContributionOption
     const first = Math.max(periodIndexAt(series, receivedMs), options.sinceMs === undefined ? -Infinity : firstIndexEndingFrom(series, options.sinceMs));
     for (let index = first; index <= last; index++) {
       const found = lineIn(facts, series, index, options.calendar);
-      if (found) add(contributions, periodTallyId(series, index, found.agencyCode), found.line, 1);
+      if (found) for (const owner of found.owners) add(contributions, periodTallyId(series, index, owner), found.line, 1);
     }
     addCarry(contributions, facts, series, last + 1, options.calendar);
   }
@@ -90,8 +105,10 @@ export function contributionsOf(facts: DossierFacts, options: ContributionOption
 function addCarry(contributions: Contributions, facts: DossierFacts & { receipt: Receipt }, series: PeriodSeries, from: number, calendar: WorkingCalendar): void {
   const after = lineIn(facts, series, from, calendar);
   if (!after) return; // it left processing
-  const tallyId = carryTallyId(series, after.agencyCode);
-  add(contributions, tallyId, carryLine(from, after.line), 1);
+  const carry = (fromIndex: number, line: string, count: number) => {
+    for (const owner of after.owners) add(contributions, carryTallyId(series, owner), carryLine(fromIndex, line), count);
+  };
+  carry(from, after.line, 1);
   if (!after.notYetDue) return; // already overdue, returned or inconsistent: the same in every later period
   const dueMs = legalDueAtMs(dossierAt(facts, Infinity), calendar);
   if (dueMs === null) return; // the clock is stopped: never overdue
@@ -100,8 +117,8 @@ function addCarry(contributions: Contributions, facts: DossierFacts & { receipt:
   if (overdueFrom <= from) return;
   const overdue = lineIn(facts, series, overdueFrom, calendar)!;
   if (overdue.line === after.line) return;
-  add(contributions, tallyId, carryLine(overdueFrom, after.line), -1);
-  add(contributions, tallyId, carryLine(overdueFrom, overdue.line), 1);
+  carry(overdueFrom, after.line, -1);
+  carry(overdueFrom, overdue.line, 1);
 }
 
 /** What turns the tallies holding `before` into those holding `after`. */
@@ -152,7 +169,7 @@ export function periodLinesOf(own: ReadonlyMap<string, number> | undefined, carr
 }
 
 /** Bump when a classification or a line's text changes: tallies kept by another version are derived again. */
-export const TALLIES_VERSION = 1;
+export const TALLIES_VERSION = 2;
 
 /** What kept tallies depend on besides the records: tallies stored with another fingerprint are derived again. */
 export function talliesFingerprint(series: readonly PeriodSeries[]): string {

@@ -10,7 +10,7 @@
  * nobody applies it again, and the next write of the document drops its id.
  */
 import { MongoBulkWriteError, type AnyBulkWriteOperation, type Collection, type Db } from "mongodb";
-import { agencyOfTally, type Contributions, type TallyDelta } from "../../domain/index.js";
+import { ownerOfTally, type Contributions, type TallyDelta } from "../../domain/index.js";
 
 /** One batch's change of the tallies, under its journal's id (see tally-journal.ts). */
 export interface TallyChange {
@@ -25,8 +25,8 @@ interface TallyDocument {
   applied: string[];
 }
 
-/** Every agency with a tally: a query of all agencies reads their documents by id. */
-interface AgenciesDocument {
+/** Every owner (agency or group) with a tally: a query without an agency reads its groups' documents by id. */
+interface OwnersDocument {
   _id: string;
   codes: string[];
 }
@@ -37,7 +37,7 @@ interface MetaDocument {
   fingerprint: string;
 }
 
-const AGENCIES = "~agencies";
+const OWNERS = "~owners";
 const META = "~meta";
 const DUPLICATE_KEY = 11000;
 const MAX_ATTEMPTS = 64;
@@ -64,7 +64,7 @@ export class TallyConflictError extends Error {
 }
 
 export class KeptTallies {
-  private knownAgencies: Set<string> | undefined;
+  private knownOwners: Set<string> | undefined;
 
   constructor(readonly collection: Collection<TallyDocument>) {}
 
@@ -76,30 +76,30 @@ export class KeptTallies {
     return this.collection as unknown as Collection<MetaDocument>;
   }
 
-  private agenciesCollection(): Collection<AgenciesDocument> {
-    return this.collection as unknown as Collection<AgenciesDocument>;
+  private ownersCollection(): Collection<OwnersDocument> {
+    return this.collection as unknown as Collection<OwnersDocument>;
   }
 
   async fingerprint(): Promise<string | undefined> {
     return (await this.meta().findOne({ _id: META }))?.fingerprint;
   }
 
-  /** Every agency that has a tally. */
-  async agencies(): Promise<string[]> {
-    return (await this.agenciesCollection().findOne({ _id: AGENCIES }))?.codes ?? [];
+  /** Every owner (agency or group) that has a tally. */
+  async owners(): Promise<string[]> {
+    return (await this.ownersCollection().findOne({ _id: OWNERS }))?.codes ?? [];
   }
 
-  /** Adds the tallies' agencies to the list (before their tallies are written: a listed agency without lines is harmless). */
-  private async registerAgencies(tallyIds: Iterable<string>): Promise<void> {
-    this.knownAgencies ??= new Set(await this.agencies());
+  /** Adds the tallies' owners to the list (before their tallies are written: a listed owner without lines is harmless). */
+  private async registerOwners(tallyIds: Iterable<string>): Promise<void> {
+    this.knownOwners ??= new Set(await this.owners());
     const fresh = new Set<string>();
     for (const tallyId of tallyIds) {
-      const agency = agencyOfTally(tallyId);
-      if (agency !== undefined && !this.knownAgencies.has(agency)) fresh.add(agency);
+      const owner = ownerOfTally(tallyId);
+      if (owner !== undefined && !this.knownOwners.has(owner)) fresh.add(owner);
     }
     if (fresh.size === 0) return;
-    await this.agenciesCollection().updateOne({ _id: AGENCIES }, { $addToSet: { codes: { $each: [...fresh] } } }, { upsert: true });
-    for (const agency of fresh) this.knownAgencies.add(agency);
+    await this.ownersCollection().updateOne({ _id: OWNERS }, { $addToSet: { codes: { $each: [...fresh] } } }, { upsert: true });
+    for (const owner of fresh) this.knownOwners.add(owner);
   }
 
   /**
@@ -115,7 +115,7 @@ export class KeptTallies {
       entries.push([line, count]);
     }
     if (byTally.size === 0) return;
-    await this.registerAgencies(byTally.keys());
+    await this.registerOwners(byTally.keys());
     let remaining = [...byTally.keys()];
     for (let attempt = 0; attempt < MAX_ATTEMPTS && remaining.length > 0; attempt++) {
       const stored = new Map((await this.collection.find({ _id: { $in: remaining } }).toArray()).map((document) => [document._id, document]));
@@ -155,17 +155,17 @@ export class KeptTallies {
   /** Replaces every tally by `tallies` (derived from scratch), then records the fingerprint: until then the old one is not trusted. */
   async replaceAll(tallies: Contributions, fingerprint: string): Promise<void> {
     await this.collection.deleteMany({});
-    this.knownAgencies = undefined;
+    this.knownOwners = undefined;
     const documents: TallyDocument[] = [];
-    const agencies = new Set<string>();
+    const owners = new Set<string>();
     for (const [tallyId, lines] of tallies) {
       if (lines.size === 0) continue;
       documents.push({ _id: tallyId, rev: 1, lines: encodeCounts(lines), applied: [] });
-      const agency = agencyOfTally(tallyId);
-      if (agency !== undefined) agencies.add(agency);
+      const owner = ownerOfTally(tallyId);
+      if (owner !== undefined) owners.add(owner);
     }
     for (let i = 0; i < documents.length; i += WRITE_BATCH) await this.collection.insertMany(documents.slice(i, i + WRITE_BATCH), { ordered: false });
-    await this.agenciesCollection().insertOne({ _id: AGENCIES, codes: [...agencies] });
+    await this.ownersCollection().insertOne({ _id: OWNERS, codes: [...owners] });
     await this.meta().insertOne({ _id: META, fingerprint });
   }
 }

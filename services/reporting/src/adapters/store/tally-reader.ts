@@ -1,12 +1,14 @@
 /**
- * Reads a kept period's lines: per agency of the scope, its tally of the period and its carry of
- * the period's series (tally-contributions.ts), all in one `_id: {$in}` query of the active
- * collection's tallies. No record is read.
+ * Reads a kept period's lines: per owner (the scope's agency, or without one the groups of its
+ * level and sector), its tally of the period and its carry of the period's series
+ * (tally-contributions.ts), all in one `_id: {$in}` query of the active collection's tallies. No
+ * record is read.
  */
 import {
   AWAITING_RECEIPT,
   carryTallyId,
   decodeLine,
+  groupOf,
   inScope,
   keptPeriod,
   periodLinesOf,
@@ -31,16 +33,24 @@ export class MongoTallyReader implements TallyReader {
     const kept = keptPeriod(this.series, period);
     if (!kept) return undefined;
     const tallies = this.tallies();
-    const agencies = scope.agencyCode ? [scope.agencyCode] : await tallies.agencies();
-    const ids = agencies.flatMap((agency) => [periodTallyId(kept.series, kept.index, agency), carryTallyId(kept.series, agency)]);
+    // With an agency, its own tallies; without, the groups of the scope's level and sector.
+    const owners = scope.agencyCode
+      ? [scope.agencyCode]
+      : (await tallies.owners()).filter((owner) => {
+          const group = groupOf(owner);
+          return group !== undefined && (!scope.level || group.level === scope.level) && (!scope.sectorCode || group.sectorCode === scope.sectorCode);
+        });
+    const ids = owners.flatMap((owner) => [periodTallyId(kept.series, kept.index, owner), carryTallyId(kept.series, owner)]);
     const stored = await tallies.read(ids);
-    // Agencies share most line texts: each is decoded once per query, and its level and sector checked once.
+    // Owners share most line texts: each is decoded once per query, and its level and sector checked once.
     const decoded = new Map<string, TallyKey | null>();
     const lines: TallyLine[] = [];
-    for (const agencyCode of agencies) {
-      const own = stored.get(periodTallyId(kept.series, kept.index, agencyCode));
-      const carry = stored.get(carryTallyId(kept.series, agencyCode));
-      // One agency's lines are distinct texts, and no two agencies share a line: no merging needed.
+    for (const owner of owners) {
+      // A group's lines are every agency's: they are read without one (no report groups by agency).
+      const agencyCode = groupOf(owner) ? "" : owner;
+      const own = stored.get(periodTallyId(kept.series, kept.index, owner));
+      const carry = stored.get(carryTallyId(kept.series, owner));
+      // One owner's lines are distinct texts, and no two owners share a line: no merging needed.
       for (const [text, count] of periodLinesOf(own, carry, kept.index)) {
         let key = decoded.get(text);
         if (key === undefined) {
