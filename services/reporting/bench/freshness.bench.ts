@@ -2,8 +2,8 @@
  * Benchmark: freshness of the reports under a steady load. Intake is driven through its public API
  * at BENCH_RATE events a second (default 100; the whole country's average is about 30) for
  * BENCH_SECONDS (default 600): receipts of new dossiers and decisions of dossiers received a few
- * seconds earlier, half and half, all for one agency. A probe reads that agency's statistics form of
- * the current quarter every PROBE_MS; the k-th receipt answered is counted once the form's received
+ * seconds earlier, half and half, spread over every agency. A probe reads the province's statistics
+ * form of the current quarter every PROBE_MS; the k-th receipt answered is counted once the form's received
  * total reaches k (the DOSSIER stream is folded in order), the same for decisions and the resolved
  * total. Printed: from intake's answer to the event being counted in the report, p50, p99 and max,
  * beside the baseline measured in the same run: from intake's answer to the event being on the bus
@@ -30,7 +30,7 @@ const logDir = join(repoRoot(), ".local", "logs");
 mkdirSync(logDir, { recursive: true });
 const harness = await startServiceHarness("freshness", logDir);
 try {
-  const { intakeUrl, reportingUrl, agencyCode, procedures } = harness;
+  const { intakeUrl, reportingUrl, agencies } = harness;
   const quarter = quarterOf(Date.now());
   const answered = { receipts: [] as number[], decisions: [] as number[] };
   const busArrival = new Map<string, number>();
@@ -58,7 +58,7 @@ try {
     while (probing) {
       const started = Date.now();
       try {
-        probes.push({ ...(await reportTotals(reportingUrl, quarter, agencyCode)), at: Date.now() });
+        probes.push({ ...(await reportTotals(reportingUrl, quarter)), at: Date.now() });
       } catch (error) {
         console.error(`probe failed: ${error instanceof Error ? error.message : String(error)}`);
       }
@@ -71,8 +71,10 @@ try {
     try {
       if (kind === "receipt") {
         serial += 1;
-        const procedure = procedures[serial % procedures.length]!;
-        const receipt = await post(`${intakeUrl}/v1/dossiers`, dossierBody(procedure, agencyCode, Date.now(), serial), 201, `freshness-${serial}`);
+        // Spread over every agency: a dossier code allows 10.000 receipts per agency and day.
+        const agency = agencies[serial % agencies.length]!;
+        const procedure = agency.procedures[Math.floor(serial / agencies.length) % agency.procedures.length]!;
+        const receipt = await post(`${intakeUrl}/v1/dossiers`, dossierBody(procedure, agency.code, Date.now(), serial), 201, `freshness-${serial}`);
         const at = Date.now();
         answered.receipts.push(at);
         answeredAt.set(`${receipt.code}|received`, at);
@@ -145,7 +147,7 @@ try {
   const line = (label: string, values: number[]) =>
     console.log(`${label.padEnd(44)} p50 ${fmt(percentile(values, 50)).padStart(6)} ms   p99 ${fmt(percentile(values, 99)).padStart(6)} ms   max ${fmt(values.at(-1) ?? NaN).padStart(6)} ms   (${fmt(values.length)} events)`);
   console.log(
-    `\n${fmt(answeredCount)} events answered in ${fmt(Math.round(sentFor))} s (${fmt(Math.round(answeredCount / sentFor))}/s asked ${fmt(RATE)}/s; ${fmt(answered.receipts.length)} receipts, ${fmt(answered.decisions.length)} decisions; ${skipped} not sent, intake behind; ${failed} refused), agency ${agencyCode}, ${quarter}`,
+    `\n${fmt(answeredCount)} events answered in ${fmt(Math.round(sentFor))} s (${fmt(Math.round(answeredCount / sentFor))}/s asked ${fmt(RATE)}/s; ${fmt(answered.receipts.length)} receipts, ${fmt(answered.decisions.length)} decisions; ${skipped} not sent, intake behind; ${failed} refused), ${agencies.length} agencies, ${quarter}`,
   );
   line("baseline: intake's answer → on the bus", onBus);
   line("intake's answer → counted in the report", counted);

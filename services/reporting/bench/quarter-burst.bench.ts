@@ -15,7 +15,7 @@ import { DeliverPolicy } from "@nats-io/jetstream";
 import { STREAMS } from "@onestop/contracts";
 import { repoRoot } from "@onestop/devservers";
 import { envNumber, fmt } from "./support.js";
-import { dossierBody, post, quarterOf, startServiceHarness, vietnamTime } from "./service-harness.js";
+import { dossierBody, post, quarterOf, reportTotals, startServiceHarness } from "./service-harness.js";
 
 const DOSSIERS = envNumber("BENCH_DOSSIERS", 1_800);
 const IN_FLIGHT = 8;
@@ -101,9 +101,7 @@ try {
   let countedAt = 0;
   let last = { received: 0, resolved: 0 };
   while (Date.now() - lastAnswer < 120_000) {
-    const response = await fetch(`${reportingUrl}/v1/reports/tthc?period=${quarter.label}`);
-    const body = (await response.json()) as { totals: { received: { total: number }; resolved: { total: number } } };
-    last = { received: body.totals.received.total, resolved: body.totals.resolved.total };
+    last = await reportTotals(reportingUrl, quarter.label);
     if (last.received === DOSSIERS && last.resolved === expectedResolved) {
       countedAt = Date.now();
       break;

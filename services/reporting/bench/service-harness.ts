@@ -18,9 +18,6 @@ export interface ServiceHarness {
   servers: BenchServers;
   intakeUrl: string;
   reportingUrl: string;
-  /** The agency whose level has the most procedures, and those procedures. */
-  agencyCode: string;
-  procedures: ProcedureSummary[];
   /** Every agency of the registry today, each with the procedures of its level. */
   agencies: Array<{ code: string; procedures: ProcedureSummary[] }>;
   stop(): Promise<void>;
@@ -46,14 +43,11 @@ export async function startServiceHarness(label: string, logDir: string): Promis
   const procedures = ((await (await fetch(`${intake.httpUrl}/v1/procedures`)).json()) as ProcedureSummary[]).filter((p) => !p.bundleCode);
   const agencies = (await (await fetch(`${intake.httpUrl}/v1/agencies?at=${today}`)).json()) as Array<{ code: string; level: string }>;
   const withProcedures = agencies.map((agency) => ({ agency, procedures: procedures.filter((p) => p.levels.includes(agency.level)) })).filter((a) => a.procedures.length > 0);
-  const best = [...withProcedures].sort((a, b) => b.procedures.length - a.procedures.length)[0];
-  if (!best || best.procedures.length === 0) throw new Error("the catalogue has no agency with a procedure");
+  if (withProcedures.length === 0) throw new Error("the catalogue has no agency with a procedure");
   return {
     servers,
     intakeUrl: intake.httpUrl,
     reportingUrl: reporting.httpUrl,
-    agencyCode: best.agency.code,
-    procedures: best.procedures,
     agencies: withProcedures.map(({ agency, procedures }) => ({ code: agency.code, procedures })),
     stop: async () => {
       await Promise.all(running.map((service) => service.stop()));
@@ -63,7 +57,7 @@ export async function startServiceHarness(label: string, logDir: string): Promis
 }
 
 /** Vietnam local time with its offset, to the second. */
-export function vietnamTime(ms: number): string {
+function vietnamTime(ms: number): string {
   return `${new Date(ms + 7 * 3_600_000).toISOString().slice(0, 19)}+07:00`;
 }
 
@@ -90,9 +84,9 @@ export function dossierBody(procedure: ProcedureSummary, agencyCode: string, rec
   };
 }
 
-/** The agency's statistics form for a quarter: received and resolved totals. */
-export async function reportTotals(reportingUrl: string, quarter: string, agencyCode: string): Promise<{ received: number; resolved: number }> {
-  const response = await fetch(`${reportingUrl}/v1/reports/tthc?period=${quarter}&agency=${agencyCode}`);
+/** The statistics form of a quarter, the province's or with `agencyCode` one agency's: received and resolved totals. */
+export async function reportTotals(reportingUrl: string, quarter: string, agencyCode?: string): Promise<{ received: number; resolved: number }> {
+  const response = await fetch(`${reportingUrl}/v1/reports/tthc?period=${quarter}${agencyCode ? `&agency=${agencyCode}` : ""}`);
   if (!response.ok) throw new Error(`report ${quarter}: ${response.status} ${await response.text()}`);
   const body = (await response.json()) as { totals: { received: { total: number }; resolved: { total: number } } };
   return { received: body.totals.received.total, resolved: body.totals.resolved.total };
