@@ -44,15 +44,18 @@ export async function startServiceHarness(label: string, logDir: string): Promis
   const agencies = (await (await fetch(`${intake.httpUrl}/v1/agencies?at=${today}`)).json()) as Array<{ code: string; level: string }>;
   const withProcedures = agencies.map((agency) => ({ agency, procedures: procedures.filter((p) => p.levels.includes(agency.level)) })).filter((a) => a.procedures.length > 0);
   if (withProcedures.length === 0) throw new Error("the catalogue has no agency with a procedure");
+  const stop = async () => {
+    await Promise.all(running.map((service) => service.stop()));
+    await servers.stop();
+  };
+  // Interrupted (Ctrl-C): the services and servers go with the benchmark, none is left running.
+  for (const signal of ["SIGINT", "SIGTERM"] as const) process.once(signal, () => void stop().finally(() => process.exit(130)));
   return {
     servers,
     intakeUrl: intake.httpUrl,
     reportingUrl: reporting.httpUrl,
     agencies: withProcedures.map(({ agency, procedures }) => ({ code: agency.code, procedures })),
-    stop: async () => {
-      await Promise.all(running.map((service) => service.stop()));
-      await servers.stop();
-    },
+    stop,
   };
 }
 
