@@ -14,23 +14,13 @@ import { join } from "node:path";
 import { DeliverPolicy } from "@nats-io/jetstream";
 import { STREAMS } from "@onestop/contracts";
 import { repoRoot } from "@onestop/devservers";
+import { prng } from "../test/golden/generator.js";
 import { envNumber, fmt } from "./support.js";
 import { dossierBody, post, quarterOf, reportTotals, startServiceHarness } from "./service-harness.js";
 
 const DOSSIERS = envNumber("BENCH_DOSSIERS", 1_800);
 const IN_FLIGHT = 8;
 const HOUR = 3_600_000;
-
-/** A deterministic PRNG (mulberry32). */
-function random(seed: number): () => number {
-  let state = seed;
-  return () => {
-    state = (state + 0x6d2b79f5) | 0;
-    let t = Math.imul(state ^ (state >>> 15), 1 | state);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
 
 /** The previous quarter's first and last instants (UTC+7). */
 function previousQuarter(now: number): { label: string; fromMs: number; toMs: number } {
@@ -47,7 +37,7 @@ const harness = await startServiceHarness("burst", logDir);
 try {
   const { intakeUrl, reportingUrl, agencies } = harness;
   const quarter = previousQuarter(Date.now());
-  const rand = random(1_800);
+  const rand = prng(1_800);
   // Received in the first two thirds of the quarter, on a weekday between 8:00 and 16:30.
   const stories = Array.from({ length: DOSSIERS }, (_, index) => {
     const agency = agencies[Math.floor(rand() * agencies.length)]!;

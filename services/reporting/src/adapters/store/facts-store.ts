@@ -1,4 +1,4 @@
-import { MongoBulkWriteError, type AnyBulkWriteOperation, type Collection, type Db, type Filter, type UpdateFilter } from "mongodb";
+import { type AnyBulkWriteOperation, type Collection, type Db, type Filter, type UpdateFilter } from "mongodb";
 import { defaultCalendar, type WorkingCalendar } from "@onestop/calendar";
 import {
   agenciesOf,
@@ -18,6 +18,7 @@ import {
 } from "../../domain/index.js";
 import type { DossierEvent } from "../../app/ports.js";
 import type { RebuildableFactsStore, RebuildTarget } from "../../app/rebuild.js";
+import { allApplied } from "./conditional-writes.js";
 import { KeptTallies } from "./kept-tallies.js";
 import { rebuildTarget } from "./rebuild-target.js";
 import { newId, TallyJournal, type JournalEntry, type JournalStep, type JournalTiming } from "./tally-journal.js";
@@ -67,7 +68,6 @@ async function prepared(db: Db, name: string): Promise<Collection<FactsDocument>
   await collection.createIndex({ agencyCode: 1, receivedAtMs: 1 }, { name: "agency_received" });
   return collection;
 }
-const DUPLICATE_KEY = 11000;
 /**
  * Each lost version check means another writer of the record won, so n concurrent writers of one
  * dossier need at most n attempts: above the 8 messages each of the three fact consumers has in
@@ -83,18 +83,6 @@ export class ConcurrentWriteError extends Error {
   override readonly name = "ConcurrentWriteError";
 }
 
-/** Runs the writes unordered; true when every one applied (no version lost, no record created meanwhile). */
-async function allApplied(collection: Collection<FactsDocument>, writes: AnyBulkWriteOperation<FactsDocument>[]): Promise<boolean> {
-  const updates = writes.filter((write) => "updateOne" in write).length;
-  try {
-    const result = await collection.bulkWrite(writes, { ordered: false });
-    return result.matchedCount === updates && result.insertedCount === writes.length - updates;
-  } catch (error) {
-    if (!(error instanceof MongoBulkWriteError)) throw error;
-    if ([error.writeErrors].flat().some((failure) => failure.code !== DUPLICATE_KEY)) throw error;
-    return false;
-  }
-}
 
 /** One agency as a plain value (the common case, as stored before transfers counted), several as an array. */
 const agencyField = (agencies: string[]): string | string[] => (agencies.length === 1 ? agencies[0]! : agencies);
@@ -282,11 +270,11 @@ export class MongoFactsStore implements RebuildableFactsStore {
     const journal = this.journalOf(collection.collectionName);
     const byDossier = byDossierOf(events);
     const changed = new Set<string>();
-    let todo = [...byDossier.keys()];
-    for (let attempt = 0; todo.length > 0; attempt++) {
-      if (attempt === MAX_WRITE_ATTEMPTS) throw new ConcurrentWriteError(`${todo[0]} kept changing concurrently`);
-      const stored = await journal.settled(collection, tallies, todo);
-      const plans = todo.flatMap((dossierCode) => this.plan(dossierCode, stored.get(dossierCode), byDossier.get(dossierCode)!) ?? []);
+    let unwritten = [...byDossier.keys()];
+    for (let attempt = 0; unwritten.length > 0; attempt++) {
+      if (attempt === MAX_WRITE_ATTEMPTS) throw new ConcurrentWriteError(`${unwritten[0]} kept changing concurrently`);
+      const stored = await journal.settled(collection, tallies, unwritten);
+      const plans = unwritten.flatMap((dossierCode) => this.plan(dossierCode, stored.get(dossierCode), byDossier.get(dossierCode)!) ?? []);
       if (plans.length === 0) break;
       const id = newId();
       const entries: JournalEntry[] = plans.map(({ dossierCode, writeId, deltas }) => ({ dossierCode, writeId, deltas }));
@@ -295,7 +283,7 @@ export class MongoFactsStore implements RebuildableFactsStore {
         return entries.filter((entry) => winners.has(entry.dossierCode));
       });
       for (const entry of won) changed.add(entry.dossierCode);
-      todo = plans.filter((plan) => !changed.has(plan.dossierCode)).map((plan) => plan.dossierCode);
+      unwritten = plans.filter((plan) => !changed.has(plan.dossierCode)).map((plan) => plan.dossierCode);
     }
     return changed;
   }

@@ -9,8 +9,9 @@
  * applied twice (a retry, a takeover) changes nothing the second time. Once its journal is done,
  * nobody applies it again, and the next write of the document drops its id.
  */
-import { MongoBulkWriteError, type AnyBulkWriteOperation, type Collection, type Db } from "mongodb";
+import { type AnyBulkWriteOperation, type Collection, type Db } from "mongodb";
 import { ownerOfTally, type Contributions, type TallyDelta } from "../../domain/index.js";
+import { allApplied } from "./conditional-writes.js";
 
 /** One batch's change of the tallies, under its journal's id (see tally-journal.ts). */
 export interface TallyChange {
@@ -39,7 +40,6 @@ interface MetaDocument {
 
 const OWNERS = "~owners";
 const META = "~meta";
-const DUPLICATE_KEY = 11000;
 const MAX_ATTEMPTS = 64;
 const WRITE_BATCH = 1_000;
 
@@ -170,15 +170,3 @@ export class KeptTallies {
   }
 }
 
-/** Runs the writes unordered; true when every one applied (no revision lost, no document created meanwhile). */
-async function allApplied(collection: Collection<TallyDocument>, writes: AnyBulkWriteOperation<TallyDocument>[]): Promise<boolean> {
-  const updates = writes.filter((write) => "updateOne" in write).length;
-  try {
-    const result = await collection.bulkWrite(writes, { ordered: false });
-    return result.matchedCount === updates && result.insertedCount === writes.length - updates;
-  } catch (error) {
-    if (!(error instanceof MongoBulkWriteError)) throw error;
-    if ([error.writeErrors].flat().some((failure) => failure.code !== DUPLICATE_KEY)) throw error;
-    return false;
-  }
-}
