@@ -3,3 +3,4 @@
 export * from "./proto.js";
 export * from "./subjects.js";
 export * from "./envelope.js";
+export * from "./personal-ref.js";

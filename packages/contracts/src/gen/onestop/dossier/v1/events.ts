@@ -61,13 +61,28 @@ export interface DossierReceived {
   timeLimit?:
     | TimeLimit
     | undefined;
-  /** PERSONAL DATA (id number, full name, contacts): never log unmasked. */
+  /**
+   * Deprecated: no longer filled (Decree 13/2023: personal data travels only where needed). It
+   * carried the applicant's id number, name and contacts to every subscriber of the stream; events
+   * published before the change may still hold it (PERSONAL DATA: never log unmasked). Use
+   * applicant_ref.
+   *
+   * @deprecated
+   */
   applicant?: Applicant | undefined;
   components: DossierComponent[];
   /** Fee lines, zero lines included. */
   fees: FeeLine[];
   /** Set when filed as part of a liên thông bundle. */
   bundleCode: string;
+  /**
+   * Pseudonymous reference to the applicant (chủ hồ sơ): lowercase hex of HMAC-SHA256 over the
+   * normalised citizen ID number (12 digits) under the platform's personal-data key
+   * (PERSONAL_DATA_KEY; `applicantRef` in @onestop/contracts). Equal for the same person on every
+   * dossier under one key, so liên thông and digitisation can match a holder without the ID number;
+   * not reversible without the key. Changes when the key is rotated.
+   */
+  applicantRef: string;
 }
 
 /**
@@ -237,6 +252,7 @@ function createBaseDossierReceived(): DossierReceived {
     components: [],
     fees: [],
     bundleCode: "",
+    applicantRef: "",
   };
 }
 
@@ -286,6 +302,9 @@ export const DossierReceived: MessageFns<DossierReceived> = {
     }
     if (message.bundleCode !== "") {
       writer.uint32(122).string(message.bundleCode);
+    }
+    if (message.applicantRef !== "") {
+      writer.uint32(130).string(message.applicantRef);
     }
     return writer;
   },
@@ -423,6 +442,14 @@ export const DossierReceived: MessageFns<DossierReceived> = {
             message.bundleCode = reader.string();
             continue;
           }
+          case 16: {
+            if (tag !== 130) {
+              break;
+            }
+
+            message.applicantRef = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -496,6 +523,11 @@ export const DossierReceived: MessageFns<DossierReceived> = {
         : isSet(object.bundle_code)
         ? globalThis.String(object.bundle_code)
         : "",
+      applicantRef: isSet(object.applicantRef)
+        ? globalThis.String(object.applicantRef)
+        : isSet(object.applicant_ref)
+        ? globalThis.String(object.applicant_ref)
+        : "",
     };
   },
 
@@ -546,6 +578,9 @@ export const DossierReceived: MessageFns<DossierReceived> = {
     if (message.bundleCode !== "") {
       obj.bundleCode = message.bundleCode;
     }
+    if (message.applicantRef !== "") {
+      obj.applicantRef = message.applicantRef;
+    }
     return obj;
   },
 
@@ -573,6 +608,7 @@ export const DossierReceived: MessageFns<DossierReceived> = {
     message.components = object.components?.map((e) => DossierComponent.fromPartial(e)) || [];
     message.fees = object.fees?.map((e) => FeeLine.fromPartial(e)) || [];
     message.bundleCode = object.bundleCode ?? "";
+    message.applicantRef = object.applicantRef ?? "";
     return message;
   },
 };
