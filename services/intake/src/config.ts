@@ -1,5 +1,6 @@
 import { z } from "zod";
-import { baseConfigSchema, readConfig } from "@onestop/service-kit";
+import { personalDataKeyFrom } from "@onestop/contracts";
+import { baseConfigSchema, ConfigError, readConfig } from "@onestop/service-kit";
 
 const intakeConfigSchema = baseConfigSchema.extend({
   /** A folder holding the province's own procedures.json / units.csv / agencies.csv; default: the shipped seed. */
@@ -14,5 +15,20 @@ const intakeConfigSchema = baseConfigSchema.extend({
   OUTBOX_SWEEP_MS: z.coerce.number().int().min(100).default(30_000),
 });
 
-export const loadConfig = () => readConfig(intakeConfigSchema, process.env, { HTTP_PORT: "8081", GRPC_PORT: "50051" });
+export const loadConfig = () => ({
+  ...readConfig(intakeConfigSchema, process.env, { HTTP_PORT: "8081", GRPC_PORT: "50051" }),
+  PERSONAL_DATA_KEY: personalDataKey(),
+});
+
+/**
+ * The key of the applicant references in events (HMAC-SHA256, see `applicantRef`): PERSONAL_DATA_KEY,
+ * required when NODE_ENV=production; elsewhere a public development key when it is absent.
+ */
+function personalDataKey(): string {
+  try {
+    return personalDataKeyFrom(process.env);
+  } catch (error) {
+    throw new ConfigError([(error as Error).message]);
+  }
+}
 export type IntakeConfig = ReturnType<typeof loadConfig>;

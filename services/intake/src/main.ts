@@ -6,7 +6,7 @@ import { STREAMS } from "@onestop/contracts";
 import { runMain, startService } from "@onestop/service-kit";
 import { Intake } from "./app/intake.js";
 import { startCommandConsumer } from "./adapters/bus/commands.js";
-import { toOutboxEntry } from "./adapters/bus/dossier-events.js";
+import { dossierOutboxEntries } from "./adapters/bus/dossier-events.js";
 import { loadCatalogueFiles } from "./adapters/catalogue-files.js";
 import { catalogueLookup } from "./adapters/catalogue-lookup.js";
 import { startIntakeGrpc } from "./adapters/grpc/server.js";
@@ -31,7 +31,7 @@ runMain(async () => {
       const relay = new OutboxRelay(repository, js, log, { retryAfterMs: config.OUTBOX_RETRY_MS, sweepEveryMs: config.OUTBOX_SWEEP_MS });
       await relay.start();
       onShutdown(() => relay.stop());
-      const intake = new Intake({ repository, catalogue: catalogueLookup(catalogue, registry), calendar: defaultCalendar, toOutboxEntry, relay });
+      const intake = new Intake({ repository, catalogue: catalogueLookup(catalogue, registry), calendar: defaultCalendar, toOutboxEntry: dossierOutboxEntries(config.PERSONAL_DATA_KEY), relay });
       const commands = await startCommandConsumer(nats, js, jsm, intake, log);
       onShutdown(() => commands.stop());
       if (config.GRPC_PORT !== undefined) {

@@ -5,6 +5,7 @@ import { ensureStreams } from "@onestop/bus";
 import { defaultCalendar } from "@onestop/calendar";
 import {
   Channel,
+  DEV_PERSONAL_DATA_KEY,
   DossierEventType,
   DossierStatus,
   IntakeServiceClient,
@@ -29,7 +30,7 @@ import { createLogger } from "@onestop/telemetry";
 import { testEnv, waitFor } from "@onestop/testkit";
 import { MongoClient } from "mongodb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { toOutboxEntry } from "../src/adapters/bus/dossier-events.js";
+import { dossierOutboxEntries } from "../src/adapters/bus/dossier-events.js";
 import { loadCatalogueFiles } from "../src/adapters/catalogue-files.js";
 import { catalogueLookup } from "../src/adapters/catalogue-lookup.js";
 import { fieldErrorsOf, ruleOf, startIntakeGrpc, type RunningGrpcServer } from "../src/adapters/grpc/server.js";
@@ -57,7 +58,7 @@ beforeAll(async () => {
   relay = new OutboxRelay(repository, jetstream(nats), log, { retryAfterMs: 200 });
   await relay.start();
   const { catalogue, registry } = loadCatalogueFiles(undefined);
-  const intake = new Intake({ repository, catalogue: catalogueLookup(catalogue, registry), calendar: defaultCalendar, toOutboxEntry, relay });
+  const intake = new Intake({ repository, catalogue: catalogueLookup(catalogue, registry), calendar: defaultCalendar, toOutboxEntry: dossierOutboxEntries(DEV_PERSONAL_DATA_KEY), relay });
   server = await startIntakeGrpc({ intake, catalogue, registry, calendar: defaultCalendar, log }, 0);
   client = new IntakeServiceClient(`127.0.0.1:${server.port}`, credentials.createInsecure());
   stream = await DossierStream.open(env.natsUrl);
@@ -329,7 +330,7 @@ describe("an unexpected failure", () => {
     await lost.close();
     const { catalogue, registry } = loadCatalogueFiles(undefined);
     const noRelay = { kick: () => undefined }; // never reached: nothing is written
-    const intake = new Intake({ repository, catalogue: catalogueLookup(catalogue, registry), calendar: defaultCalendar, toOutboxEntry, relay: noRelay });
+    const intake = new Intake({ repository, catalogue: catalogueLookup(catalogue, registry), calendar: defaultCalendar, toOutboxEntry: dossierOutboxEntries(DEV_PERSONAL_DATA_KEY), relay: noRelay });
     const broken = await startIntakeGrpc({ intake, catalogue, registry, calendar: defaultCalendar, log }, 0);
     const brokenClient = new IntakeServiceClient(`127.0.0.1:${broken.port}`, credentials.createInsecure());
     try {

@@ -11,13 +11,13 @@ import { jetstream, jetstreamManager } from "@nats-io/jetstream";
 import { connect, type NatsConnection } from "@nats-io/transport-node";
 import { ensureStreams } from "@onestop/bus";
 import { defaultCalendar } from "@onestop/calendar";
-import { STREAMS } from "@onestop/contracts";
+import { DEV_PERSONAL_DATA_KEY, STREAMS } from "@onestop/contracts";
 import { freePort, startNats } from "@onestop/devservers";
 import { createLogger } from "@onestop/telemetry";
 import { startServiceProcess, testEnv, waitFor } from "@onestop/testkit";
 import { MongoClient } from "mongodb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { toOutboxEntry } from "../src/adapters/bus/dossier-events.js";
+import { dossierOutboxEntries } from "../src/adapters/bus/dossier-events.js";
 import { loadCatalogueFiles } from "../src/adapters/catalogue-files.js";
 import { catalogueLookup } from "../src/adapters/catalogue-lookup.js";
 import { MongoDossierRepository, type DossierDocument } from "../src/adapters/store/dossier-repository.js";
@@ -55,7 +55,7 @@ describe("concurrent writers of one dossier in one process", () => {
     await relay.start();
     try {
       const { catalogue, registry } = loadCatalogueFiles(undefined);
-      const intake = new Intake({ repository, catalogue: catalogueLookup(catalogue, registry), calendar: defaultCalendar, toOutboxEntry, relay });
+      const intake = new Intake({ repository, catalogue: catalogueLookup(catalogue, registry), calendar: defaultCalendar, toOutboxEntry: dossierOutboxEntries(DEV_PERSONAL_DATA_KEY), relay });
       const { receipt } = await intake.submit(submission({ receivedAt: "2025-12-01T09:00:00+07:00" }));
       // Six transfers to six other communes at the same moment: they commute, so all must be applied,
       // whichever order the version checks let them in. Each one is sent twice at once.

@@ -1,7 +1,7 @@
 import { jetstream, jetstreamManager } from "@nats-io/jetstream";
 import { connect, createInbox, headers as natsHeaders } from "@nats-io/transport-node";
 import { newEnvelope } from "@onestop/bus";
-import { COMMAND_REPLY_HEADER } from "@onestop/contracts";
+import { applicantRef, COMMAND_REPLY_HEADER } from "@onestop/contracts";
 import { credentials } from "@grpc/grpc-js";
 import { IntakeServiceClient, type ListProceduresResponse } from "@onestop/contracts";
 import { freePort } from "@onestop/devservers";
@@ -11,6 +11,7 @@ import { startServiceProcess, testEnv, waitFor, type ServiceProcess } from "@one
 import { client, COMMUNE, DossierStream, OLD_COMMUNE, submission } from "./helpers.js";
 
 const REJECTED_ID = "099999999999";
+const PERSONAL_DATA_KEY = "rest-test-personal-data-key-0123456789";
 
 const env = testEnv();
 let intake: ServiceProcess;
@@ -20,7 +21,7 @@ let grpcPort: number;
 
 beforeAll(async () => {
   grpcPort = await freePort();
-  intake = await startServiceProcess("intake", { NATS_URL: env.natsUrl, MONGO_URL: env.mongoUrl, MONGO_DB: env.dbName, GRPC_PORT: String(grpcPort), OUTBOX_RETRY_MS: "200" });
+  intake = await startServiceProcess("intake", { NATS_URL: env.natsUrl, MONGO_URL: env.mongoUrl, MONGO_DB: env.dbName, GRPC_PORT: String(grpcPort), OUTBOX_RETRY_MS: "200", PERSONAL_DATA_KEY });
   api = client(intake.httpUrl);
   stream = await DossierStream.open(env.natsUrl);
 });
@@ -46,6 +47,11 @@ describe("POST /v1/dossiers", () => {
     expect(events[0]!.subject).toBe("dossier.000_00_51_H06.received");
     expect(events[0]!.event).toMatchObject({ type: "vn.onestop.dossier.received.v1", subject: body.code, time: "2025-09-29T10:00:00+07:00" });
     expect(events[0]!.event.data).toMatchObject({ procedureCode: "1.004873", sectorCode: "HO_TICH", level: "LEVEL_COMMUNE", channel: "CHANNEL_ONLINE" });
+    // The applicant travels as a keyed hash only: no ID number, name or phone on the stream.
+    expect(events[0]!.event.data).toMatchObject({ applicantRef: applicantRef("024090001234", PERSONAL_DATA_KEY) });
+    expect(events[0]!.event.data).not.toHaveProperty("applicant");
+    const published = JSON.stringify(events[0]!.event);
+    for (const personal of ["024090001234", "Nguyễn Thị Hoa", "Hoa", "0912345678"]) expect(published).not.toContain(personal);
   });
 
   it("answers a replayed Idempotency-Key with the same receipt, and refuses the key with another body", async () => {
@@ -119,7 +125,14 @@ describe("POST /v1/dossiers", () => {
     const decomposed = "Nguyễn Thị Hoa".normalize("NFD");
     const { body } = await api.submit(submission({ receivedAt: "2025-10-03T09:00:00+07:00", applicant: { idNumber: "024090001234", fullName: decomposed } }));
     const events = await waitFor(async () => (await stream.eventsOf(body.code))[0], { description: "received event" });
-    expect((events.event.data as { applicant: { fullName: string } }).applicant.fullName).toBe("Nguyễn Thị Hoa".normalize("NFC"));
+    expect(events.event.data).toMatchObject({ applicantRef: applicantRef("024090001234", PERSONAL_DATA_KEY) });
+    const mongo = await MongoClient.connect(env.mongoUrl);
+    try {
+      const stored = await mongo.db(env.dbName).collection("dossiers").findOne({ _id: body.code } as never);
+      expect(stored?.dossier.applicant.fullName).toBe("Nguyễn Thị Hoa".normalize("NFC"));
+    } finally {
+      await mongo.close();
+    }
   });
 });
 

@@ -1,8 +1,8 @@
 import { newEnvelope } from "@onestop/bus";
-import { EVENT_CATALOG, subjectFor, type EventType } from "@onestop/contracts";
+import { applicantRef, EVENT_CATALOG, subjectFor, type EventType } from "@onestop/contracts";
 import type { Dossier } from "../../domain/dossier.js";
 import type { DossierEvent } from "../../domain/events.js";
-import type { OutboxEntry } from "../../app/ports.js";
+import type { OutboxEntry, ToOutboxEntry } from "../../app/ports.js";
 
 const TYPE_OF: Record<DossierEvent["type"], EventType> = {
   RECEIVED: "vn.onestop.dossier.received.v1",
@@ -20,8 +20,12 @@ const TYPE_OF: Record<DossierEvent["type"], EventType> = {
   EVALUATED: "vn.onestop.dossier.evaluated.v1",
 };
 
-/** The contract's JSON form of an event's payload (proto3 JSON: camelCase fields, enum names). */
-function payloadOf(event: DossierEvent, after: Dossier): Record<string, unknown> {
+/**
+ * The contract's JSON form of an event's payload (proto3 JSON: camelCase fields, enum names).
+ * Subscribers get what they need and no personal data: the receipt names the applicant by
+ * `applicantRef` (keyed hash of the ID number) only; the deprecated `applicant` stays empty.
+ */
+function payloadOf(event: DossierEvent, after: Dossier, personalDataKey: string): Record<string, unknown> {
   const code = after.code;
   switch (event.type) {
     case "RECEIVED": {
@@ -38,7 +42,7 @@ function payloadOf(event: DossierEvent, after: Dossier): Record<string, unknown>
         receivedAt: d.receivedAt,
         dueAt: d.originalDueAt,
         timeLimit: { amount: d.timeLimit.amount, unit: `TIME_UNIT_${d.timeLimit.unit}`, sameDay: d.timeLimit.sameDay ?? false },
-        applicant: d.applicant,
+        applicantRef: applicantRef(d.applicant.idNumber, personalDataKey),
         components: d.components,
         fees: d.fees,
       };
@@ -83,15 +87,18 @@ function payloadOf(event: DossierEvent, after: Dossier): Record<string, unknown>
 }
 
 /**
- * The outbox entry announcing an accepted event: on `dossier.<agency token>.<event>`, payload
- * checked against the contract's message (fromJSON then toJSON drops nothing the contract knows).
+ * The outbox entries announcing accepted events: on `dossier.<agency token>.<event>`, payload
+ * checked against the contract's message (fromJSON then toJSON drops nothing the contract knows),
+ * applicant references made with `personalDataKey` (config PERSONAL_DATA_KEY).
  */
-export function toOutboxEntry(event: DossierEvent, after: Dossier): OutboxEntry {
-  const type = TYPE_OF[event.type];
-  const codec = EVENT_CATALOG[type].message as { fromJSON(json: unknown): unknown; toJSON(message: unknown): unknown };
-  const data = codec.toJSON(codec.fromJSON(payloadOf(event, after))) as Record<string, unknown>;
-  return {
-    subject: subjectFor(type, { agencyCode: after.agencyCode } as never),
-    envelope: newEnvelope({ type, source: `urn:onestop:agency:${after.agencyCode}`, subject: after.code, time: event.at, data }),
+export function dossierOutboxEntries(personalDataKey: string): ToOutboxEntry {
+  return (event: DossierEvent, after: Dossier): OutboxEntry => {
+    const type = TYPE_OF[event.type];
+    const codec = EVENT_CATALOG[type].message as { fromJSON(json: unknown): unknown; toJSON(message: unknown): unknown };
+    const data = codec.toJSON(codec.fromJSON(payloadOf(event, after, personalDataKey))) as Record<string, unknown>;
+    return {
+      subject: subjectFor(type, { agencyCode: after.agencyCode } as never),
+      envelope: newEnvelope({ type, source: `urn:onestop:agency:${after.agencyCode}`, subject: after.code, time: event.at, data }),
+    };
   };
 }
