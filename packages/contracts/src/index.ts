@@ -2,5 +2,6 @@
 // map and the CloudEvents envelope helpers. See proto/README.md.
 export * from "./proto.js";
 export * from "./subjects.js";
+export * from "./nats-permissions.js";
 export * from "./envelope.js";
 export * from "./personal-ref.js";
