@@ -25,6 +25,8 @@ export interface DeliveryInfo {
   working(): void;
   /** A header of the message, e.g. where a command wants its answer. */
   header(name: string): string | undefined;
+  /** When the stream stored the message: a command's credentials are judged at that time, not at redelivery. */
+  storedAt(): Date;
 }
 
 export type EventHandler = (event: EventEnvelope, delivery: DeliveryInfo) => Promise<void>;
@@ -227,6 +229,10 @@ export class JsDelivery implements DeliveryInfo {
 
   header(name: string): string | undefined {
     return this.message.headers?.get(name) || undefined;
+  }
+
+  storedAt(): Date {
+    return new Date(Math.floor(this.message.info.timestampNanos / 1e6));
   }
 }
 

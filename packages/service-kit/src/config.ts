@@ -3,6 +3,13 @@ import { z } from "zod";
 /** Settings every service reads from its environment; a service extends it with its own. */
 export const baseConfigSchema = z.object({
   NATS_URL: z.string().min(1).default("nats://127.0.0.1:4222"),
+  /** The service's own NATS user (see packages/contracts/src/nats-permissions.ts) and its password… */
+  NATS_USER: z.string().regex(/^[A-Za-z0-9_-]+$/).optional(),
+  NATS_PASSWORD: z.string().min(1).optional(),
+  /** …or a credentials file (JWT + nkey seed) where the server is run in operator mode. */
+  NATS_CREDS: z.string().min(1).optional(),
+  /** Where its replies come; default _INBOX_<NATS_USER or service name>, the only inbox its user may read. */
+  NATS_INBOX_PREFIX: z.string().regex(/^[A-Za-z0-9_-]+$/).optional(),
   MONGO_URL: z.string().min(1).default("mongodb://127.0.0.1:27017/"),
   MONGO_DB: z.string().regex(/^[A-Za-z0-9_-]+$/).optional(),
   HTTP_PORT: z.coerce.number().int().min(0).max(65535),
@@ -12,6 +19,13 @@ export const baseConfigSchema = z.object({
   /** R3 in a production cluster, 1 on a single local server. */
   NATS_STREAM_REPLICAS: z.coerce.number().int().min(1).max(5).default(1),
   SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).default(10_000),
+  /** The identity provider whose bearer tokens every REST and gRPC call must carry (Keycloak's realm locally). */
+  OIDC_ISSUER: z.url().default("http://127.0.0.1:8180/realms/onestop"),
+  OIDC_AUDIENCE: z.string().min(1).default("onestop-api"),
+  /** Signing keys; by default the issuer's discovery document names them. */
+  OIDC_JWKS_URL: z.url().optional(),
+  /** How far the issuer's clock may be from ours. */
+  OIDC_CLOCK_TOLERANCE_S: z.coerce.number().int().min(0).max(300).default(30),
 });
 export type BaseConfig = z.infer<typeof baseConfigSchema>;
 

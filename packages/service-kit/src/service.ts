@@ -3,6 +3,7 @@ import type { AddressInfo } from "node:net";
 import express, { type Express } from "express";
 import type { NatsConnection } from "@nats-io/transport-node";
 import type { Connection } from "mongoose";
+import { createTokenVerifier, type TokenVerifier } from "@onestop/auth";
 import { activeTraceContext, createLogger, shutdownTelemetry, type Logger } from "@onestop/telemetry";
 import { redactUrl, type BaseConfig } from "./config.js";
 import { connectNats, connectStore } from "./connections.js";
@@ -14,6 +15,8 @@ export interface ServiceContext<C extends BaseConfig> {
   log: Logger;
   nats: NatsConnection;
   store: Connection;
+  /** Verifies bearer tokens of the configured issuer; routes after `authenticate(verifier)` know their caller. */
+  verifier: TokenVerifier;
   /** The express app; /healthz and /readyz are already mounted. */
   app: Express;
   /** Registers clean-up run at shutdown, in reverse order of registration, before connections close. */
@@ -41,14 +44,20 @@ export async function startService<C extends BaseConfig>(spec: ServiceSpec<C>): 
   const { name, config } = spec;
   const log = createLogger({ service: name, level: config.LOG_LEVEL, traceContext: activeTraceContext });
   const shutdownTasks: Array<() => Promise<void> | void> = [];
-  const nats = await connectNats(config.NATS_URL, name);
+  const nats = await connectNats(config.NATS_URL, name, config);
   const store = await connectStore(config.MONGO_URL, config.MONGO_DB ?? spec.defaultDb);
   log.info("connected", { nats: redactUrl(config.NATS_URL), store: redactUrl(config.MONGO_URL), db: store.name });
 
+  const verifier = createTokenVerifier({
+    issuer: config.OIDC_ISSUER,
+    audience: config.OIDC_AUDIENCE,
+    clockToleranceSec: config.OIDC_CLOCK_TOLERANCE_S,
+    ...(config.OIDC_JWKS_URL ? { jwksUrl: config.OIDC_JWKS_URL } : {}),
+  });
   const app = express();
   app.disable("x-powered-by");
   app.use(healthRouter(name, { nats: natsCheck(nats), store: storeCheck(store) }));
-  await spec.wire?.({ name, config, log, nats, store, app, onShutdown: (task) => shutdownTasks.push(task) });
+  await spec.wire?.({ name, config, log, nats, store, verifier, app, onShutdown: (task) => shutdownTasks.push(task) });
 
   const server = await listen(app, config.HTTP_PORT, config.HTTP_HOST);
   const { port } = server.address() as AddressInfo;

@@ -1,7 +1,7 @@
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { startFerretDb, startNats, type FerretDbServer, type NatsServer } from "@onestop/devservers";
+import { startFerretDb, startNats, startTestIssuer, type FerretDbServer, type NatsServer, type TestIssuer } from "@onestop/devservers";
 import type { TestProject } from "vitest/node";
 import { mongoContainerRequested, startMongoContainer, type StartedStore } from "./mongo-container.js";
 import type {} from "./provided.js";
@@ -10,17 +10,27 @@ import type {} from "./provided.js";
  * Starts one real nats-server and one FerretDB for the whole run, unless NATS_URL / MONGO_URL
  * point at servers already running (a real MongoDB replica set, a NATS cluster). With
  * ONESTOP_TESTCONTAINERS=mongodb the store is a MongoDB replica set in Docker instead of FerretDB.
+ * Also starts a test OIDC issuer (discovery + JWKS) whose key test files sign tokens with.
  */
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const dir = mkdtempSync(join(tmpdir(), "onestop-test-"));
-  const started: Array<NatsServer | FerretDbServer | StartedStore> = [];
+  const started: Array<NatsServer | FerretDbServer | StartedStore | TestIssuer> = [];
   try {
+    const issuer = await startTestIssuer();
+    started.push(issuer);
+    project.provide("oidcIssuer", issuer.issuer);
+    project.provide("oidcPrivateJwk", JSON.stringify(issuer.privateJwk));
     if (process.env.NATS_URL) {
       project.provide("natsUrl", process.env.NATS_URL);
+      // An external server's users, as startNats writes them: { "<user>": { user, password, inboxPrefix } }.
+      const credentialsFile = process.env.ONESTOP_NATS_CREDENTIALS;
+      project.provide("natsCredentials", credentialsFile ? JSON.parse(readFileSync(credentialsFile, "utf8")) : {});
     } else {
-      const nats = await startNats({ dir: join(dir, "nats"), profile: "fast" });
+      // Authorization on, as in production; "*": each test file names its own reporting durables.
+      const nats = await startNats({ dir: join(dir, "nats"), profile: "fast", authorization: { reportingConsumer: "*" } });
       started.push(nats);
       project.provide("natsUrl", nats.url);
+      project.provide("natsCredentials", nats.credentials ?? {});
       project.provide("natsMonitorUrl", nats.monitorUrl);
     }
     if (process.env.MONGO_URL) {

@@ -1,8 +1,17 @@
 import { randomBytes } from "node:crypto";
 import { inject } from "vitest";
 import type {} from "./provided.js";
+import { natsConnectOptions, natsServiceEnv, type NatsConnectOptions } from "./nats.js";
 
-export { startServiceProcess, waitFor, type ServiceProcess, type WaitOptions } from "@onestop/devservers";
+import { signTestToken, startServiceProcess as startProcess, TEST_AUDIENCE, type ServiceProcess, type TestTokenOptions } from "@onestop/devservers";
+
+export { waitFor, type ServiceProcess, type WaitOptions } from "@onestop/devservers";
+export { natsConnectOptions, natsServiceEnv, type NatsConnectOptions } from "./nats.js";
+
+/** Runs a service as its own process (see devservers), trusting the test issuer's tokens unless `env` says otherwise. */
+export function startServiceProcess(name: string, env: Record<string, string>, options: { logFile?: string } = {}): Promise<ServiceProcess> {
+  return startProcess(name, { ...authEnv(), ...env }, options);
+}
 
 /**
  * A suffix unique to this test file: vitest evaluates this module once per file, so every
@@ -12,6 +21,10 @@ const fileSuffix = randomBytes(4).toString("hex");
 
 export interface TestEnv {
   natsUrl: string;
+  /** Connect options of the harness user (tests' own connections): `connect(env.nats)`. */
+  nats: NatsConnectOptions;
+  /** Environment for a service process connecting as its own NATS user: `{ ...env.natsEnv("intake") }`. */
+  natsEnv(user: string): Record<string, string>;
   /** Connection string to the store, without a database name. */
   mongoUrl: string;
   /** A database name owned by this test file. */
@@ -23,6 +36,8 @@ export interface TestEnv {
 export function testEnv(): TestEnv {
   return {
     natsUrl: inject("natsUrl"),
+    nats: natsConnectOptions(),
+    natsEnv: natsServiceEnv,
     mongoUrl: inject("mongoUrl"),
     dbName: `test_${fileSuffix}`,
     prefix: `t${fileSuffix}`,
@@ -32,4 +47,19 @@ export function testEnv(): TestEnv {
 /** A further unique name inside this file's namespace, for tests needing several. */
 export function uniqueName(label: string): string {
   return `${label}_${fileSuffix}_${randomBytes(3).toString("hex")}`;
+}
+
+/** The environment a service needs to verify the test issuer's tokens. */
+export function authEnv(): { OIDC_ISSUER: string; OIDC_AUDIENCE: string } {
+  return { OIDC_ISSUER: inject("oidcIssuer"), OIDC_AUDIENCE: TEST_AUDIENCE };
+}
+
+/** A caller with the `service` role: what most tests act as, when the test is not about who may do what. */
+export function serviceToken(): Promise<string> {
+  return testToken({ sub: "svc-test", preferred_username: "service-account-svc-test", roles: ["service"] });
+}
+
+/** A bearer token from the test issuer, e.g. testToken({ sub: "u1", roles: ["desk_officer"], agency_code: "000.00.51.H06" }). */
+export function testToken(claims: Record<string, unknown>, options: Omit<TestTokenOptions, "claims"> = {}): Promise<string> {
+  return signTestToken(inject("oidcIssuer"), JSON.parse(inject("oidcPrivateJwk")), { claims, ...options });
 }

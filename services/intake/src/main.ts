@@ -1,6 +1,7 @@
 import "@onestop/telemetry/register";
 import { jetstream, jetstreamManager } from "@nats-io/jetstream";
-import { defaultCalendar } from "@onestop/calendar";
+import { defaultCalendar, localDateOf } from "@onestop/calendar";
+import { Jurisdiction } from "@onestop/auth";
 import { ensureStreams } from "@onestop/bus";
 import { STREAMS } from "@onestop/contracts";
 import { runMain, startService } from "@onestop/service-kit";
@@ -23,7 +24,7 @@ runMain(async () => {
     name: "intake",
     config,
     defaultDb: "onestop_intake",
-    wire: async ({ app, nats, store, log, onShutdown }) => {
+    wire: async ({ app, nats, store, log, verifier, onShutdown }) => {
       const js = jetstream(nats);
       const jsm = await jetstreamManager(nats);
       await ensureStreams(jsm, [STREAMS.DOSSIER, STREAMS.INTAKE_CMD, STREAMS.DLQ].map((s) => ({ name: s.name, subjects: [...s.subjects] })), config.NATS_STREAM_REPLICAS);
@@ -31,15 +32,23 @@ runMain(async () => {
       const relay = new OutboxRelay(repository, js, log, { retryAfterMs: config.OUTBOX_RETRY_MS, sweepEveryMs: config.OUTBOX_SWEEP_MS });
       await relay.start();
       onShutdown(() => relay.stop());
-      const intake = new Intake({ repository, catalogue: catalogueLookup(catalogue, registry), calendar: defaultCalendar, toOutboxEntry: dossierOutboxEntries(config.PERSONAL_DATA_KEY), relay });
-      const commands = await startCommandConsumer(nats, js, jsm, intake, log);
+      const jurisdiction = new Jurisdiction(registry, () => localDateOf(new Date()));
+      const intake = new Intake({
+        repository,
+        catalogue: catalogueLookup(catalogue, registry),
+        calendar: defaultCalendar,
+        toOutboxEntry: dossierOutboxEntries(config.PERSONAL_DATA_KEY),
+        relay,
+        jurisdiction,
+      });
+      const commands = await startCommandConsumer(nats, js, jsm, intake, verifier, log);
       onShutdown(() => commands.stop());
       if (config.GRPC_PORT !== undefined) {
-        const grpc = await startIntakeGrpc({ intake, catalogue, registry, calendar: defaultCalendar, log }, config.GRPC_PORT, config.HTTP_HOST);
+        const grpc = await startIntakeGrpc({ intake, catalogue, registry, calendar: defaultCalendar, log, verifier }, config.GRPC_PORT, config.HTTP_HOST);
         log.info("gRPC listening", { port: grpc.port });
         onShutdown(() => grpc.stop());
       }
-      app.use(intakeRouter({ intake, catalogue, registry, calendar: defaultCalendar }));
+      app.use(intakeRouter({ intake, catalogue, registry, calendar: defaultCalendar, verifier }));
       app.use(problemHandler(log));
     },
   });

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { freePort, startNats } from "@onestop/devservers";
-import { startServiceProcess, testEnv, waitFor } from "@onestop/testkit";
+import { serviceToken, startServiceProcess, testEnv, waitFor } from "@onestop/testkit";
 import { client, DossierStream, submission } from "./helpers.js";
 
 describe("a crash between the write and the publish", () => {
@@ -18,7 +18,7 @@ describe("a crash between the write and the publish", () => {
       const first = await startServiceProcess("intake", serviceEnv);
       // The bus goes away: the write still succeeds (durable), the publish cannot.
       await nats.stop();
-      const accepted = await client(first.httpUrl).submit(submission({ receivedAt: "2025-10-10T09:00:00+07:00" }));
+      const accepted = await client(first.httpUrl, await serviceToken()).submit(submission({ receivedAt: "2025-10-10T09:00:00+07:00" }));
       expect(accepted.status).toBe(201);
       // The process dies before it could ever publish.
       await first.stop("SIGKILL");

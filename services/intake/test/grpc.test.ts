@@ -1,8 +1,9 @@
 import { credentials, status, type ServiceError } from "@grpc/grpc-js";
 import { jetstream, jetstreamManager } from "@nats-io/jetstream";
 import { connect, type NatsConnection } from "@nats-io/transport-node";
+import { bearerInterceptor, createTokenVerifier, Jurisdiction } from "@onestop/auth";
 import { ensureStreams } from "@onestop/bus";
-import { defaultCalendar } from "@onestop/calendar";
+import { defaultCalendar, localDateOf } from "@onestop/calendar";
 import {
   Channel,
   DEV_PERSONAL_DATA_KEY,
@@ -27,7 +28,7 @@ import {
   type SubmitDossierResponse,
 } from "@onestop/contracts";
 import { createLogger } from "@onestop/telemetry";
-import { testEnv, waitFor } from "@onestop/testkit";
+import { authEnv, serviceToken, testEnv, waitFor } from "@onestop/testkit";
 import { MongoClient } from "mongodb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { dossierOutboxEntries } from "../src/adapters/bus/dossier-events.js";
@@ -47,6 +48,9 @@ let relay: OutboxRelay;
 let server: RunningGrpcServer;
 let client: IntakeServiceClient;
 let stream: DossierStream;
+let token: string;
+
+const testVerifier = () => createTokenVerifier({ issuer: authEnv().OIDC_ISSUER, audience: authEnv().OIDC_AUDIENCE, clockToleranceSec: 30 });
 
 beforeAll(async () => {
   const log = createLogger({ service: "intake-grpc-test", level: "error" });
@@ -58,9 +62,11 @@ beforeAll(async () => {
   relay = new OutboxRelay(repository, jetstream(nats), log, { retryAfterMs: 200 });
   await relay.start();
   const { catalogue, registry } = loadCatalogueFiles(undefined);
-  const intake = new Intake({ repository, catalogue: catalogueLookup(catalogue, registry), calendar: defaultCalendar, toOutboxEntry: dossierOutboxEntries(DEV_PERSONAL_DATA_KEY), relay });
-  server = await startIntakeGrpc({ intake, catalogue, registry, calendar: defaultCalendar, log }, 0);
-  client = new IntakeServiceClient(`127.0.0.1:${server.port}`, credentials.createInsecure());
+  const jurisdiction = new Jurisdiction(registry, () => localDateOf(new Date()));
+  const intake = new Intake({ repository, catalogue: catalogueLookup(catalogue, registry), calendar: defaultCalendar, toOutboxEntry: dossierOutboxEntries(DEV_PERSONAL_DATA_KEY), relay, jurisdiction });
+  server = await startIntakeGrpc({ intake, catalogue, registry, calendar: defaultCalendar, log, verifier: testVerifier() }, 0);
+  token = await serviceToken();
+  client = new IntakeServiceClient(`127.0.0.1:${server.port}`, credentials.createInsecure(), { interceptors: [bearerInterceptor(() => token)] });
   stream = await DossierStream.open(env.natsUrl);
 });
 
@@ -330,9 +336,16 @@ describe("an unexpected failure", () => {
     await lost.close();
     const { catalogue, registry } = loadCatalogueFiles(undefined);
     const noRelay = { kick: () => undefined }; // never reached: nothing is written
-    const intake = new Intake({ repository, catalogue: catalogueLookup(catalogue, registry), calendar: defaultCalendar, toOutboxEntry: dossierOutboxEntries(DEV_PERSONAL_DATA_KEY), relay: noRelay });
-    const broken = await startIntakeGrpc({ intake, catalogue, registry, calendar: defaultCalendar, log }, 0);
-    const brokenClient = new IntakeServiceClient(`127.0.0.1:${broken.port}`, credentials.createInsecure());
+    const intake = new Intake({
+      repository,
+      catalogue: catalogueLookup(catalogue, registry),
+      calendar: defaultCalendar,
+      toOutboxEntry: dossierOutboxEntries(DEV_PERSONAL_DATA_KEY),
+      relay: noRelay,
+      jurisdiction: new Jurisdiction(registry, () => localDateOf(new Date())),
+    });
+    const broken = await startIntakeGrpc({ intake, catalogue, registry, calendar: defaultCalendar, log, verifier: testVerifier() }, 0);
+    const brokenClient = new IntakeServiceClient(`127.0.0.1:${broken.port}`, credentials.createInsecure(), { interceptors: [bearerInterceptor(() => token)] });
     try {
       const failed = await failure((cb) => brokenClient.getDossier({ code: `${COMMUNE}-251106-0001` }, cb));
       expect(failed).toEqual({ code: status.INTERNAL, details: "the request could not be completed", rule: undefined, paths: [] });

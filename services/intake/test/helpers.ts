@@ -18,11 +18,12 @@ export function submission(overrides: Record<string, unknown> = {}) {
   };
 }
 
-export function client(baseUrl: string) {
+/** Intake's REST API as a caller holding `token` (see testToken / serviceToken in the test kit). */
+export function client(baseUrl: string, token: string) {
   const call = async (method: string, path: string, body?: unknown, headers: Record<string, string> = {}) => {
     const response = await fetch(`${baseUrl}${path}`, {
       method,
-      headers: { "content-type": "application/json", ...headers },
+      headers: { "content-type": "application/json", authorization: `Bearer ${token}`, ...headers },
       ...(body === undefined ? {} : { body: typeof body === "string" ? body : JSON.stringify(body) }),
     });
     const text = await response.text();

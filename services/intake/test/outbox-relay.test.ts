@@ -9,12 +9,13 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { jetstream, jetstreamManager } from "@nats-io/jetstream";
 import { connect, type NatsConnection } from "@nats-io/transport-node";
+import { Jurisdiction, type Principal } from "@onestop/auth";
 import { ensureStreams } from "@onestop/bus";
-import { defaultCalendar } from "@onestop/calendar";
+import { defaultCalendar, localDateOf } from "@onestop/calendar";
 import { DEV_PERSONAL_DATA_KEY, STREAMS } from "@onestop/contracts";
 import { freePort, startNats } from "@onestop/devservers";
 import { createLogger } from "@onestop/telemetry";
-import { startServiceProcess, testEnv, waitFor } from "@onestop/testkit";
+import { serviceToken, startServiceProcess, testEnv, waitFor } from "@onestop/testkit";
 import { MongoClient } from "mongodb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { dossierOutboxEntries } from "../src/adapters/bus/dossier-events.js";
@@ -55,13 +56,21 @@ describe("concurrent writers of one dossier in one process", () => {
     await relay.start();
     try {
       const { catalogue, registry } = loadCatalogueFiles(undefined);
-      const intake = new Intake({ repository, catalogue: catalogueLookup(catalogue, registry), calendar: defaultCalendar, toOutboxEntry: dossierOutboxEntries(DEV_PERSONAL_DATA_KEY), relay });
-      const { receipt } = await intake.submit(submission({ receivedAt: "2025-12-01T09:00:00+07:00" }));
+      const intake = new Intake({
+        repository,
+        catalogue: catalogueLookup(catalogue, registry),
+        calendar: defaultCalendar,
+        toOutboxEntry: dossierOutboxEntries(DEV_PERSONAL_DATA_KEY),
+        relay,
+        jurisdiction: new Jurisdiction(registry, () => localDateOf(new Date())),
+      });
+      const service: Principal = { subject: "svc-test", kind: "service", roles: ["service"] };
+      const { receipt } = await intake.submit(service, submission({ receivedAt: "2025-12-01T09:00:00+07:00" }));
       // Six transfers to six other communes at the same moment: they commute, so all must be applied,
       // whichever order the version checks let them in. Each one is sent twice at once.
       const targets = ["000.00.52.H06", "000.00.53.H06", "000.00.54.H06", "000.00.55.H06", "000.00.56.H06", "000.00.57.H06"];
       const transfers = targets.map((toAgencyCode, i) => ({ eventId: `move-${i}`, type: "TRANSFERRED", at: "2025-12-01T10:00:00+07:00", toAgencyCode }));
-      const results = await Promise.all([...transfers, ...transfers].map((body) => intake.recordEvent(receipt.code, body)));
+      const results = await Promise.all([...transfers, ...transfers].map((body) => intake.recordEvent(service, receipt.code, body)));
 
       expect(results.filter((r) => r.applied)).toHaveLength(6);
       const stored = (await repository.find(receipt.code))!;
@@ -137,16 +146,16 @@ describe("an outbox left by an instance that crashed", () => {
     const crashing = await startServiceProcess("intake", { NATS_URL: `nats://127.0.0.1:${port}`, MONGO_URL: env.mongoUrl, MONGO_DB: dbName, GRPC_PORT: "0", OUTBOX_RETRY_MS: "200" });
     try {
       // A dossier received by the running instance, and published by it.
-      const first = await client(running.httpUrl).submit(submission({ receivedAt: "2025-12-02T09:00:00+07:00" }));
+      const first = await client(running.httpUrl, await serviceToken()).submit(submission({ receivedAt: "2025-12-02T09:00:00+07:00" }));
       expect(first.status).toBe(201);
       await waitFor(async () => (await stream.eventsOf(first.body.code)).length === 1, { description: "the first receipt on the bus" });
 
       // The other instance loses its bus, accepts a new dossier and a decision on the first one
       // (both durable in the store), and dies before it could publish either.
       await lostBus.stop();
-      const second = await client(crashing.httpUrl).submit(submission({ receivedAt: "2025-12-02T10:00:00+07:00" }));
+      const second = await client(crashing.httpUrl, await serviceToken()).submit(submission({ receivedAt: "2025-12-02T10:00:00+07:00" }));
       expect(second.status).toBe(201);
-      const decision = await client(crashing.httpUrl).event(first.body.code, { eventId: "sweep-r1", type: "RESOLVED", at: "2025-12-02T15:00:00+07:00", outcome: "APPROVED" });
+      const decision = await client(crashing.httpUrl, await serviceToken()).event(first.body.code, { eventId: "sweep-r1", type: "RESOLVED", at: "2025-12-02T15:00:00+07:00", outcome: "APPROVED" });
       expect(decision.status).toBe(200);
       await crashing.stop("SIGKILL");
       expect((await outboxOf(dbName, second.body.code)).outbox).toHaveLength(1);

@@ -3,11 +3,12 @@ import { connect, createInbox, headers as natsHeaders } from "@nats-io/transport
 import { newEnvelope } from "@onestop/bus";
 import { applicantRef, COMMAND_REPLY_HEADER } from "@onestop/contracts";
 import { credentials } from "@grpc/grpc-js";
+import { bearerInterceptor } from "@onestop/auth";
 import { IntakeServiceClient, type ListProceduresResponse } from "@onestop/contracts";
 import { freePort } from "@onestop/devservers";
 import { MongoClient } from "mongodb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startServiceProcess, testEnv, waitFor, type ServiceProcess } from "@onestop/testkit";
+import { serviceToken, startServiceProcess, testEnv, waitFor, type ServiceProcess } from "@onestop/testkit";
 import { client, COMMUNE, DossierStream, OLD_COMMUNE, submission } from "./helpers.js";
 
 const REJECTED_ID = "099999999999";
@@ -22,7 +23,7 @@ let grpcPort: number;
 beforeAll(async () => {
   grpcPort = await freePort();
   intake = await startServiceProcess("intake", { NATS_URL: env.natsUrl, MONGO_URL: env.mongoUrl, MONGO_DB: env.dbName, GRPC_PORT: String(grpcPort), OUTBOX_RETRY_MS: "200", PERSONAL_DATA_KEY });
-  api = client(intake.httpUrl);
+  api = client(intake.httpUrl, await serviceToken());
   stream = await DossierStream.open(env.natsUrl);
 });
 
@@ -236,7 +237,8 @@ describe("POST /v1/dossiers/{code}/events", () => {
 
 describe("catalogue and calendar queries", () => {
   it("serves the same catalogue over gRPC on GRPC_PORT", async () => {
-    const grpc = new IntakeServiceClient(`127.0.0.1:${grpcPort}`, credentials.createInsecure());
+    const token = await serviceToken();
+    const grpc = new IntakeServiceClient(`127.0.0.1:${grpcPort}`, credentials.createInsecure(), { interceptors: [bearerInterceptor(() => token)] });
     try {
       const response = await new Promise<ListProceduresResponse>((resolve, reject) =>
         grpc.listProcedures({ sectorCode: "", level: 0 }, (error, answer) => (error ? reject(error) : resolve(answer))),
@@ -292,6 +294,7 @@ describe("commands on NATS (intake.cmd.*)", () => {
       const answer = nc.subscribe(inbox, { max: 1 });
       const headers = natsHeaders();
       headers.set(COMMAND_REPLY_HEADER, inbox);
+      headers.set("Authorization", `Bearer ${await serviceToken()}`);
       const envelope = newEnvelope({ id, type, source: "urn:onestop:system:one-stop-bg", subject: "x", time: "2025-10-13T09:00:00+07:00", data });
       await jetstream(nc).publish(subject, JSON.stringify(envelope), { msgID: `${id}:${Math.random()}`, headers });
       for await (const message of answer) return message.json<Record<string, unknown>>();

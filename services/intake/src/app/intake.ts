@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import type { Jurisdiction, Principal } from "@onestop/auth";
 import { localDateOf, type WorkingCalendar } from "@onestop/calendar";
 import { maskPersonalData } from "@onestop/telemetry";
 import { uuidv7 } from "uuidv7";
@@ -17,6 +18,8 @@ export interface IntakeDeps {
   calendar: WorkingCalendar;
   toOutboxEntry: ToOutboxEntry;
   relay: OutboxKick;
+  /** Who may receive, act on and read which dossiers. */
+  jurisdiction: Jurisdiction;
   now?: () => Date;
 }
 
@@ -34,7 +37,7 @@ const MAX_SERIAL = 9999;
  */
 const MAX_CONFLICT_ATTEMPTS = 16;
 
-/** The intake use cases, shared by the REST, gRPC and NATS adapters. */
+/** The intake use cases, shared by the REST, gRPC and NATS adapters; each is asked on behalf of a verified caller. */
 export class Intake {
   private readonly now: () => Date;
 
@@ -43,14 +46,15 @@ export class Intake {
   }
 
   /** Receives a dossier: validated, stored durably with its receipt event, then published. */
-  async submit(body: unknown, idempotencyKey?: string): Promise<SubmitResult> {
+  async submit(caller: Principal, body: unknown, idempotencyKey?: string): Promise<SubmitResult> {
     const requestHash = hashOf(body);
     if (idempotencyKey) {
-      const earlier = await this.replay(idempotencyKey, requestHash);
+      const earlier = await this.replay(caller, idempotencyKey, requestHash);
       if (earlier) return earlier;
     }
     const received = receiveSubmission(body, uuidv7(), { catalogue: this.deps.catalogue, calendar: this.deps.calendar, now: this.now() });
     const { code: requestedCode, ...facts } = received.dossier;
+    this.deps.jurisdiction.assertMayReceive(caller, facts.receivingUnitCode);
     const prefix = `${facts.receivingUnitCode}-${localDateOf(facts.receivedAt).slice(2).replaceAll("-", "")}`;
     let code = requestedCode ?? (await this.nextCode(prefix));
 
@@ -72,7 +76,7 @@ export class Intake {
       }
       if (outcome === "key-taken") {
         // A concurrent request with the same key won the race: answer as it was answered.
-        const earlier = await this.replay(idempotencyKey!, requestHash);
+        const earlier = await this.replay(caller, idempotencyKey!, requestHash);
         if (earlier) return earlier;
       }
       if (requestedCode) throw new ConflictError("DOSSIER_CODE_TAKEN", `dossier ${requestedCode} already exists`);
@@ -84,10 +88,11 @@ export class Intake {
    * Records a lifecycle event; the same eventId twice has no second effect. `applied` is false
    * for such a duplicate.
    */
-  async recordEvent(code: string, body: unknown): Promise<{ applied: boolean; dossier: DossierView }> {
+  async recordEvent(caller: Principal, code: string, body: unknown): Promise<{ applied: boolean; dossier: DossierView }> {
     const event = parseLifecycleEvent(body, this.now());
     for (let attempt = 0; attempt < MAX_CONFLICT_ATTEMPTS; attempt++) {
       const stored = await this.load(code);
+      this.deps.jurisdiction.assertMayAct(caller, holdersOf(stored.dossier));
       const decision = decide(stored.dossier, event, this.deps.calendar);
       if (decision.kind === "duplicate") return { applied: false, dossier: this.view(stored.dossier) };
       if (event.type === "TRANSFERRED" && !this.deps.catalogue.agencyAt(event.toAgencyCode, localDateOf(event.at))) {
@@ -104,8 +109,10 @@ export class Intake {
     throw new ConflictError("CONCURRENT_UPDATES", `dossier ${code} is being updated by others; retry`);
   }
 
-  async get(code: string): Promise<DossierView> {
-    return this.view((await this.load(code)).dossier);
+  async get(caller: Principal, code: string): Promise<DossierView> {
+    const { dossier } = await this.load(code);
+    this.deps.jurisdiction.assertMayRead(caller, holdersOf(dossier));
+    return this.view(dossier);
   }
 
   private async load(code: string): Promise<StoredDossier> {
@@ -114,9 +121,11 @@ export class Intake {
     return stored;
   }
 
-  private async replay(key: string, requestHash: string): Promise<SubmitResult | undefined> {
+  private async replay(caller: Principal, key: string, requestHash: string): Promise<SubmitResult | undefined> {
     const earlier = await this.deps.repository.findByIdempotencyKey(key);
     if (!earlier) return undefined;
+    // A key is no way into another agency's dossiers: the replayed receipt is the dossier's.
+    this.deps.jurisdiction.assertMayRead(caller, holdersOf(earlier.dossier));
     if (earlier.idempotency?.requestHash !== requestHash) {
       throw new ConflictError("IDEMPOTENCY_KEY_REUSED", "this Idempotency-Key was used with a different request body");
     }
@@ -135,6 +144,11 @@ export class Intake {
 }
 
 export type DossierView = ReturnType<typeof viewOf>;
+
+/** The desk and the deciding agencies of a dossier, in order: `agencyCode` is the current one (after transfers). */
+function holdersOf(dossier: Dossier) {
+  return { receivingUnitCode: dossier.receivingUnitCode, agencyCodes: [...dossier.transfers.map((t) => t.fromAgencyCode), dossier.agencyCode] };
+}
 
 /** The dossier as answered by GET: facts, deadlines, verdicts, timeline; applicant masked. */
 function viewOf(dossier: Dossier, calendar: WorkingCalendar) {

@@ -1,4 +1,5 @@
 import type { JetStreamClient, JetStreamManager } from "@nats-io/jetstream";
+import { bearerToken, type Principal, type TokenVerifier } from "@onestop/auth";
 import type { NatsConnection } from "@nats-io/transport-node";
 import { derivedEventId, newEnvelope, publishEvent, startConsumer, type DeliveryInfo, type EventEnvelope, type RunningConsumer } from "@onestop/bus";
 import {
@@ -26,18 +27,22 @@ const REJECTED = "vn.onestop.intake.command_rejected.v1";
  * The same validation applies; the answer goes to the subject named in the Onestop-Reply-To
  * header, and every rejection is also recorded on `intake.rejected`. A redelivered command has no
  * second effect: a submission's idempotency key defaults to the command's envelope id.
+ * Each command carries its sender's bearer token in the `Authorization` header, judged as of the
+ * time the stream stored the command (a redelivery later than the token's expiry still counts).
  */
 export function startCommandConsumer(
   nc: NatsConnection,
   js: JetStreamClient,
   jsm: JetStreamManager,
   intake: Intake,
+  verifier: TokenVerifier,
   log: Logger,
 ): Promise<RunningConsumer> {
   const handle = async (command: EventEnvelope, delivery: DeliveryInfo) => {
     const replyTo = delivery.header(COMMAND_REPLY_HEADER);
     try {
-      const answer = await execute(intake, command);
+      const caller = await verifier.verify(bearerToken(delivery.header("Authorization")), delivery.storedAt());
+      const answer = await execute(intake, caller, command);
       if (replyTo) nc.publish(replyTo, JSON.stringify(answer));
     } catch (error) {
       const problem = problemOf(error);
@@ -60,11 +65,11 @@ export function startCommandConsumer(
   return startConsumer(nc, js, jsm, { stream: STREAMS.INTAKE_CMD.name, durable: "intake-commands", filterSubjects: ["intake.cmd.>"] }, handle, log);
 }
 
-async function execute(intake: Intake, command: EventEnvelope): Promise<unknown> {
+async function execute(intake: Intake, caller: Principal, command: EventEnvelope): Promise<unknown> {
   switch (command.type) {
     case SUBMIT: {
       const { body, idempotencyKey } = submissionFromContract(SubmitDossierRequest.fromJSON(command.data));
-      const { created, receipt } = await intake.submit(body, idempotencyKey ?? `nats:${command.id}`);
+      const { created, receipt } = await intake.submit(caller, body, idempotencyKey ?? `nats:${command.id}`);
       return SubmitDossierResponse.toJSON({
         code: receipt.code,
         status: dossierStatusFromJSON(`DOSSIER_STATUS_${receipt.status}`),
@@ -75,7 +80,7 @@ async function execute(intake: Intake, command: EventEnvelope): Promise<unknown>
     }
     case RECORD_EVENT: {
       const { code, body } = lifecycleEventFromContract(RecordDossierEventRequest.fromJSON(command.data));
-      const { applied, dossier } = await intake.recordEvent(code, body);
+      const { applied, dossier } = await intake.recordEvent(caller, code, body);
       return RecordDossierEventResponse.toJSON({
         dossierCode: dossier.code,
         eventId: String(body.eventId),

@@ -1,4 +1,5 @@
 import { status, type handleUnaryCall } from "@grpc/grpc-js";
+import { authenticateCall, type Principal, type TokenVerifier } from "@onestop/auth";
 import { localDateOf, type WorkingCalendar } from "@onestop/calendar";
 import { summarize, type AgencyRegistry, type Catalogue, type Procedure } from "@onestop/catalogue";
 import { Level, levelToJSON, timeUnitToJSON, type IntakeServiceServer, type ListProceduresRequest } from "@onestop/contracts";
@@ -16,6 +17,7 @@ export interface IntakeGrpcDeps {
   registry: AgencyRegistry;
   calendar: WorkingCalendar;
   log: Logger;
+  verifier: TokenVerifier;
   /** Clock for "today" (ListAgencies without a date) and for overdue verdicts; the system clock by default. */
   now?: () => Date;
 }
@@ -23,25 +25,28 @@ export interface IntakeGrpcDeps {
 /** Same bound as the REST Idempotency-Key header. */
 const MAX_IDEMPOTENCY_KEY_LENGTH = 200;
 
-/** IntakeService over the intake use cases, with the REST API's validation and error classification. */
-export function intakeService({ intake, catalogue, registry, calendar, log, now = () => new Date() }: IntakeGrpcDeps): IntakeServiceServer {
-  const unary = unaryWith(log);
+/**
+ * IntakeService over the intake use cases, with the REST API's validation and error classification.
+ * Every call needs `authorization: Bearer …` metadata.
+ */
+export function intakeService({ intake, catalogue, registry, calendar, log, verifier, now = () => new Date() }: IntakeGrpcDeps): IntakeServiceServer {
+  const unary = unaryWith(log, verifier);
   return {
-    submitDossier: unary(async (request) => {
+    submitDossier: unary(async (request, caller) => {
       const { body, idempotencyKey } = submissionFromContract(request);
       if (idempotencyKey && idempotencyKey.length > MAX_IDEMPOTENCY_KEY_LENGTH) {
         throw new ValidationError([{ path: "idempotencyKey", message: `at most ${MAX_IDEMPOTENCY_KEY_LENGTH} characters` }]);
       }
-      return receiptMessage(await intake.submit(body, idempotencyKey));
+      return receiptMessage(await intake.submit(caller, body, idempotencyKey));
     }),
 
-    recordDossierEvent: unary(async (request) => {
+    recordDossierEvent: unary(async (request, caller) => {
       const { code, body } = lifecycleEventFromContract(request);
-      const { applied, dossier } = await intake.recordEvent(code, body);
+      const { applied, dossier } = await intake.recordEvent(caller, code, body);
       return eventAnswer(dossier, request.eventId, applied);
     }),
 
-    getDossier: unary(async (request) => ({ dossier: dossierMessage(await intake.get(request.code), now()) })),
+    getDossier: unary(async (request, caller) => ({ dossier: dossierMessage(await intake.get(caller, request.code), now()) })),
 
     listProcedures: unary((request) => ({
       procedures: catalogue.procedures().filter(procedureFilter(request)).map((p) => procedureMessage(summarize(p))),
@@ -60,12 +65,12 @@ export function intakeService({ intake, catalogue, registry, calendar, log, now 
   };
 }
 
-/** Wraps a handler: its answer, or the status of what it threw (unexpected errors logged, never sent). */
-function unaryWith(log: Logger) {
-  return <Req, Res>(handle: (request: Req) => Promise<Res> | Res): handleUnaryCall<Req, Res> =>
+/** Wraps a handler: the caller authenticated, then its answer, or the status of what it threw (unexpected errors logged, never sent). */
+function unaryWith(log: Logger, verifier: TokenVerifier) {
+  return <Req, Res>(handle: (request: Req, caller: Principal) => Promise<Res> | Res): handleUnaryCall<Req, Res> =>
     (call, callback) => {
-      Promise.resolve()
-        .then(() => handle(call.request))
+      authenticateCall(verifier, call.metadata)
+        .then((caller) => handle(call.request, caller))
         .then(
           (response) => callback(null, response),
           (error: unknown) => {

@@ -13,6 +13,8 @@ export const RULE_KEY = "onestop-rule";
 /** The gRPC code of each REST problem status, so both adapters classify errors alike. */
 const CODE_OF_HTTP_STATUS: Record<number, status> = {
   400: status.INVALID_ARGUMENT,
+  401: status.UNAUTHENTICATED,
+  403: status.PERMISSION_DENIED,
   404: status.NOT_FOUND,
   409: status.FAILED_PRECONDITION,
   500: status.INTERNAL,

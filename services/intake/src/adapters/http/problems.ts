@@ -1,4 +1,5 @@
 import type { ErrorRequestHandler, Response } from "express";
+import { authProblemOf } from "@onestop/auth";
 import { DeadlineError } from "@onestop/calendar";
 import type { Logger } from "@onestop/telemetry";
 import { ConflictError, NotFoundError, ValidationError, type FieldError } from "../../app/errors.js";
@@ -20,6 +21,8 @@ export function sendProblem(res: Response, problem: Problem): void {
 
 /** Maps an error to its problem; unknown errors become a 500 without internals. */
 export function problemOf(error: unknown): Problem {
+  const authProblem = authProblemOf(error);
+  if (authProblem) return authProblem;
   if (error instanceof ValidationError) {
     return { type: "urn:onestop:problem:invalid-request", title: "Invalid request", status: 400, detail: error.message, errors: error.errors };
   }
