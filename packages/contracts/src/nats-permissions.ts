@@ -217,9 +217,9 @@ const API = "$JS.API";
  * The JetStream API and data subjects behind what `use` says (nats.js v3 calls):
  * - jetstreamManager(): $JS.API.INFO;
  * - ensureStreams: STREAM.INFO / CREATE / UPDATE of those streams only;
- * - ensureConsumer: CONSUMER.INFO and CONSUMER.CREATE.<S>.<durable>[.<filter>] (the filter is part of
- *   the subject when there is exactly one, so the permission pins it); the legacy
- *   CONSUMER.DURABLE.CREATE is not allowed: it would let a client choose its own filter;
+ * - ensureConsumer: CONSUMER.INFO and CONSUMER.CREATE.<S>.<durable>.<filter> (with exactly one filter
+ *   the filter is part of the subject, so the permission pins it), CONSUMER.DURABLE.CREATE.<S>.<durable>
+ *   only for a durable with several filters (where nats.js sends those; the subject cannot pin them);
  * - consume: CONSUMER.MSG.NEXT.<S>.<durable>, acknowledgements $JS.ACK.<S>.<durable>.>;
  * - dead letters: publish dlq.<filter> (sendToDeadLetters), the max-deliveries advisory of its own
  *   durables and STREAM.MSG.GET of the stream to copy those messages;
@@ -233,8 +233,9 @@ export function permissionsOf(user: string, use: BusUse): NatsPermissions {
   const createSubjects = (consumer: DurableUse) => {
     const base = `${API}.CONSUMER.CREATE.${consumer.stream}.${consumer.durable}`;
     const [only, ...more] = consumer.filterSubjects;
-    if (only === undefined) return [base];
-    return more.length === 0 ? [only === ">" ? base : `${base}.${only}`] : [base];
+    if (only === undefined || only === ">") return [base];
+    // nats.js sends a consumer with several filter subjects to the durable API.
+    return more.length === 0 ? [`${base}.${only}`] : [`${API}.CONSUMER.DURABLE.CREATE.${consumer.stream}.${consumer.durable}`];
   };
 
   for (const stream of use.ensures) add(publish, `${API}.STREAM.INFO.${stream}`, `${API}.STREAM.CREATE.${stream}`, `${API}.STREAM.UPDATE.${stream}`);

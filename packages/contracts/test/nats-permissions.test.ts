@@ -102,8 +102,8 @@ describe("NATS permissions generated from the bus map", () => {
     expect(mayPublish("sector-cutru", "lienthong.birth.health-insurance.completed")).toBe(false);
     expect(mayPublish("sector-cutru", "$JS.API.CONSUMER.MSG.NEXT.LIENTHONG.sector-cutru")).toBe(true);
     expect(mayPublish("sector-cutru", "$JS.API.CONSUMER.MSG.NEXT.LIENTHONG.sector-hotich")).toBe(false);
-    expect(mayPublish("sector-cutru", "$JS.API.CONSUMER.CREATE.LIENTHONG.sector-cutru")).toBe(false);
-    expect(mayPublish("lienthong", "$JS.API.CONSUMER.CREATE.LIENTHONG.sector-cutru")).toBe(true);
+    expect(mayPublish("sector-cutru", "$JS.API.CONSUMER.DURABLE.CREATE.LIENTHONG.sector-cutru")).toBe(false);
+    expect(mayPublish("lienthong", "$JS.API.CONSUMER.DURABLE.CREATE.LIENTHONG.sector-cutru")).toBe(true);
     expect(sectorConsumer("sector-bhxh").filterSubjects).toEqual([
       "lienthong.birth.health-insurance.requested",
       "lienthong.death.funeral-allowance.requested",
