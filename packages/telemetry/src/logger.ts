@@ -1,4 +1,4 @@
-import { maskPersonalData } from "./mask.js";
+import { maskPersonalData, maskText } from "./mask.js";
 
 export type LogLevel = "debug" | "info" | "warn" | "error";
 const LEVELS: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40 };
@@ -20,7 +20,10 @@ export interface LoggerOptions {
   traceContext?: () => { traceId: string; spanId: string } | undefined;
 }
 
-/** JSON-lines logger; every field passes through the personal-data mask. */
+/**
+ * JSON-lines logger. Masking is structural: the message and every field, bound or given, pass
+ * through the personal-data mask (mask.ts) whatever the call site, at every level, debug included.
+ */
 export function createLogger(options: LoggerOptions, bound: Record<string, unknown> = {}): Logger {
   const threshold = LEVELS[options.level ?? "info"];
   const write = options.write ?? ((line: string) => process.stdout.write(`${line}\n`));
@@ -31,7 +34,7 @@ export function createLogger(options: LoggerOptions, bound: Record<string, unkno
       time: new Date().toISOString(),
       level,
       service: options.service,
-      msg: message,
+      msg: maskText(message),
       ...(trace ? { trace_id: trace.traceId, span_id: trace.spanId } : {}),
       ...(maskPersonalData({ ...bound, ...fields }) as Record<string, unknown>),
     };

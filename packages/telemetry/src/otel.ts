@@ -11,6 +11,7 @@ import { MeterProvider, PeriodicExportingMetricReader } from "@opentelemetry/sdk
 import { BatchSpanProcessor, SimpleSpanProcessor, type SpanExporter, type SpanProcessor } from "@opentelemetry/sdk-trace-base";
 import { NodeTracerProvider } from "@opentelemetry/sdk-trace-node";
 import { ATTR_SERVICE_NAME } from "@opentelemetry/semantic-conventions";
+import { MaskingSpanExporter } from "./span-mask.js";
 
 export interface TelemetryOptions {
   serviceName: string;
@@ -32,10 +33,11 @@ export interface Telemetry {
  */
 export function startTelemetry(options: TelemetryOptions): Telemetry {
   const resource = resourceFromAttributes({ [ATTR_SERVICE_NAME]: options.serviceName });
+  // Every exporter is wrapped: spans are masked of personal data on their way out (span-mask.ts).
   const spanProcessors: SpanProcessor[] = [];
-  if (options.spanExporter) spanProcessors.push(new SimpleSpanProcessor(options.spanExporter));
+  if (options.spanExporter) spanProcessors.push(new SimpleSpanProcessor(new MaskingSpanExporter(options.spanExporter)));
   if (options.otlpEndpoint) {
-    spanProcessors.push(new BatchSpanProcessor(new OTLPTraceExporter({ url: `${options.otlpEndpoint}/v1/traces` })));
+    spanProcessors.push(new BatchSpanProcessor(new MaskingSpanExporter(new OTLPTraceExporter({ url: `${options.otlpEndpoint}/v1/traces` }))));
   }
   const tracerProvider = new NodeTracerProvider({ resource, spanProcessors });
   tracerProvider.register();
