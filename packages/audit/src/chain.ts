@@ -113,8 +113,8 @@ export function sha256Hex(text: string): string {
 }
 
 /** The hash of a record: over every field but `hash` (and a store's `_id`). */
-export function recordHash(record: Readonly<Record<string, unknown>>): string {
-  const { hash: _hash, _id: _storeId, ...rest } = record;
+export function recordHash(record: object): string {
+  const { hash: _hash, _id: _storeId, ...rest } = record as Record<string, unknown>;
   return sha256Hex(canonicalJson(rest));
 }
 

@@ -86,6 +86,13 @@ const INSERT_BATCH = 100;
 const LOOKAHEAD = 32;
 const MAX_READ = 1_000;
 const RECORD_ID = /^\d{12}$/;
+/** How many times a verification follows appends made meanwhile before it stops at an end. */
+const MAX_REGROWN = 20;
+
+interface EndChecks {
+  /** Holes found filled when looked at again (appends running during the verification). */
+  regrown: number;
+}
 
 /** The `_id` of record `seq`. */
 export function recordId(seq: number): string {
@@ -153,7 +160,12 @@ export class MongoAuditLog {
    * may have been stored, each as a valid record.
    */
   appendMany(entries: readonly AuditEntry[]): Promise<AuditRecord[]> {
-    const valid = entries.map((entry) => validateEntry(entry));
+    let valid: AuditEntry[];
+    try {
+      valid = entries.map((entry) => validateEntry(entry));
+    } catch (error) {
+      return Promise.reject(error);
+    }
     const at = this.now().toISOString();
     const run = this.queue.then(() => this.appendValid(valid, at));
     this.queue = run.catch(() => undefined);
@@ -273,6 +285,7 @@ export class MongoAuditLog {
     const head = await this.readHead();
     const expected = head?.seq ?? 0;
     let prev: ChainPosition = GENESIS;
+    const ends: EndChecks = { regrown: 0 };
     const broken = (seq: number, reason: BreakReason, detail: string): VerifyResult => ({ ok: false, firstBrokenSeq: seq, reason, detail, verified: prev.seq });
 
     for (;;) {
@@ -282,7 +295,7 @@ export class MongoAuditLog {
       for (let seq = from; seq < from + batchSize; seq++) {
         const doc = byId.get(recordId(seq));
         if (doc === undefined) {
-          const end = await this.classifyHole(seq, head, byId);
+          const end = await this.classifyHole(seq, head, byId, ends);
           if (end === "grown") break; // appended meanwhile: read on from here
           if (end !== "end") return broken(seq, end.reason, end.detail);
           for (const [anchorSeq, anchorHash] of anchors) {
@@ -307,21 +320,36 @@ export class MongoAuditLog {
    * No record at `seq`: the chain's end, a record appended since the batch was read ("grown"),
    * or a deletion (a later record exists, or the head named a later one).
    */
-  private async classifyHole(seq: number, head: ChainHead | undefined, batch: Map<string, StoredDocument>): Promise<"end" | "grown" | { reason: BreakReason; detail: string }> {
+  private async classifyHole(
+    seq: number,
+    head: ChainHead | undefined,
+    batch: Map<string, StoredDocument>,
+    ends: EndChecks,
+  ): Promise<"end" | "grown" | { reason: BreakReason; detail: string }> {
     const deleted = { reason: "missing" as const, detail: `no record ${seq}, though later records exist: it was deleted` };
     if (head && seq <= head.seq) return { ...deleted, detail: `no record ${seq}, though the head names record ${head.seq}: it was deleted` };
     for (const id of batch.keys()) if (RECORD_ID.test(id) && Number(id) > seq) return deleted;
-    if (await this.collection.findOne({ _id: recordId(seq) })) return "grown";
+    // Appends running meanwhile: follow them a while, then stop where the final look begins.
+    if (ends.regrown < MAX_REGROWN && (await this.exists(seq))) {
+      ends.regrown++;
+      return "grown";
+    }
     // A last look over every id (the only scan, once per verification): a record beyond a hole
-    // the lookahead cannot see. No writer inserts past a missing seq, so while `seq` stays
-    // missing, any record id beyond it was left by a deletion.
+    // that neither the head nor the lookahead can see. No writer inserts past a missing seq, so
+    // while `seq` stays missing, any record id beyond it was left by a deletion.
     const laterIds: number[] = [];
     for await (const doc of this.collection.find({}, { projection: { _id: 1 } })) {
       const id = String(doc._id);
       if (RECORD_ID.test(id) && Number(id) > seq) laterIds.push(Number(id));
     }
-    if (await this.collection.findOne({ _id: recordId(seq) })) return "grown";
+    // Filled meanwhile: `seq` was the chain's end, and the ids seen beyond it are appends made
+    // during the look. The verification covers the chain up to seq - 1; the next one covers them.
+    if (await this.exists(seq)) return "end";
     if (laterIds.length > 0) return { ...deleted, detail: `no record ${seq}, though record ${Math.min(...laterIds)} exists: it was deleted` };
     return "end";
+  }
+
+  private async exists(seq: number): Promise<boolean> {
+    return (await this.collection.findOne({ _id: recordId(seq) }, { projection: { _id: 1 } })) !== null;
   }
 }
