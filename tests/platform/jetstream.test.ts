@@ -7,7 +7,7 @@ describe("real nats-server with JetStream", () => {
   const env = testEnv();
   let nc: NatsConnection;
   beforeAll(async () => {
-    nc = await connect({ servers: env.natsUrl });
+    nc = await connect(env.nats);
   });
   afterAll(async () => {
     await nc.drain();

@@ -22,7 +22,7 @@ describe("telemetry export chosen by the environment", () => {
     await new Promise<void>((resolve) => collector.listen(0, "127.0.0.1", resolve));
     const endpoint = `http://127.0.0.1:${(collector.address() as AddressInfo).port}`;
     const intake = await startServiceProcess("intake", {
-      NATS_URL: env.natsUrl,
+      ...env.natsEnv("intake"),
       MONGO_URL: env.mongoUrl,
       MONGO_DB: `${env.dbName}_otlp`,
       GRPC_PORT: "0",

@@ -12,7 +12,7 @@ describe("every service as a real process", () => {
 
   it.each(SERVICES)("%s reports health and readiness, then stops cleanly on SIGTERM", async (name) => {
     const service = await startServiceProcess(name, {
-      NATS_URL: env.natsUrl,
+      ...env.natsEnv(name),
       MONGO_URL: env.mongoUrl,
       MONGO_DB: `${env.dbName}_${name}`,
       GRPC_PORT: "0",
@@ -39,7 +39,7 @@ describe("every service as a real process", () => {
     const dir = mkdtempSync(join(tmpdir(), "onestop-readyz-"));
     const ferret = await startFerretDb({ dir });
     const service = await startServiceProcess("intake", {
-      NATS_URL: env.natsUrl,
+      ...env.natsEnv("intake"),
       MONGO_URL: ferret.url,
       MONGO_DB: env.dbName,
       GRPC_PORT: "0",

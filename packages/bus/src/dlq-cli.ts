@@ -3,9 +3,12 @@
 //   onestop-dlq list                 every dead letter: sequence, consumer, subject, deliveries, reason
 //   onestop-dlq replay <seq> [...]   publish those dead letters again on their original subjects
 //   onestop-dlq replay-all           the same for every dead letter
-// NATS_URL (default nats://127.0.0.1:4222), DLQ_STREAM (default DLQ), DLQ_SUBJECT_PREFIX (default dlq).
+// NATS_URL (default nats://127.0.0.1:4222), DLQ_STREAM (default DLQ), DLQ_SUBJECT_PREFIX (default dlq);
+// NATS_USER / NATS_PASSWORD (or a NATS_CREDS file) of a user that may read and replay dead letters
+// (the harness user on local servers: .local/data/nats/credentials.json).
+import { readFileSync } from "node:fs";
 import { jetstream, jetstreamManager } from "@nats-io/jetstream";
-import { connect } from "@nats-io/transport-node";
+import { connect, credsAuthenticator } from "@nats-io/transport-node";
 import { DEFAULT_DEAD_LETTERS, listDeadLetters, replayDeadLetter, type DeadLetterTarget } from "./dead-letters.js";
 
 const usage = "usage: onestop-dlq list | replay <seq> [<seq> ...] | replay-all";
@@ -25,7 +28,13 @@ async function main(args: string[]): Promise<number> {
     stream: process.env.DLQ_STREAM || DEFAULT_DEAD_LETTERS.stream,
     subjectPrefix: process.env.DLQ_SUBJECT_PREFIX || DEFAULT_DEAD_LETTERS.subjectPrefix,
   };
-  const nc = await connect({ servers: (process.env.NATS_URL || "nats://127.0.0.1:4222").split(",") });
+  const { NATS_USER: user, NATS_PASSWORD: pass, NATS_CREDS: creds } = process.env;
+  const nc = await connect({
+    servers: (process.env.NATS_URL || "nats://127.0.0.1:4222").split(","),
+    ...(user ? { user, inboxPrefix: `_INBOX_${user}` } : {}),
+    ...(pass ? { pass } : {}),
+    ...(creds ? { authenticator: credsAuthenticator(readFileSync(creds)) } : {}),
+  });
   try {
     const js = jetstream(nc);
     const jsm = await jetstreamManager(nc);

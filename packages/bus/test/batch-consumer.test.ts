@@ -27,7 +27,7 @@ let js: JetStreamClient;
 let jsm: JetStreamManager;
 
 beforeAll(async () => {
-  nc = await connect({ servers: env.natsUrl });
+  nc = await connect(env.nats);
   js = jetstream(nc);
   jsm = await jetstreamManager(nc);
   await ensureStreams(jsm, [{ name: STREAM, subjects: [`${SUBJECTS}.>`] }, deadLetterStream(DEAD)]);

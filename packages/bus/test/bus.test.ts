@@ -36,7 +36,7 @@ let mongo: MongoClient;
 let db: Db;
 
 beforeAll(async () => {
-  nc = await connect({ servers: env.natsUrl });
+  nc = await connect(env.nats);
   js = jetstream(nc);
   jsm = await jetstreamManager(nc);
   await ensureStreams(jsm, [{ name: STREAM, subjects: [`${SUBJECTS}.>`] }, deadLetterStream(DEAD)]);
@@ -67,7 +67,7 @@ async function accountTotal(account: string): Promise<number | undefined> {
 function runCrashingConsumer(durable: string, crash: "before-effect" | "after-effect", maxDeliver = 5): Promise<number | null> {
   const script = fileURLToPath(new URL("./fixtures/crashing-consumer.ts", import.meta.url));
   const child = spawn(process.execPath, ["--conditions=onestop:source", "--import", "tsx", script], {
-    env: { ...process.env, NATS_URL: env.natsUrl, MONGO_URL: env.mongoUrl, DB: env.dbName, STREAM, DURABLE: durable, CRASH: crash, MAX_DELIVER: String(maxDeliver) },
+    env: { ...process.env, ...env.natsEnv("harness"), MONGO_URL: env.mongoUrl, DB: env.dbName, STREAM, DURABLE: durable, CRASH: crash, MAX_DELIVER: String(maxDeliver) },
     stdio: "ignore",
   });
   return new Promise((resolve) => child.once("exit", (code) => resolve(code)));
@@ -281,7 +281,7 @@ describe("the operator's dead-letter command", () => {
   function dlq(...args: string[]): Promise<{ code: number | null; out: string }> {
     const script = fileURLToPath(new URL("../src/dlq-cli.ts", import.meta.url));
     const child = spawn(process.execPath, ["--conditions=onestop:source", "--import", "tsx", script, ...args], {
-      env: { ...process.env, NATS_URL: env.natsUrl, DLQ_STREAM: DEAD.stream, DLQ_SUBJECT_PREFIX: DEAD.subjectPrefix },
+      env: { ...process.env, ...env.natsEnv("harness"), DLQ_STREAM: DEAD.stream, DLQ_SUBJECT_PREFIX: DEAD.subjectPrefix },
     });
     let out = "";
     child.stdout.on("data", (chunk: Buffer) => (out += chunk.toString()));

@@ -53,7 +53,7 @@ async function connectAs(user: string, password = server.credentials![user]!.pas
     waitFor(() => violations.some((v) => v.operation === operation && v.subject === subject), {
       timeoutMs: 5_000,
       description: `${user}: ${operation} to ${subject} refused`,
-    });
+    }).then(() => undefined);
   return { nc, js: jetstream(nc), violations, refused };
 }
 

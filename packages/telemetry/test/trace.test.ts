@@ -21,7 +21,7 @@ describe("one trace across HTTP, JetStream and MongoDB", () => {
     const child = spawn(process.execPath, ["--conditions=onestop:source", "--import", "tsx", script], {
       env: {
         ...process.env,
-        NATS_URL: env.natsUrl,
+        ...env.natsEnv("harness"),
         MONGO_URL: env.mongoUrl,
         DB: env.dbName,
         STREAM: `${env.prefix}_TRACED`.toUpperCase(),

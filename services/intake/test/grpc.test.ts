@@ -55,7 +55,7 @@ const testVerifier = () => createTokenVerifier({ issuer: authEnv().OIDC_ISSUER, 
 beforeAll(async () => {
   const log = createLogger({ service: "intake-grpc-test", level: "error" });
   mongo = await MongoClient.connect(env.mongoUrl);
-  nats = await connect({ servers: env.natsUrl });
+  nats = await connect(env.nats);
   await ensureStreams(await jetstreamManager(nats), [{ name: STREAMS.DOSSIER.name, subjects: [...STREAMS.DOSSIER.subjects] }]);
   // Wired as main.ts wires the service.
   const repository = await MongoDossierRepository.open(mongo.db(env.dbName));
@@ -67,7 +67,7 @@ beforeAll(async () => {
   server = await startIntakeGrpc({ intake, catalogue, registry, calendar: defaultCalendar, log, verifier: testVerifier() }, 0);
   token = await serviceToken();
   client = new IntakeServiceClient(`127.0.0.1:${server.port}`, credentials.createInsecure(), { interceptors: [bearerInterceptor(() => token)] });
-  stream = await DossierStream.open(env.natsUrl);
+  stream = await DossierStream.open(env.nats);
 });
 
 afterAll(async () => {

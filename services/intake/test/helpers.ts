@@ -1,5 +1,5 @@
 import { DeliverPolicy, jetstream, jetstreamManager, type JetStreamManager } from "@nats-io/jetstream";
-import { connect, type NatsConnection } from "@nats-io/transport-node";
+import { connect, type ConnectionOptions, type NatsConnection } from "@nats-io/transport-node";
 import type { EventEnvelope } from "@onestop/bus";
 
 export const COMMUNE = "000.00.51.H06"; // Ủy ban nhân dân phường Bắc Giang, from 1/7/2025
@@ -43,8 +43,8 @@ export class DossierStream {
     private readonly jsm: JetStreamManager,
   ) {}
 
-  static async open(natsUrl: string): Promise<DossierStream> {
-    const nc = await connect({ servers: natsUrl });
+  static async open(nats: string | ConnectionOptions): Promise<DossierStream> {
+    const nc = await connect(typeof nats === "string" ? { servers: nats } : nats);
     return new DossierStream(nc, await jetstreamManager(nc));
   }
 

@@ -34,9 +34,9 @@ let stream: DossierStream;
 
 beforeAll(async () => {
   mongo = await MongoClient.connect(env.mongoUrl);
-  nats = await connect({ servers: env.natsUrl });
+  nats = await connect(env.nats);
   await ensureStreams(await jetstreamManager(nats), [{ name: STREAMS.DOSSIER.name, subjects: [...STREAMS.DOSSIER.subjects] }]);
-  stream = await DossierStream.open(env.natsUrl);
+  stream = await DossierStream.open(env.nats);
 });
 
 afterAll(async () => {
@@ -139,7 +139,7 @@ describe("an outbox left by an instance that crashed", () => {
     const dbName = `${env.dbName}_sweep`;
     const dir = mkdtempSync(join(tmpdir(), "onestop-sweep-"));
     // The running instance: on the shared bus, sweeping often for the test.
-    const running = await startServiceProcess("intake", { NATS_URL: env.natsUrl, MONGO_URL: env.mongoUrl, MONGO_DB: dbName, GRPC_PORT: "0", OUTBOX_SWEEP_MS: "300" });
+    const running = await startServiceProcess("intake", { ...env.natsEnv("intake"), MONGO_URL: env.mongoUrl, MONGO_DB: dbName, GRPC_PORT: "0", OUTBOX_SWEEP_MS: "300" });
     // The instance that will crash: same store, but its own bus, which goes away.
     const port = await freePort();
     const lostBus = await startNats({ dir: join(dir, "nats"), port });

@@ -8,7 +8,7 @@ import { IntakeServiceClient, type ListProceduresResponse } from "@onestop/contr
 import { freePort } from "@onestop/devservers";
 import { MongoClient } from "mongodb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { serviceToken, startServiceProcess, testEnv, waitFor, type ServiceProcess } from "@onestop/testkit";
+import { natsConnectOptions, serviceToken, startServiceProcess, testEnv, waitFor, type ServiceProcess } from "@onestop/testkit";
 import { client, COMMUNE, DossierStream, OLD_COMMUNE, submission } from "./helpers.js";
 
 const REJECTED_ID = "099999999999";
@@ -22,9 +22,9 @@ let grpcPort: number;
 
 beforeAll(async () => {
   grpcPort = await freePort();
-  intake = await startServiceProcess("intake", { NATS_URL: env.natsUrl, MONGO_URL: env.mongoUrl, MONGO_DB: env.dbName, GRPC_PORT: String(grpcPort), OUTBOX_RETRY_MS: "200", PERSONAL_DATA_KEY });
+  intake = await startServiceProcess("intake", { ...env.natsEnv("intake"), MONGO_URL: env.mongoUrl, MONGO_DB: env.dbName, GRPC_PORT: String(grpcPort), OUTBOX_RETRY_MS: "200", PERSONAL_DATA_KEY });
   api = client(intake.httpUrl, await serviceToken());
-  stream = await DossierStream.open(env.natsUrl);
+  stream = await DossierStream.open(env.nats);
 });
 
 afterAll(async () => {
@@ -288,9 +288,11 @@ describe("catalogue and calendar queries", () => {
 
 describe("commands on NATS (intake.cmd.*)", () => {
   async function command(subject: string, type: string, data: unknown, id = newEnvelope({ type, source: "s", subject: "x", time: "2025-10-13T09:00:00+07:00", data: {} }).id) {
-    const nc = await connect({ servers: env.natsUrl });
+    // As the one-stop systems' NATS user: intake may answer its inbox only.
+    const system = natsConnectOptions("onestop-system");
+    const nc = await connect(system);
     try {
-      const inbox = createInbox();
+      const inbox = createInbox(system.inboxPrefix);
       const answer = nc.subscribe(inbox, { max: 1 });
       const headers = natsHeaders();
       headers.set(COMMAND_REPLY_HEADER, inbox);
@@ -349,7 +351,7 @@ describe("commands on NATS (intake.cmd.*)", () => {
     const rejection = await command("intake.cmd.submit", "vn.onestop.intake.submit_dossier.v1", submit({ applicant: { idNumber: "123", fullName: "Trần Văn Bình" } }));
     expect(rejection).toMatchObject({ commandSubject: "intake.cmd.submit", code: "invalid-request" });
     expect(rejection.errors).toEqual([{ path: "applicant.idNumber", message: "citizen ID number must be 12 digits" }]);
-    const nc = await connect({ servers: env.natsUrl });
+    const nc = await connect(env.nats);
     try {
       const stored = await (await jetstreamManager(nc)).streams.getMessage("INTAKE_CMD", { last_by_subj: "intake.rejected" });
       expect(stored?.json<{ data: { commandId: string } }>().data.commandId).toBe(rejection.commandId);

@@ -90,14 +90,14 @@ const restRatio = ({ numerator, denominator, rate }: Body) => (rate === null ? {
 beforeAll(async () => {
   const grpcPort = await freePort();
   reporting = await startServiceProcess("reporting", {
-    NATS_URL: env.natsUrl,
+    ...env.natsEnv("reporting"),
     MONGO_URL: env.mongoUrl,
     MONGO_DB: `${env.dbName}_reporting`,
     REPORTING_CONSUMER: `reporting_${env.prefix}`,
     GRPC_PORT: String(grpcPort),
   });
   client = new ReportingServiceClient(`127.0.0.1:${grpcPort}`, credentials.createInsecure());
-  nc = await connect({ servers: env.natsUrl });
+  nc = await connect(env.nats);
 
   // Q4/2024 at the district. Working days counted from the day after the receipt; no holiday in the quarter.
   const early = receipt(1, "business", "ONLINE", "2024-10-07T09:00:00+07:00", "2024-10-10");

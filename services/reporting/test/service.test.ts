@@ -88,10 +88,10 @@ function runRebuildCommand(url: string): Promise<{ code: number | null; stdout: 
 }
 
 beforeAll(async () => {
-  const common = { NATS_URL: env.natsUrl, MONGO_URL: env.mongoUrl, GRPC_PORT: "0" };
-  intake = await startServiceProcess("intake", { ...common, MONGO_DB: `${env.dbName}_intake` });
-  reporting = await startServiceProcess("reporting", { ...common, MONGO_DB: `${env.dbName}_reporting`, REPORTING_CONSUMER: `reporting_${env.prefix}` });
-  nc = await connect({ servers: env.natsUrl });
+  const common = { MONGO_URL: env.mongoUrl, GRPC_PORT: "0" };
+  intake = await startServiceProcess("intake", { ...common, ...env.natsEnv("intake"), MONGO_DB: `${env.dbName}_intake` });
+  reporting = await startServiceProcess("reporting", { ...common, ...env.natsEnv("reporting"), MONGO_DB: `${env.dbName}_reporting`, REPORTING_CONSUMER: `reporting_${env.prefix}` });
+  nc = await connect(env.nats);
 });
 
 afterAll(async () => {
@@ -348,7 +348,7 @@ describe("reporting service", () => {
 
     expect(await reporting.stop()).toBe(0);
     reporting = await startServiceProcess("reporting", {
-      NATS_URL: env.natsUrl, MONGO_URL: env.mongoUrl, GRPC_PORT: "0", MONGO_DB: `${env.dbName}_reporting`, REPORTING_CONSUMER: `reporting_${env.prefix}`,
+      ...env.natsEnv("reporting"), MONGO_URL: env.mongoUrl, GRPC_PORT: "0", MONGO_DB: `${env.dbName}_reporting`, REPORTING_CONSUMER: `reporting_${env.prefix}`,
     });
     const after = await report(`/v1/reports/tthc?${Q3}`);
     expect(after.body.totals).toMatchObject(expected);
