@@ -2,7 +2,7 @@
 // service, loads realistic demo dossiers, prints the URLs and runs until Ctrl-C.
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
-import { repoRoot, startServiceProcess, waitFor, type ServiceProcess } from "@onestop/devservers";
+import { natsEnv, repoRoot, startServiceProcess, waitFor, type ServiceProcess } from "@onestop/devservers";
 import { loadDemoDossiers } from "./demo-load.js";
 import { portsFromEnv, startLocalServers, type LocalServers } from "./local-servers.js";
 
@@ -52,7 +52,7 @@ try {
   for (const service of SERVICES) {
     process.stdout.write(`Khởi động dịch vụ ${service.name}… `);
     const env: Record<string, string> = {
-      NATS_URL: nats.url,
+      ...natsEnv(nats, service.name), // its own NATS user
       MONGO_URL: ferret.url,
       HTTP_PORT: String(service.http),
       ...(service.grpc ? { GRPC_PORT: String(service.grpc) } : {}),

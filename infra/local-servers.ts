@@ -32,8 +32,9 @@ export function portsFromEnv(env: Record<string, string | undefined>): LocalServ
 }
 
 /**
- * Starts nats-server (durable profile: every JetStream write fsynced) and FerretDB with their
- * data under .local/data, kept between runs (git-ignored).
+ * Starts nats-server (durable profile: every JetStream write fsynced; authorization on, one user
+ * per service and sector system, passwords in .local/data/nats/credentials.json) and FerretDB with
+ * their data under .local/data, kept between runs (git-ignored).
  */
 export async function startLocalServers(ports: LocalServerPorts): Promise<LocalServers> {
   const dataDir = join(repoRoot(), ".local", "data");
@@ -42,6 +43,7 @@ export async function startLocalServers(ports: LocalServerPorts): Promise<LocalS
     port: ports.natsPort,
     monitorPort: ports.natsMonitorPort,
     profile: "durable",
+    authorization: true,
   });
   try {
     const ferret = await startFerretDb({ dir: join(dataDir, "ferretdb"), port: ports.mongoPort });

@@ -5,6 +5,7 @@ import { portsFromEnv, startLocalServers, untilInterrupted } from "./local-serve
 
 const servers = await startLocalServers(portsFromEnv(process.env));
 console.log(`NATS_URL=${servers.nats.url}   (monitoring ${servers.nats.monitorUrl})`);
+console.log(`NATS users and passwords (NATS_USER / NATS_PASSWORD; "harness" for tools): .local/data/nats/credentials.json`);
 console.log(`MONGO_URL=${servers.ferret.url}`);
 console.log("Ctrl-C to stop.");
 await untilInterrupted();
