@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage } from "node:http";
 import type { AddressInfo } from "node:net";
 import { describe, expect, it } from "vitest";
-import { startServiceProcess, testEnv, waitFor } from "@onestop/testkit";
+import { serviceAuthorization, startServiceProcess, testEnv, waitFor } from "@onestop/testkit";
 
 function body(request: IncomingMessage): Promise<string> {
   return new Promise((resolve) => {
@@ -30,7 +30,7 @@ describe("telemetry export chosen by the environment", () => {
       OTEL_SERVICE_NAME: "intake-under-test",
     });
     try {
-      expect((await fetch(`${intake.httpUrl}/v1/procedures`)).status).toBe(200);
+      expect((await fetch(`${intake.httpUrl}/v1/procedures`, { headers: await serviceAuthorization() })).status).toBe(200);
     } finally {
       expect(await intake.stop()).toBe(0); // shutdown flushes the batch of spans
       await waitFor(() => received.some((r) => r.path === "/v1/traces"), { description: "an OTLP trace export" });

@@ -4,3 +4,4 @@ export { bearerToken, createTokenVerifier, type TokenVerifier, type TokenVerifie
 export { Jurisdiction, type DossierHolders, type ReportScopeRequest } from "./jurisdiction.js";
 export { authenticate, authProblemOf, principalOf } from "./http.js";
 export { authenticateCall, authStatusOf, bearerInterceptor } from "./grpc.js";
+export { clientCredentials, tokenSourceFromEnv, type TokenSource } from "./client-token.js";

@@ -64,6 +64,13 @@ export class Jurisdiction {
     );
   }
 
+  /** May run operations (rebuilds, freezing a published form): the province's operators and services. */
+  assertMayOperate(principal: Principal): void {
+    if (hasRole(principal, "service")) return;
+    if (hasRole(principal, "province_operator") && this.provinceKnown(principal.unitCode)) return;
+    throw new ForbiddenError("Chỉ cán bộ vận hành của tỉnh được thực hiện thao tác này");
+  }
+
   private mayAct(principal: Principal, { receivingUnitCode, agencyCodes }: DossierHolders): boolean {
     if (hasRole(principal, "service")) return true;
     if (hasRole(principal, "desk_officer") && this.sameAgency(principal.agencyCode, receivingUnitCode)) return true;

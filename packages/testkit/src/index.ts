@@ -59,6 +59,11 @@ export function serviceToken(): Promise<string> {
   return testToken({ sub: "svc-test", preferred_username: "service-account-svc-test", roles: ["service"] });
 }
 
+/** The Authorization header of a `service` caller, for plain fetch calls. */
+export async function serviceAuthorization(): Promise<{ authorization: string }> {
+  return { authorization: `Bearer ${await serviceToken()}` };
+}
+
 /** A bearer token from the test issuer, e.g. testToken({ sub: "u1", roles: ["desk_officer"], agency_code: "000.00.51.H06" }). */
 export function testToken(claims: Record<string, unknown>, options: Omit<TestTokenOptions, "claims"> = {}): Promise<string> {
   return signTestToken(inject("oidcIssuer"), JSON.parse(inject("oidcPrivateJwk")), { claims, ...options });

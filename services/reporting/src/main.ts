@@ -1,8 +1,9 @@
 import "@onestop/telemetry/register";
 import { hostname } from "node:os";
 import { jetstream, jetstreamManager } from "@nats-io/jetstream";
+import { authenticate, Jurisdiction } from "@onestop/auth";
 import { ensureStreams } from "@onestop/bus";
-import { defaultCalendar } from "@onestop/calendar";
+import { defaultCalendar, localDateOf } from "@onestop/calendar";
 import { parseSeries } from "./domain/index.js";
 import { STREAMS } from "@onestop/contracts";
 import { runMain, startService } from "@onestop/service-kit";
@@ -21,12 +22,12 @@ import { loadConfig } from "./config.js";
 
 runMain(async () => {
   const config = loadConfig();
-  const { sectors, procedures } = loadReportCatalogue(config.CATALOGUE_DIR);
+  const { sectors, procedures, registry } = loadReportCatalogue(config.CATALOGUE_DIR);
   return startService({
     name: "reporting",
     config,
     defaultDb: "onestop_reporting",
-    wire: async ({ app, nats, store, log, onShutdown }) => {
+    wire: async ({ app, nats, store, log, verifier, onShutdown }) => {
       const js = jetstream(nats);
       const jsm = await jetstreamManager(nats);
       await ensureStreams(jsm, [...FACT_STREAMS, STREAMS.DLQ].map((s) => ({ name: s.name, subjects: [...s.subjects] })), config.NATS_STREAM_REPLICAS);
@@ -36,12 +37,14 @@ runMain(async () => {
       onShutdown(() => consumer.stop());
       const frozen = MongoFrozenReports.open(store.db!);
       const reports = new ReportQueries({ store: facts, tallies: new MongoTallyReader(() => facts.talliesOf(), facts.series), frozen, lag: consumerLag(jsm, config.REPORTING_CONSUMER), calendar: defaultCalendar, sectors, procedures });
+      const jurisdiction = new Jurisdiction(registry, () => localDateOf(new Date()));
       if (config.GRPC_PORT !== undefined) {
-        const grpc = await startReportingGrpc({ reports, quarterStartDay: config.QUARTER_START_DAY, log }, config.GRPC_PORT, config.HTTP_HOST);
+        const grpc = await startReportingGrpc({ reports, quarterStartDay: config.QUARTER_START_DAY, log, verifier, jurisdiction }, config.GRPC_PORT, config.HTTP_HOST);
         log.info("gRPC listening", { port: grpc.port });
         onShutdown(() => grpc.stop());
       }
-      app.use(reportsRouter({ reports, quarterStartDay: config.QUARTER_START_DAY }));
+      app.use("/v1", authenticate(verifier));
+      app.use(reportsRouter({ reports, jurisdiction, quarterStartDay: config.QUARTER_START_DAY }));
       const replays = FACT_STREAMS.map((stream) =>
         streamReplay(js, stream.name, (seq, reason) => log.warn("rebuild skipped an undecodable message", { stream: stream.name, seq, reason })),
       );
@@ -74,7 +77,7 @@ runMain(async () => {
         if (rebuilder.running()?.state === "switched") await rebuilder.settled();
         else await rebuilder.stop();
       });
-      app.use(adminRouter(rebuilder));
+      app.use(adminRouter(rebuilder, jurisdiction));
       app.use(problemHandler(log));
     },
   });

@@ -6,8 +6,12 @@
  * When the service goes away (restart, crash), it says so and keeps asking (REBUILD_DOWN_TIMEOUT_MS,
  * 15 min): the service persists the rebuild's progress and resumes it from its last checkpoint.
  *
- *   REPORTING_URL=http://127.0.0.1:8085 pnpm --filter @onestop/reporting rebuild
+ *   REPORTING_URL=http://127.0.0.1:8085 ONESTOP_TOKEN=… pnpm --filter @onestop/reporting rebuild
+ *
+ * Credentials: ONESTOP_TOKEN, or OIDC_ISSUER with a service account's OIDC_CLIENT_ID and
+ * OIDC_CLIENT_SECRET; the caller must be a province operator or a service.
  */
+import { tokenSourceFromEnv } from "@onestop/auth";
 import type { RebuildProgress } from "./app/rebuild.js";
 import { progressLine } from "./cli/progress-bar.js";
 
@@ -30,10 +34,14 @@ async function json(response: Response): Promise<unknown> {
 /** Unreachable (refused, reset, timed out) or answering 5xx: the service is down or restarting. */
 class ServiceDown extends Error {}
 
+/** The operator's credentials: ONESTOP_TOKEN, or a service account's client id and secret (see @onestop/auth). */
+const credentials = tokenSourceFromEnv(process.env);
+
 async function request(url: string, init?: RequestInit): Promise<Response> {
   let response: Response;
+  const authorization = `Bearer ${await credentials.token()}`;
   try {
-    response = await fetch(url, { ...init, signal: AbortSignal.timeout(10_000) });
+    response = await fetch(url, { ...init, headers: { ...init?.headers, authorization }, signal: AbortSignal.timeout(10_000) });
   } catch (error) {
     const cause = (error as { cause?: { code?: string; message?: string } }).cause;
     throw new ServiceDown(cause?.code ?? cause?.message ?? (error instanceof Error ? error.message : String(error)));

@@ -5,6 +5,7 @@
  * shared with other test files, so every report here is scoped to one agency they do not use.
  */
 import { credentials, status, type ServiceError } from "@grpc/grpc-js";
+import { bearerInterceptor } from "@onestop/auth";
 import { jetstream } from "@nats-io/jetstream";
 import { connect, type NatsConnection } from "@nats-io/transport-node";
 import { newEnvelope, publishEvent } from "@onestop/bus";
@@ -17,7 +18,7 @@ import {
   type GetTthcReportResponse,
 } from "@onestop/contracts";
 import { freePort } from "@onestop/devservers";
-import { startServiceProcess, testEnv, waitFor, type ServiceProcess } from "@onestop/testkit";
+import { serviceAuthorization, serviceToken, startServiceProcess, testEnv, waitFor, type ServiceProcess } from "@onestop/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { fieldErrorsOf } from "../src/adapters/grpc/server.js";
 import type { EnvelopeInput } from "../src/domain/index.js";
@@ -34,7 +35,7 @@ let nc: NatsConnection;
 type Body = any;
 
 async function rest(path: string): Promise<{ status: number; body: Body }> {
-  const response = await fetch(`${reporting.httpUrl}${path}`);
+  const response = await fetch(`${reporting.httpUrl}${path}`, { headers: await serviceAuthorization() });
   return { status: response.status, body: await response.json() };
 }
 
@@ -96,7 +97,8 @@ beforeAll(async () => {
     REPORTING_CONSUMER: `reporting_${env.prefix}`,
     GRPC_PORT: String(grpcPort),
   });
-  client = new ReportingServiceClient(`127.0.0.1:${grpcPort}`, credentials.createInsecure());
+  const token = await serviceToken();
+  client = new ReportingServiceClient(`127.0.0.1:${grpcPort}`, credentials.createInsecure(), { interceptors: [bearerInterceptor(() => token)] });
   nc = await connect(env.nats);
 
   // Q4/2024 at the district. Working days counted from the day after the receipt; no holiday in the quarter.

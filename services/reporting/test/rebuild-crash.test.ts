@@ -21,7 +21,7 @@ import { ensureStreams } from "@onestop/bus";
 import { defaultCalendar } from "@onestop/calendar";
 import { subjectFor, type EventType } from "@onestop/contracts";
 import { freePort, startNats, type NatsServer } from "@onestop/devservers";
-import { startServiceProcess, testEnv, waitFor, type ServiceProcess } from "@onestop/testkit";
+import { serviceAuthorization, startServiceProcess, testToken, testEnv, waitFor, type ServiceProcess } from "@onestop/testkit";
 import { FACT_STREAMS } from "../src/adapters/bus/facts-consumer.js";
 import type { RebuildProgress } from "../src/app/rebuild.js";
 import type { EnvelopeInput } from "../src/domain/index.js";
@@ -51,7 +51,7 @@ const started: ServiceProcess[] = [];
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- response bodies are checked field by field
 type Body = any;
 const get = async (base: string, path: string): Promise<{ status: number; body: Body }> => {
-  const response = await fetch(`${base}${path}`);
+  const response = await fetch(`${base}${path}`, { headers: await serviceAuthorization() });
   return { status: response.status, body: await response.json() };
 };
 
@@ -79,7 +79,7 @@ async function drained(base: string): Promise<void> {
 async function waitDone(base: string, id: string): Promise<RebuildProgress> {
   return waitFor(
     async () => {
-      const response = await fetch(`${base}/v1/admin/rebuild/${id}`).catch(() => undefined);
+      const response = await fetch(`${base}/v1/admin/rebuild/${id}`, { headers: await serviceAuthorization() }).catch(() => undefined);
       const progress = response?.ok ? ((await response.json()) as RebuildProgress) : undefined;
       return progress && (progress.state === "done" || progress.state === "failed") && progress;
     },
@@ -114,10 +114,12 @@ async function persisted(db: string, id: string): Promise<Body> {
 }
 
 /** `pnpm rebuild` as the operator runs it. */
+let operatorToken: string;
+
 function runRebuildCommand(url: string): { exited: Promise<{ code: number | null; stdout: string; stderr: string }>; stderr: () => string } {
   const child = spawn(process.execPath, ["--conditions=onestop:source", "--import", "tsx", "src/rebuild-cli.ts"], {
     cwd: fileURLToPath(new URL("..", import.meta.url)),
-    env: { ...process.env, REPORTING_URL: url, REBUILD_POLL_MS: "50", REBUILD_RETRY_MS: "200" },
+    env: { ...process.env, REPORTING_URL: url, REBUILD_POLL_MS: "50", REBUILD_RETRY_MS: "200", ONESTOP_TOKEN: operatorToken },
   });
   let stdout = "";
   let stderr = "";
@@ -129,6 +131,7 @@ function runRebuildCommand(url: string): { exited: Promise<{ code: number | null
 let reference: { progress: RebuildProgress; records: unknown[]; reports: unknown[] };
 
 beforeAll(async () => {
+  operatorToken = await testToken({ sub: "op-1", preferred_username: "vanhanh.tinh", roles: ["province_operator"], unit_code: "24" });
   dir = mkdtempSync(join(tmpdir(), "reporting-rebuild-crash-"));
   nats = await startNats({ dir: join(dir, "nats"), port: await freePort() });
   nc = await connect({ servers: nats.url });
@@ -167,7 +170,7 @@ beforeAll(async () => {
   const db = `${env.dbName}_ref`;
   const service = await startReporting(db, await freePort());
   await drained(service.httpUrl);
-  const response = await fetch(`${service.httpUrl}/v1/admin/rebuild`, { method: "POST" });
+  const response = await fetch(`${service.httpUrl}/v1/admin/rebuild`, { method: "POST", headers: await serviceAuthorization() });
   expect(response.status).toBe(202);
   const progress = await waitDone(service.httpUrl, ((await response.json()) as RebuildProgress).id);
   expect(progress).toMatchObject({ state: "done", replayed: published, result: { resumes: 0, skipped: 1 } });
@@ -250,7 +253,7 @@ describe("a rebuild across a crash of the service", () => {
     const db = `${env.dbName}_fault`;
     const first = await startReporting(db, await freePort(), { REBUILD_FAULT: "kill-after-chunk-write:3" });
     await drained(first.httpUrl);
-    const response = await fetch(`${first.httpUrl}/v1/admin/rebuild`, { method: "POST" });
+    const response = await fetch(`${first.httpUrl}/v1/admin/rebuild`, { method: "POST", headers: await serviceAuthorization() });
     expect(response.status).toBe(202);
     const { id, collection } = (await response.json()) as RebuildProgress;
     // The process kills itself after writing chunk 3.

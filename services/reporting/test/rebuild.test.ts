@@ -8,8 +8,10 @@ import express from "express";
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { MongoClient, type Db } from "mongodb";
-import { defaultCalendar } from "@onestop/calendar";
-import { testEnv, waitFor } from "@onestop/testkit";
+import { authenticate, createTokenVerifier, Jurisdiction } from "@onestop/auth";
+import { defaultCalendar, localDateOf } from "@onestop/calendar";
+import { loadSeedAgencyRegistry } from "@onestop/catalogue";
+import { authEnv, serviceAuthorization, testEnv, waitFor } from "@onestop/testkit";
 import { factFromEnvelope, formatCount, type EnvelopeInput } from "../src/domain/index.js";
 import { MongoFactsStore } from "../src/adapters/store/facts-store.js";
 import { MongoFrozenReports } from "../src/adapters/store/frozen-reports.js";
@@ -75,12 +77,12 @@ let reportDeps: Omit<ConstructorParameters<typeof ReportQueries>[0], "store" | "
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- response bodies are checked field by field
 const get = async (path: string): Promise<{ status: number; body: any }> => {
-  const response = await fetch(`${base}${path}`);
+  const response = await fetch(`${base}${path}`, { headers: await serviceAuthorization() });
   return { status: response.status, body: await response.json() };
 };
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 const post = async (path: string): Promise<{ status: number; location: string | null; body: any }> => {
-  const response = await fetch(`${base}${path}`, { method: "POST" });
+  const response = await fetch(`${base}${path}`, { method: "POST", headers: await serviceAuthorization() });
   return { status: response.status, location: response.headers.get("location"), body: await response.json() };
 };
 
@@ -100,8 +102,13 @@ beforeAll(async () => {
   reportDeps = { lag: { pendingEvents: async () => 0 }, calendar: defaultCalendar, sectors, procedures };
   const reports = new ReportQueries({ ...reportDeps, store, tallies: new MongoTallyReader(() => store.talliesOf(), store.series), frozen: MongoFrozenReports.open(db) });
   const app = express();
-  app.use(reportsRouter({ reports, quarterStartDay: 1 }));
-  app.use(adminRouter(rebuilder));
+  // Wired as main.ts wires the service.
+  const registry = loadSeedAgencyRegistry();
+  if (!registry.ok) throw new Error("seed registry does not load");
+  const jurisdiction = new Jurisdiction(registry.value, () => localDateOf(new Date()));
+  app.use("/v1", authenticate(createTokenVerifier({ issuer: authEnv().OIDC_ISSUER, audience: authEnv().OIDC_AUDIENCE, clockToleranceSec: 30 })));
+  app.use(reportsRouter({ reports, jurisdiction, quarterStartDay: 1 }));
+  app.use(adminRouter(rebuilder, jurisdiction));
   server = app.listen(0, "127.0.0.1");
   await new Promise((resolve) => server.once("listening", resolve));
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;

@@ -14,7 +14,7 @@ import { connect, type NatsConnection } from "@nats-io/transport-node";
 import { newEnvelope, publishEvent, replayEvents } from "@onestop/bus";
 import { subjectFor, type EventType } from "@onestop/contracts";
 import { MongoClient } from "mongodb";
-import { startServiceProcess, testEnv, waitFor, type ServiceProcess } from "@onestop/testkit";
+import { serviceAuthorization, startServiceProcess, testToken, testEnv, waitFor, type ServiceProcess } from "@onestop/testkit";
 
 const env = testEnv();
 const AGENCY = "000.05.31.H04"; // Ủy ban nhân dân phường Thọ Xương (commune, until 30/6/2025)
@@ -29,7 +29,7 @@ type Body = any;
 async function call(base: string, method: string, path: string, body?: unknown): Promise<{ status: number; type: string; body: Body }> {
   const response = await fetch(`${base}${path}`, {
     method,
-    headers: { "content-type": "application/json" },
+    headers: { "content-type": "application/json", ...(await serviceAuthorization()) },
     ...(body === undefined ? {} : { body: JSON.stringify(body) }),
   });
   const type = response.headers.get("content-type") ?? "";
@@ -75,10 +75,12 @@ function matches(actual: unknown, expected: unknown): boolean {
 const report = (path: string) => call(reporting.httpUrl, "GET", path);
 
 /** `pnpm rebuild` as the operator runs it (the script's command, without pnpm in between). */
+let operatorToken: string;
+
 function runRebuildCommand(url: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
   const child = spawn(process.execPath, ["--conditions=onestop:source", "--import", "tsx", "src/rebuild-cli.ts"], {
     cwd: fileURLToPath(new URL("..", import.meta.url)),
-    env: { ...process.env, REPORTING_URL: url, REBUILD_POLL_MS: "100" },
+    env: { ...process.env, REPORTING_URL: url, REBUILD_POLL_MS: "100", ONESTOP_TOKEN: operatorToken },
   });
   let stdout = "";
   let stderr = "";
@@ -88,6 +90,7 @@ function runRebuildCommand(url: string): Promise<{ code: number | null; stdout: 
 }
 
 beforeAll(async () => {
+  operatorToken = await testToken({ sub: "op-1", preferred_username: "vanhanh.tinh", roles: ["province_operator"], unit_code: "24" });
   const common = { MONGO_URL: env.mongoUrl, GRPC_PORT: "0" };
   intake = await startServiceProcess("intake", { ...common, ...env.natsEnv("intake"), MONGO_DB: `${env.dbName}_intake` });
   reporting = await startServiceProcess("reporting", { ...common, ...env.natsEnv("reporting"), MONGO_DB: `${env.dbName}_reporting`, REPORTING_CONSUMER: `reporting_${env.prefix}` });

@@ -26,7 +26,8 @@ export interface FactsConsumerDeps {
   store: FactsStore;
   /** Base durable name, see durableFor. */
   durable: string;
-  log: ConsumerLog;
+  /** With debug, each batch is logged: dossier codes, event types and ids (never event data). */
+  log: ConsumerLog & { debug?(message: string, fields?: Record<string, unknown>): void };
 }
 
 /**
@@ -63,6 +64,7 @@ function startStreamConsumer(deps: FactsConsumerDeps, stream: StreamDeclaration)
       }
     }
     if (events.length > 0) await deps.store.applyBatch(events);
+    deps.log.debug?.("events folded", { stream: stream.name, events: batch.map(({ event }) => ({ dossier: event.subject, type: event.type, id: event.id })), poison: poison.size });
     return poison;
   };
   return startBatchConsumer(deps.nats, deps.js, deps.jsm, { stream: stream.name, durable, filterSubjects: [...stream.subjects] }, handler, deps.log);

@@ -1,4 +1,5 @@
 import { status, type handleUnaryCall } from "@grpc/grpc-js";
+import { authenticateCall, type Jurisdiction, type Principal, type TokenVerifier } from "@onestop/auth";
 import {
   Level,
   levelToJSON,
@@ -18,42 +19,52 @@ export interface ReportingGrpcDeps {
   /** The first day of a quarter's period in the month before it (1: calendar quarters). */
   quarterStartDay: number;
   log: Logger;
+  verifier: TokenVerifier;
+  /** Narrows every request to the scope its caller may read. */
+  jurisdiction: Jurisdiction;
   /** Clock for "not in the future" checks; the system clock by default. */
   now?: () => Date;
 }
 
 const TRACE_NOT_IMPLEMENTED = "Chức năng truy vết hồ sơ chậm muộn (TraceDelayedDossiers) chưa được triển khai trong dịch vụ báo cáo.";
 
-/** ReportingService over the report queries, with the REST API's parameter rules (src/app/params.ts). */
-export function reportingService({ reports, quarterStartDay, log, now = () => new Date() }: ReportingGrpcDeps): ReportingServiceServer {
-  const unary = unaryWith(log);
+/**
+ * ReportingService over the report queries, with the REST API's parameter rules (src/app/params.ts).
+ * Every call needs `authorization: Bearer …` metadata and reads only its caller's scope.
+ */
+export function reportingService({ reports, quarterStartDay, log, verifier, jurisdiction, now = () => new Date() }: ReportingGrpcDeps): ReportingServiceServer {
+  const unary = unaryWith(log, verifier);
   const context = (): ParseContext => ({ quarterStartDay, now: now() });
   return {
-    getTthcReport: unary(async (request: GetTthcReportRequest) => {
+    getTthcReport: unary(async (request: GetTthcReportRequest, caller) => {
       const { period, scope } = valid(parseTthcQuery(tthcQuery(request), context()));
-      return tthcResponse(await reports.tthc(period, scope));
+      return tthcResponse(await reports.tthc(period, jurisdiction.reportScopeFor(caller, scope)));
     }),
 
-    getQuarterlyReport: unary(async (request: GetQuarterlyReportRequest) => {
+    getQuarterlyReport: unary(async (request: GetQuarterlyReportRequest, caller) => {
       const { period, scope } = valid(parseQuarterlyQuery(quarterlyQuery(request), context()));
-      return quarterlyResponse(await reports.quarterly(period, scope));
+      return quarterlyResponse(await reports.quarterly(period, jurisdiction.reportScopeFor(caller, scope)));
     }),
 
-    getIndicators766: unary(async (request: GetIndicators766Request) => {
+    getIndicators766: unary(async (request: GetIndicators766Request, caller) => {
       const { period, scope } = valid(parseIndicatorsQuery(indicatorsQuery(request), context(), { quarters: false }));
-      return indicatorsResponse(await reports.indicators(period, scope));
+      return indicatorsResponse(await reports.indicators(period, jurisdiction.reportScopeFor(caller, scope)));
     }),
 
-    traceDelayedDossiers: (_call, callback) => callback({ code: status.UNIMPLEMENTED, details: TRACE_NOT_IMPLEMENTED }),
+    traceDelayedDossiers: (call, callback) =>
+      void authenticateCall(verifier, call.metadata).then(
+        () => callback({ code: status.UNIMPLEMENTED, details: TRACE_NOT_IMPLEMENTED }),
+        (error: unknown) => callback(statusOf(error)),
+      ),
   };
 }
 
-/** Wraps a handler: its answer, or the status of what it threw (unexpected errors logged, never sent). */
-function unaryWith(log: Logger) {
-  return <Req, Res>(handle: (request: Req) => Promise<Res>): handleUnaryCall<Req, Res> =>
+/** Wraps a handler: the caller authenticated, then its answer, or the status of what it threw (unexpected errors logged, never sent). */
+function unaryWith(log: Logger, verifier: TokenVerifier) {
+  return <Req, Res>(handle: (request: Req, caller: Principal) => Promise<Res>): handleUnaryCall<Req, Res> =>
     (call, callback) => {
-      Promise.resolve()
-        .then(() => handle(call.request))
+      authenticateCall(verifier, call.metadata)
+        .then((caller) => handle(call.request, caller))
         .then(
           (response) => callback(null, response),
           (error: unknown) => {

@@ -1,4 +1,5 @@
 import { Metadata, status, type StatusObject } from "@grpc/grpc-js";
+import { authStatusOf } from "@onestop/auth";
 import { FieldError } from "@onestop/contracts";
 
 /**
@@ -16,9 +17,11 @@ export class InvalidArgumentError extends Error {
   }
 }
 
-/** The status a failed call answers: its field errors for bad input, otherwise INTERNAL without internals. */
+/** The status a failed call answers: its field errors for bad input, the auth failure, otherwise INTERNAL without internals. */
 export function statusOf(error: unknown): StatusObject {
   const metadata = new Metadata();
+  const auth = authStatusOf(error);
+  if (auth) return { ...auth, metadata };
   if (!(error instanceof InvalidArgumentError)) return { code: status.INTERNAL, details: "the report could not be computed", metadata };
   for (const fieldError of error.errors) metadata.add(FIELD_ERRORS_KEY, Buffer.from(FieldError.encode(fieldError).finish()));
   return { code: status.INVALID_ARGUMENT, details: error.message, metadata };

@@ -1,4 +1,5 @@
 import { Router, type ErrorRequestHandler, type Response } from "express";
+import { authProblemOf, principalOf, type Jurisdiction } from "@onestop/auth";
 import type { Logger } from "@onestop/telemetry";
 import { parseIndicatorsQuery, parseQuarterlyQuery, parseTthcQuery, type FieldError, type Parsed, type ParseContext } from "../../app/params.js";
 import type { ReportQueries } from "../../app/reports.js";
@@ -29,22 +30,26 @@ function parsedOr400<T>(res: Response, parsed: Parsed<T>): T | undefined {
 
 export interface RouterDeps {
   reports: ReportQueries;
+  /** Narrows every request to the scope its caller may read. */
+  jurisdiction: Jurisdiction;
   quarterStartDay: number;
   now?: () => Date;
 }
 
 /**
  * GET /v1/reports/tthc, /v1/reports/quarterly, /v1/reports/indicators-766 (JSON or `format=xlsx`);
- * POST /v1/reports/tthc/freeze freezes a published form.
+ * POST /v1/reports/tthc/freeze freezes a published form (province operators and services).
+ * Mounted after `authenticate`: each request reads only the scope its caller may read.
  */
-export function reportsRouter({ reports, quarterStartDay, now = () => new Date() }: RouterDeps): Router {
+export function reportsRouter({ reports, jurisdiction, quarterStartDay, now = () => new Date() }: RouterDeps): Router {
   const router = Router();
   const context = (): ParseContext => ({ quarterStartDay, now: now() });
+  const scopeOf = <S extends { agencyCode?: string }>(res: Response, scope: S) => jurisdiction.reportScopeFor(principalOf(res), scope);
 
   router.get("/v1/reports/tthc", async (req, res) => {
     const request = parsedOr400(res, parseTthcQuery(req.query, context()));
     if (!request) return;
-    const { report, frozen, ...freshness } = await reports.tthc(request.period, request.scope);
+    const { report, frozen, ...freshness } = await reports.tthc(request.period, scopeOf(res, request.scope));
     if (request.format === "xlsx") sendXlsx(res, `thong-ke-tthc_${request.period.from}_${request.period.to}`, await tthcWorkbook(report, freshness));
     else res.json({ ...freshness, ...report, frozen });
   });
@@ -53,7 +58,8 @@ export function reportsRouter({ reports, quarterStartDay, now = () => new Date()
     const request = parsedOr400(res, parseTthcQuery(req.query, context()));
     if (!request) return;
     if (request.format !== "json") return badRequest(res, [{ path: "format", message: "a frozen form is stored as JSON" }]);
-    const result = await reports.freezeTthc(request.period, request.scope);
+    jurisdiction.assertMayOperate(principalOf(res));
+    const result = await reports.freezeTthc(request.period, scopeOf(res, request.scope));
     if (result.created) {
       res.status(201).json({ asOf: result.asOf, lagEvents: result.lagEvents, frozenAt: result.frozenAt, ...result.report });
     } else {
@@ -70,7 +76,7 @@ export function reportsRouter({ reports, quarterStartDay, now = () => new Date()
   router.get("/v1/reports/quarterly", async (req, res) => {
     const request = parsedOr400(res, parseQuarterlyQuery(req.query, context()));
     if (!request) return;
-    const result = await reports.quarterly(request.period, request.scope);
+    const result = await reports.quarterly(request.period, scopeOf(res, request.scope));
     if (request.format === "xlsx") {
       sendXlsx(res, `bieu-mau-3_${request.year}-Q${request.quarter}`, await quarterlyWorkbook(result.report, result.period, result.scope, result));
     } else res.json({ asOf: result.asOf, lagEvents: result.lagEvents, year: request.year, quarter: request.quarter, period: result.period, scope: result.scope, ...result.report });
@@ -79,7 +85,7 @@ export function reportsRouter({ reports, quarterStartDay, now = () => new Date()
   router.get("/v1/reports/indicators-766", async (req, res) => {
     const request = parsedOr400(res, parseIndicatorsQuery(req.query, context()));
     if (!request) return;
-    const result = await reports.indicators(request.period, request.scope);
+    const result = await reports.indicators(request.period, scopeOf(res, request.scope));
     if (request.format === "xlsx") {
       sendXlsx(res, `bo-chi-so-766_${request.period.from}_${request.period.to}`, await indicatorsWorkbook(result.report, result.period, result.scope, result));
     } else res.json({ asOf: result.asOf, lagEvents: result.lagEvents, period: result.period, scope: result.scope, ...result.report });
@@ -94,10 +100,14 @@ export function reportsRouter({ reports, quarterStartDay, now = () => new Date()
  * to be resumed). GET /v1/admin/rebuild (the latest) and GET /v1/admin/rebuild/{id} answer its
  * progress, as persisted (so also after a restart, and from any instance) or as this instance
  * sees it while running it, with its history (started, resumed, stopped, switched, done or
- * failed); 404 when there is none.
+ * failed); 404 when there is none. Province operators and services only.
  */
-export function adminRouter(rebuilder: Rebuilder): Router {
+export function adminRouter(rebuilder: Rebuilder, jurisdiction: Jurisdiction): Router {
   const router = Router();
+  router.use("/v1/admin", (_req, res, next) => {
+    jurisdiction.assertMayOperate(principalOf(res));
+    next();
+  });
   const notFound = (res: Response, detail: string) =>
     res.status(404).type("application/problem+json").json({ type: "urn:onestop:problem:not-found", title: "No such rebuild", status: 404, detail });
   router.post("/v1/admin/rebuild", async (_req, res) => {
@@ -128,9 +138,14 @@ export function adminRouter(rebuilder: Rebuilder): Router {
   return router;
 }
 
-/** Anything thrown by a route: a 500 problem without internals. */
+/** Anything thrown by a route: its auth problem (401/403), else a 500 problem without internals. */
 export function problemHandler(log: Logger): ErrorRequestHandler {
   return (error: unknown, _req, res, _next) => {
+    const authProblem = authProblemOf(error);
+    if (authProblem) {
+      res.status(authProblem.status).type("application/problem+json").json(authProblem);
+      return;
+    }
     log.error("request failed", { error });
     res.status(500).type("application/problem+json").json({
       type: "urn:onestop:problem:internal",
