@@ -5,10 +5,12 @@
  * - keys that name personal fields (`idNumber`, `id_number`, `fullName`, `phone`, `email`,
  *   `address`, `dateOfBirth`…, compared without case, `_`, `-` or `.`) are masked whatever their
  *   value, and so is every value inside a personal record (`applicant`, `holder`, `person`…);
- * - in every other string, 12-digit citizen ID numbers (CCCD, also written in groups of three)
- *   and Vietnamese phone numbers (0… or +84…, separators allowed) are masked;
- * - error messages (which often quote the input that failed, e.g. JSON.parse's excerpt of a body)
- *   lose everything between their first and last quote, besides the masking above.
+ * - in every other string, 12-digit citizen ID numbers (CCCD, also written in groups of three),
+ *   other standalone runs of 9 to 13 digits (CMND, mistyped IDs) and Vietnamese phone numbers
+ *   (0… or +84…, separators allowed) are masked;
+ * - error messages (Error values and `error`/`reason`/`cause` strings, which often quote the input
+ *   that failed, e.g. JSON.parse's excerpt of a body) lose everything between their first and last
+ *   quote, besides the masking above.
  * Names inside free text cannot be recognised: never build messages from personal fields.
  */
 const PERSONAL_KEYS = new Set([
@@ -18,20 +20,25 @@ const PERSONAL_KEYS = new Set([
   "email", "emailaddress", "address", "dateofbirth", "birthdate", "dob",
 ]);
 
+/** Fields holding an error's text: masked as error messages (what they quote is dropped). */
+const ERROR_KEYS = new Set(["error", "reason", "cause", "errormessage", "failure"]);
+
 /** Records about a person: every value inside is personal data, known field name or not. */
 const PERSONAL_RECORDS = new Set(["applicant", "holder", "person", "citizen", "owner"]);
 
-// 12 digits not part of a longer number, possibly in groups of three ("079 203 004 567").
-const CITIZEN_ID = /(?<!\d)(?:\d{12}|\d{3}(?:[ .-]\d{3}){3})(?!\d)/g;
+// 12 digits not part of a longer number, possibly in groups of three ("079 203 004 567"), glued to
+// letters or not; and any standalone run of 9 to 13 digits (old 9-digit CMND, an ID mistyped).
+const CITIZEN_ID = /(?<!\d)(?:\d{12}|\d{3}(?:[ .-]\d{3}){3})(?!\d)|(?<!\w)\d{9,13}(?!\w)/g;
 // Vietnamese mobile and landline numbers: 0 or +84 followed by 9-10 digits, single spaces, dots or hyphens between.
 const PHONE = /(?<![\d+])(?:\+84|0)[ .-]?\d(?:[ .-]?\d){8,9}(?!\d)/g;
 
 const normaliseKey = (key: string) => key.toLowerCase().replace(/[_.\-\s]/g, "");
 
 export function maskText(text: string): string {
+  // Phones first: a phone is also a run of 10-11 digits.
   return text
-    .replace(CITIZEN_ID, (id) => `${id.slice(0, 3)}*******${id.slice(-2)}`)
-    .replace(PHONE, (phone) => `${phone.slice(0, 3)}*****${phone.slice(-2)}`);
+    .replace(PHONE, (phone) => `${phone.slice(0, 3)}*****${phone.slice(-2)}`)
+    .replace(CITIZEN_ID, (id) => `${id.slice(0, 3)}*******${id.slice(-2)}`);
 }
 
 /**
@@ -79,7 +86,7 @@ export function isPersonalKey(key: string): boolean {
 export function maskPersonalData(value: unknown, key = ""): unknown {
   const normalised = normaliseKey(key);
   if (PERSONAL_KEYS.has(normalised) || PERSONAL_RECORDS.has(normalised)) return maskPersonalValue(normalised, value);
-  if (typeof value === "string") return maskText(value);
+  if (typeof value === "string") return ERROR_KEYS.has(normalised) ? maskErrorText(value) : maskText(value);
   if (Array.isArray(value)) return value.map((item) => maskPersonalData(item));
   if (value instanceof Error) return { name: value.name, message: maskErrorText(value.message) };
   if (value && typeof value === "object") {

@@ -1,10 +1,13 @@
 /**
  * Spans leave the process only through MaskingSpanExporter, so no instrumentation (ours or a
- * library's) can export personal data unmasked: attribute values, event attributes (exceptions:
- * their message and the message heading their stack), link attributes, status messages and span
- * names pass through the personal-data mask (mask.ts); URLs lose their query values. Spans never
- * get request or response bodies in the first place (no instrumentation is configured to record
- * them, and MongoDB statements are reduced to their shape in otel.ts).
+ * library's) can export personal data unmasked: attribute values, event attributes, link
+ * attributes and span names pass through the personal-data mask (mask.ts); URLs lose their query
+ * values. Error messages are not exported at all: instrumentations record whatever an error says
+ * (the express instrumentation records a validation error naming the input, JSON.parse's excerpt
+ * of a body), and a name inside free text cannot be recognised. So an exception keeps its type and
+ * its stack frames, a status its code; the message is in the service's log line, masked, joined
+ * by trace_id. Spans never get request or response bodies in the first place (no instrumentation
+ * is configured to record them, and MongoDB statements are reduced to their shape in otel.ts).
  */
 import type { Attributes, AttributeValue, Link } from "@opentelemetry/api";
 import type { ReadableSpan, SpanExporter, TimedEvent } from "@opentelemetry/sdk-trace-base";
@@ -17,23 +20,36 @@ function withoutQueryValues(url: string): string {
   return url.replace(/([?&][^=&#]*)=[^&#]*/g, "$1=?");
 }
 
-/** The message part of a stack trace is masked as an error message, the frames as text. */
-function maskStack(stack: string): string {
+/** A stack trace without its message: the error's type, then the frames (masked as text). */
+function stackFrames(stack: string, type: string): string {
   const frames = stack.search(/\n\s+at /);
-  return frames < 0 ? maskErrorText(stack) : `${maskErrorText(stack.slice(0, frames))}${maskText(stack.slice(frames))}`;
+  return frames < 0 ? type : `${type}${maskText(stack.slice(frames))}`;
+}
+
+const EXCEPTION_MESSAGE = "exception.message";
+const EXCEPTION_STACK = "exception.stacktrace";
+
+/** An exception event's attributes: type and frames, no message (see the file's comment). */
+function exceptionAttributes(attributes: Attributes): Attributes {
+  const { [EXCEPTION_MESSAGE]: _message, [EXCEPTION_STACK]: stack, ...rest } = attributes;
+  const type = typeof rest["exception.type"] === "string" ? rest["exception.type"] : "Error";
+  return { ...maskAttributes(rest), ...(typeof stack === "string" ? { [EXCEPTION_STACK]: stackFrames(stack, type) } : {}) };
 }
 
 function maskString(key: string, value: string): string {
   if (URL_KEYS.has(key)) return maskText(withoutQueryValues(value));
-  if (key === "exception.stacktrace") return maskStack(value);
-  if (key === "exception.message" || /(^|[._])(message|error|reason)$/.test(key)) return maskErrorText(value);
+  if (/(^|[._])(message|error|reason)$/.test(key)) return maskErrorText(value);
   return maskText(value);
 }
+
+/** OpenTelemetry's network attributes (`server.address`, `network.peer.address`…) name machines, not people. */
+const NETWORK_NAMESPACES = new Set(["server", "client", "network", "net", "host", "destination", "source", "peer"]);
 
 function maskValue(key: string, value: AttributeValue | undefined): AttributeValue | undefined {
   if (value === undefined) return value;
   const segments = key.split(".");
-  const personal = segments.find((segment) => isPersonalKey(segment));
+  const network = segments.length > 1 && NETWORK_NAMESPACES.has(segments[0]!);
+  const personal = network ? undefined : segments.find((segment) => isPersonalKey(segment));
   if (personal) {
     const masked = maskPersonalData(value, personal);
     return (Array.isArray(masked) ? masked.map((item) => (typeof item === "string" ? item : item == null ? item : "***")) : typeof masked === "string" ? masked : "***") as AttributeValue;
@@ -49,7 +65,11 @@ export function maskAttributes(attributes: Attributes): Attributes {
 
 /** A copy of `span` with every text it carries masked (see the file's comment). */
 export function maskSpan(span: ReadableSpan): ReadableSpan {
-  const events: TimedEvent[] = span.events.map((event) => ({ ...event, name: maskText(event.name), ...(event.attributes ? { attributes: maskAttributes(event.attributes) } : {}) }));
+  const events: TimedEvent[] = span.events.map((event) => ({
+    ...event,
+    name: maskText(event.name),
+    ...(event.attributes ? { attributes: event.name === "exception" ? exceptionAttributes(event.attributes) : maskAttributes(event.attributes) } : {}),
+  }));
   const links: Link[] = span.links.map((link) => ({ ...link, ...(link.attributes ? { attributes: maskAttributes(link.attributes) } : {}) }));
   return {
     name: maskText(span.name),
@@ -58,7 +78,7 @@ export function maskSpan(span: ReadableSpan): ReadableSpan {
     ...(span.parentSpanContext ? { parentSpanContext: span.parentSpanContext } : {}),
     startTime: span.startTime,
     endTime: span.endTime,
-    status: span.status.message === undefined ? span.status : { ...span.status, message: maskErrorText(span.status.message) },
+    status: { code: span.status.code }, // its message is the error's: not exported
     attributes: maskAttributes(span.attributes),
     links,
     events,

@@ -165,6 +165,9 @@ export class OutboxRelay implements OutboxKick {
       this.log.warn("outbox not published yet; will retry", { dossiers: failures.length, error: (results.find((r) => r.status === "rejected") as PromiseRejectedResult).reason });
     }
     if (published.length === 0) return;
+    this.log.debug("events published", {
+      events: published.flatMap((doc) => doc.outbox.map((entry) => ({ dossier: doc._id, type: entry.envelope.type, id: entry.envelope.id, subject: entry.subject }))),
+    });
     // Emptied only if the version is still the one read: a change recorded meanwhile appended its
     // events and moved the version, so nothing unpublished is dropped; the dossier is then
     // published again. The relay leaves the version alone, so it never makes a writer retry.
