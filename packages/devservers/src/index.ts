@@ -1,5 +1,18 @@
 export { startNats, natsConfig, natsEnv, natsUsers, type NatsAuthorizationOptions, type NatsConfigOptions, type NatsCredentials, type NatsOptions, type NatsServer } from "./nats.js";
 export { startFerretDb, type FerretDbOptions, type FerretDbServer } from "./ferretdb.js";
+export {
+  startKeycloak,
+  passwordGrant,
+  clientCredentialsGrant,
+  keycloakDistribution,
+  keycloakJavaHome,
+  defaultRealmFile,
+  realmHash,
+  KEYCLOAK_REALM,
+  ONESTOP_AUDIENCE,
+  type KeycloakOptions,
+  type KeycloakServer,
+} from "./keycloak.js";
 export { freePort } from "./ports.js";
 export { repoRoot, serverBinary } from "./paths.js";
 export { waitFor, type WaitOptions } from "./wait.js";
