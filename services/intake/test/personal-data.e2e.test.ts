@@ -18,8 +18,7 @@ import { connect, createInbox, headers as natsHeaders, type NatsConnection } fro
 import { newEnvelope, publishEvent } from "@onestop/bus";
 import { applicantRef, Channel, COMMAND_REPLY_HEADER, IntakeServiceClient, subjectFor, SubmitDossierRequest, type GetDossierResponse, type SubmitDossierResponse } from "@onestop/contracts";
 import { freePort } from "@onestop/devservers";
-import * as testkit from "@onestop/testkit";
-import { startServiceProcess, testEnv, waitFor, type ServiceProcess } from "@onestop/testkit";
+import { natsConnectOptions, serviceAuthorization, serviceToken, startServiceProcess, testEnv, waitFor, type ServiceProcess } from "@onestop/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 const env = testEnv();
@@ -86,13 +85,9 @@ function bodyOf(request: IncomingMessage): Promise<string> {
   });
 }
 
-// --- callers (a bearer token when the test kit issues one: intake's API may require it) ---------
+// --- callers, with a bearer token of the test issuer (a `service` caller) -----------------------
 
-type Kit = { serviceAuthorization?: () => Promise<{ authorization: string }> };
-async function authorization(): Promise<Record<string, string>> {
-  const issue = (testkit as Kit).serviceAuthorization;
-  return issue ? await issue() : {};
-}
+const authorization = serviceAuthorization;
 
 let intake: ServiceProcess;
 let reporting: ServiceProcess;
@@ -137,16 +132,23 @@ async function grpcCall<T>(call: (client: IntakeServiceClient, metadata: Metadat
   }
 }
 
-/** A submit command on NATS (intake.cmd.submit), answered on a reply inbox. */
+/** A submit command on NATS (intake.cmd.submit), sent as the one-stop systems' user and answered on its inbox. */
 async function command(data: Record<string, unknown>): Promise<Record<string, unknown>> {
-  const inbox = createInbox();
-  const answers = nc.subscribe(inbox, { max: 1, timeout: 20_000 });
-  const headers = natsHeaders();
-  headers.set(COMMAND_REPLY_HEADER, inbox);
-  const envelope = newEnvelope({ type: "vn.onestop.intake.submit_dossier.v1", source: "urn:onestop:system:e2e", subject: "x", time: "2025-08-20T09:00:00+07:00", data });
-  await jetstream(nc).publish("intake.cmd.submit", JSON.stringify(envelope), { msgID: envelope.id, headers });
-  for await (const message of answers) return message.json<Record<string, unknown>>();
-  throw new Error("no answer to the command");
+  const system = natsConnectOptions("onestop-system");
+  const systemNc = await connect(system);
+  try {
+    const inbox = createInbox(system.inboxPrefix);
+    const answers = systemNc.subscribe(inbox, { max: 1, timeout: 20_000 });
+    const headers = natsHeaders();
+    headers.set(COMMAND_REPLY_HEADER, inbox);
+    headers.set("Authorization", `Bearer ${await serviceToken()}`);
+    const envelope = newEnvelope({ type: "vn.onestop.intake.submit_dossier.v1", source: "urn:onestop:system:e2e", subject: "x", time: "2025-08-20T09:00:00+07:00", data });
+    await jetstream(systemNc).publish("intake.cmd.submit", JSON.stringify(envelope), { msgID: envelope.id, headers });
+    for await (const message of answers) return message.json<Record<string, unknown>>();
+    throw new Error("no answer to the command");
+  } finally {
+    await systemNc.drain();
+  }
 }
 
 beforeAll(async () => {
@@ -160,17 +162,18 @@ beforeAll(async () => {
     OTEL_EXPORTER_OTLP_PROTOCOL: "http/json",
     OTEL_BSP_SCHEDULE_DELAY: "200",
   };
-  const common = { NATS_URL: env.natsUrl, MONGO_URL: env.mongoUrl, LOG_LEVEL: "debug", PERSONAL_DATA_KEY, ...otlp };
+  const common = { MONGO_URL: env.mongoUrl, LOG_LEVEL: "debug", PERSONAL_DATA_KEY, ...otlp };
   grpcPort = await freePort();
-  intake = await startServiceProcess("intake", { ...common, MONGO_DB: `${env.dbName}_intake`, GRPC_PORT: String(grpcPort), OTEL_SERVICE_NAME: "intake-pd" });
+  intake = await startServiceProcess("intake", { ...common, ...env.natsEnv("intake"), MONGO_DB: `${env.dbName}_intake`, GRPC_PORT: String(grpcPort), OTEL_SERVICE_NAME: "intake-pd" });
   reporting = await startServiceProcess("reporting", {
     ...common,
+    ...env.natsEnv("reporting"),
     MONGO_DB: `${env.dbName}_reporting`,
     GRPC_PORT: "0",
     REPORTING_CONSUMER: `reporting_pd_${env.prefix}`,
     OTEL_SERVICE_NAME: "reporting-pd",
   });
-  nc = await connect({ servers: env.natsUrl });
+  nc = await connect(env.nats);
 });
 
 afterAll(async () => {
