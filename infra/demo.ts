@@ -1,10 +1,10 @@
-// The main job on a fresh machine (after infra/install.sh): starts NATS and FerretDB, every
+// The main job on a fresh machine (after infra/install.sh): starts NATS, FerretDB and Keycloak, every
 // service, loads realistic demo dossiers, prints the URLs and runs until Ctrl-C.
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
-import { natsEnv, repoRoot, startServiceProcess, waitFor, type ServiceProcess } from "@onestop/devservers";
+import { natsEnv, ONESTOP_AUDIENCE, repoRoot, startServiceProcess, waitFor, type ServiceProcess } from "@onestop/devservers";
 import { loadDemoDossiers } from "./demo-load.js";
-import { portsFromEnv, startLocalServers, type LocalServers } from "./local-servers.js";
+import { demoUserLines, portsFromEnv, startLocalServers, type LocalServers } from "./local-servers.js";
 
 interface ServicePorts {
   name: string;
@@ -46,14 +46,16 @@ for (const signal of ["SIGINT", "SIGTERM"] as const) {
 }
 
 try {
-  console.log("Khởi động NATS (JetStream) và FerretDB…");
+  console.log("Khởi động NATS (JetStream), FerretDB và Keycloak…");
   servers = await startLocalServers(portsFromEnv(process.env));
-  const { nats, ferret } = servers;
+  const { nats, ferret, keycloak } = servers;
   for (const service of SERVICES) {
     process.stdout.write(`Khởi động dịch vụ ${service.name}… `);
     const env: Record<string, string> = {
       ...natsEnv(nats, service.name), // its own NATS user
       MONGO_URL: ferret.url,
+      OIDC_ISSUER: keycloak.issuer,
+      OIDC_AUDIENCE: ONESTOP_AUDIENCE,
       HTTP_PORT: String(service.http),
       ...(service.grpc ? { GRPC_PORT: String(service.grpc) } : {}),
     };
@@ -85,6 +87,9 @@ try {
   console.log(`  Báo cáo thống kê quý:      http://127.0.0.1:8085/v1/reports/tthc?period=${quarter}   (thêm &format=xlsx để tải Excel)`);
   console.log(`  Chỉ số theo Quyết định 766: http://127.0.0.1:8085/v1/reports/indicators-766?period=${quarter}`);
   console.log(`  NATS ${nats.url} (giám sát ${nats.monitorUrl}), MongoDB (FerretDB) ${ferret.url}`);
+  console.log(`  Keycloak (định danh, OIDC): ${keycloak.url}/   issuer ${keycloak.issuer}   (quản trị ${keycloak.url}/admin: admin / onestop-admin)`);
+  console.log("  Người dùng mẫu (mật khẩu onestop-demo, client onestop-console):");
+  for (const line of demoUserLines()) console.log(`    ${line}`);
   console.log(`  Nhật ký: ${logDir}`);
   console.log("\nNhấn Ctrl-C để dừng.");
 } catch (error) {

@@ -1,9 +1,21 @@
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { repoRoot, startFerretDb, startNats, type FerretDbServer, type NatsServer } from "@onestop/devservers";
+import {
+  defaultRealmFile,
+  repoRoot,
+  startFerretDb,
+  startKeycloak,
+  startNats,
+  type FerretDbServer,
+  type KeycloakServer,
+  type NatsServer,
+} from "@onestop/devservers";
 
 export interface LocalServers {
   nats: NatsServer;
   ferret: FerretDbServer;
+  /** The local OpenID Connect provider (realm onestop, infra/keycloak/onestop-realm.json). */
+  keycloak: KeycloakServer;
   stop(): Promise<void>;
 }
 
@@ -11,11 +23,12 @@ export interface LocalServerPorts {
   natsPort: number;
   natsMonitorPort: number;
   mongoPort: number;
+  keycloakPort: number;
 }
 
-export const DEFAULT_PORTS: LocalServerPorts = { natsPort: 4222, natsMonitorPort: 8222, mongoPort: 27017 };
+export const DEFAULT_PORTS: LocalServerPorts = { natsPort: 4222, natsMonitorPort: 8222, mongoPort: 27017, keycloakPort: 8180 };
 
-/** Reads NATS_PORT, NATS_MONITOR_PORT and MONGO_PORT, naming any that is not a port number. */
+/** Reads NATS_PORT, NATS_MONITOR_PORT, MONGO_PORT and KEYCLOAK_PORT, naming any that is not a port number. */
 export function portsFromEnv(env: Record<string, string | undefined>): LocalServerPorts {
   const read = (name: string, fallback: number) => {
     const raw = env[name];
@@ -28,30 +41,84 @@ export function portsFromEnv(env: Record<string, string | undefined>): LocalServ
     natsPort: read("NATS_PORT", DEFAULT_PORTS.natsPort),
     natsMonitorPort: read("NATS_MONITOR_PORT", DEFAULT_PORTS.natsMonitorPort),
     mongoPort: read("MONGO_PORT", DEFAULT_PORTS.mongoPort),
+    keycloakPort: read("KEYCLOAK_PORT", DEFAULT_PORTS.keycloakPort),
   };
 }
 
 /**
  * Starts nats-server (durable profile: every JetStream write fsynced; authorization on, one user
- * per service and sector system, passwords in .local/data/nats/credentials.json) and FerretDB with
- * their data under .local/data, kept between runs (git-ignored).
+ * per service and sector system, passwords in .local/data/nats/credentials.json), FerretDB and
+ * Keycloak with their data under .local/data, kept between runs (git-ignored). Keycloak takes
+ * seconds to start, so it starts alongside the other two.
  */
 export async function startLocalServers(ports: LocalServerPorts): Promise<LocalServers> {
   const dataDir = join(repoRoot(), ".local", "data");
-  const nats = await startNats({
-    dir: join(dataDir, "nats"),
-    port: ports.natsPort,
-    monitorPort: ports.natsMonitorPort,
-    profile: "durable",
-    authorization: true,
-  });
+  const keycloakStarting = startKeycloak({ dir: join(dataDir, "keycloak"), port: ports.keycloakPort });
+  keycloakStarting.catch(() => undefined); // awaited below; not an unhandled rejection meanwhile
+  let nats: NatsServer | undefined;
+  let ferret: FerretDbServer | undefined;
   try {
-    const ferret = await startFerretDb({ dir: join(dataDir, "ferretdb"), port: ports.mongoPort });
-    return { nats, ferret, stop: () => Promise.all([nats.stop(), ferret.stop()]).then(() => undefined) };
+    nats = await startNats({
+      dir: join(dataDir, "nats"),
+      port: ports.natsPort,
+      monitorPort: ports.natsMonitorPort,
+      profile: "durable",
+      authorization: true,
+    });
+    ferret = await startFerretDb({ dir: join(dataDir, "ferretdb"), port: ports.mongoPort });
+    const keycloak = await keycloakStarting;
+    const all = [nats, ferret, keycloak];
+    return { nats, ferret, keycloak, stop: () => Promise.all(all.map((server) => server.stop())).then(() => undefined) };
   } catch (error) {
-    await nats.stop();
+    await Promise.allSettled([nats?.stop(), ferret?.stop(), keycloakStarting.then((keycloak) => keycloak.stop())]);
     throw error;
   }
+}
+
+export interface DemoUser {
+  username: string;
+  fullName: string;
+  roles: string[];
+  agencyCode?: string;
+  unitCode?: string;
+}
+
+/** The demo users of the realm file (service accounts left out); their password is onestop-demo. */
+export function demoUsers(realmFile = defaultRealmFile()): DemoUser[] {
+  interface RealmUser {
+    username: string;
+    serviceAccountClientId?: string;
+    firstName?: string;
+    lastName?: string;
+    realmRoles?: string[];
+    attributes?: Record<string, string[] | undefined>;
+  }
+  const realm = JSON.parse(readFileSync(realmFile, "utf8")) as { users?: RealmUser[] };
+  return (realm.users ?? [])
+    .filter((user) => !user.serviceAccountClientId)
+    .map((user) => ({
+      username: user.username,
+      fullName: user.attributes?.full_name?.[0] ?? [user.lastName, user.firstName].filter(Boolean).join(" "),
+      roles: user.realmRoles ?? [],
+      ...(user.attributes?.agency_code?.[0] ? { agencyCode: user.attributes.agency_code[0] } : {}),
+      ...(user.attributes?.unit_code?.[0] ? { unitCode: user.attributes.unit_code[0] } : {}),
+    }));
+}
+
+const ROLE_LABELS: Record<string, string> = {
+  desk_officer: "cán bộ tiếp nhận",
+  processing_officer: "cán bộ xử lý",
+  province_operator: "vận hành cấp tỉnh",
+  reporting_viewer: "xem báo cáo",
+};
+
+/** One line per demo user, in Vietnamese: username, full name, role, jurisdiction. */
+export function demoUserLines(users = demoUsers()): string[] {
+  return users.map((user) => {
+    const roles = user.roles.map((role) => ROLE_LABELS[role] ?? role).join(", ");
+    const scope = user.agencyCode ? `cơ quan ${user.agencyCode}` : user.unitCode ? `toàn tỉnh (mã ${user.unitCode})` : "";
+    return `${user.username.padEnd(14)} ${user.fullName.padEnd(16)} ${roles.padEnd(19)} ${scope}`.trimEnd();
+  });
 }
 
 /** Resolves on the first Ctrl-C or SIGTERM. */

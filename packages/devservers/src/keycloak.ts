@@ -10,7 +10,7 @@ import { waitFor } from "./wait.js";
  * Keycloak, the project's local OpenID Connect provider (production points the services at the
  * province's identity provider instead). infra/install.sh unpacks the pinned distribution, pre-builds
  * it (`kc.sh build`, so start-up skips the Quarkus augmentation) and links it as .local/keycloak; the
- * Java it chose (21 or newer) is linked as .local/keycloak-java. It may also leave, in the
+ * Java it chose (the newest found, 17 at least) is linked as .local/keycloak-java. It may also leave, in the
  * distribution folder, a JVM AOT cache (`onestop.aot`, Java 25+) and a template database with the
  * realm already imported (`onestop-template/`, keyed by the realm file's hash): both only make
  * start-up faster.
@@ -32,6 +32,8 @@ export interface KeycloakOptions {
   aotCacheOutput?: string;
   /** Start from the install-time template database when it matches the realm file (default true). */
   useTemplate?: boolean;
+  /** Use the install-time JVM AOT cache when there is one (default true). */
+  useAotCache?: boolean;
 }
 
 export interface KeycloakServer {
@@ -59,7 +61,7 @@ export function keycloakDistribution(): string {
   return realpathSync(home);
 }
 
-/** The Java for Keycloak (21+): KEYCLOAK_JAVA_HOME, else .local/keycloak-java, else JAVA_HOME. */
+/** The Java for Keycloak: KEYCLOAK_JAVA_HOME, else .local/keycloak-java, else JAVA_HOME. */
 export function keycloakJavaHome(): string | undefined {
   if (process.env.KEYCLOAK_JAVA_HOME) return process.env.KEYCLOAK_JAVA_HOME;
   const linked = join(repoRoot(), ".local", "keycloak-java");
@@ -137,7 +139,7 @@ export async function startKeycloak(options: KeycloakOptions): Promise<KeycloakS
   const jvmExtra = [
     // C1 only: half the start-up time on two cores; plenty for a local identity provider.
     "-XX:TieredStopAtLevel=1",
-    options.aotCacheOutput ? `-XX:AOTCacheOutput=${options.aotCacheOutput}` : patched && existsSync(aotCache) ? `-XX:AOTCache=${aotCache}` : "",
+    options.aotCacheOutput ? `-XX:AOTCacheOutput=${options.aotCacheOutput}` : patched && options.useAotCache !== false && existsSync(aotCache) ? `-XX:AOTCache=${aotCache}` : "",
   ].filter(Boolean);
   const env = [
     ...(javaHome ? [`JAVA_HOME=${javaHome}`] : []),
