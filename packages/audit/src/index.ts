@@ -35,3 +35,4 @@ export {
   type VerifyProgress,
   type VerifyResult,
 } from "./mongo-audit-log.js";
+export { AuditTrail, type AuditEvent } from "./trail.js";

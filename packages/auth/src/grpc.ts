@@ -1,13 +1,14 @@
 import { InterceptingCall, status, type Interceptor, type Metadata } from "@grpc/grpc-js";
 import { AuthenticationError, ForbiddenError } from "./errors.js";
-import type { Principal } from "./principal.js";
+import type { Caller } from "./principal.js";
 import { bearerToken, type TokenVerifier } from "./verifier.js";
 
-/** The principal of a call's `authorization: Bearer …` metadata, or AuthenticationError. */
-export function authenticateCall(verifier: TokenVerifier, metadata: Metadata): Promise<Principal> {
-  return Promise.resolve().then(() => {
-    const [value] = metadata.get("authorization");
-    return verifier.verify(bearerToken(typeof value === "string" ? value : undefined));
+/** The caller of a call's `authorization: Bearer …` metadata, or AuthenticationError. */
+export function authenticateCall(verifier: TokenVerifier, call: { metadata: Metadata; getPeer(): string }): Promise<Caller> {
+  return Promise.resolve().then(async () => {
+    const [value] = call.metadata.get("authorization");
+    const principal = await verifier.verify(bearerToken(typeof value === "string" ? value : undefined));
+    return { principal, from: { transport: "grpc", address: call.getPeer() } };
   });
 }
 

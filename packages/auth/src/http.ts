@@ -1,6 +1,6 @@
-import type { RequestHandler, Response } from "express";
+import type { Request, RequestHandler, Response } from "express";
 import { AuthenticationError, ForbiddenError } from "./errors.js";
-import type { Principal } from "./principal.js";
+import type { Caller, Principal } from "./principal.js";
 import { bearerToken, type TokenVerifier } from "./verifier.js";
 
 /** The RFC 9457 problem of an authentication or authorisation failure; undefined for any other error. */
@@ -40,4 +40,9 @@ export function principalOf(res: Response): Principal {
   const principal = res.locals.principal as Principal | undefined;
   if (!principal) throw new Error("route mounted without authenticate()");
   return principal;
+}
+
+/** The caller of a request: its principal, from the client's address. */
+export function callerOf(req: Request, res: Response): Caller {
+  return { principal: principalOf(res), from: { transport: "rest", ...(req.ip ? { address: req.ip } : {}) } };
 }

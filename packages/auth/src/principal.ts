@@ -45,3 +45,9 @@ function text(value: unknown): string | undefined {
 function stringList(value: unknown): string[] | undefined {
   return Array.isArray(value) ? value.filter((item): item is string => typeof item === "string") : undefined;
 }
+
+/** A principal and where the call came from: what the audit record says of every request. */
+export interface Caller {
+  principal: Principal;
+  from: { transport: "rest" | "grpc" | "nats"; address?: string };
+}

@@ -1,6 +1,7 @@
 import "@onestop/telemetry/register";
 import { jetstream, jetstreamManager } from "@nats-io/jetstream";
 import { defaultCalendar, localDateOf } from "@onestop/calendar";
+import { AuditTrail, MongoAuditLog } from "@onestop/audit";
 import { Jurisdiction } from "@onestop/auth";
 import { ensureStreams } from "@onestop/bus";
 import { STREAMS } from "@onestop/contracts";
@@ -40,6 +41,7 @@ runMain(async () => {
         toOutboxEntry: dossierOutboxEntries(config.PERSONAL_DATA_KEY),
         relay,
         jurisdiction,
+        audit: new AuditTrail(await MongoAuditLog.open(store.db!)),
       });
       const commands = await startCommandConsumer(nats, js, jsm, intake, verifier, log);
       onShutdown(() => commands.stop());

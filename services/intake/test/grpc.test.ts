@@ -1,6 +1,7 @@
 import { credentials, status, type ServiceError } from "@grpc/grpc-js";
 import { jetstream, jetstreamManager } from "@nats-io/jetstream";
 import { connect, type NatsConnection } from "@nats-io/transport-node";
+import { AuditTrail, MongoAuditLog } from "@onestop/audit";
 import { bearerInterceptor, createTokenVerifier, Jurisdiction } from "@onestop/auth";
 import { ensureStreams } from "@onestop/bus";
 import { defaultCalendar, localDateOf } from "@onestop/calendar";
@@ -63,7 +64,8 @@ beforeAll(async () => {
   await relay.start();
   const { catalogue, registry } = loadCatalogueFiles(undefined);
   const jurisdiction = new Jurisdiction(registry, () => localDateOf(new Date()));
-  const intake = new Intake({ repository, catalogue: catalogueLookup(catalogue, registry), calendar: defaultCalendar, toOutboxEntry: dossierOutboxEntries(DEV_PERSONAL_DATA_KEY), relay, jurisdiction });
+  const audit = new AuditTrail(await MongoAuditLog.open(mongo.db(env.dbName)));
+  const intake = new Intake({ repository, catalogue: catalogueLookup(catalogue, registry), calendar: defaultCalendar, toOutboxEntry: dossierOutboxEntries(DEV_PERSONAL_DATA_KEY), relay, jurisdiction, audit });
   server = await startIntakeGrpc({ intake, catalogue, registry, calendar: defaultCalendar, log, verifier: testVerifier() }, 0);
   token = await serviceToken();
   client = new IntakeServiceClient(`127.0.0.1:${server.port}`, credentials.createInsecure(), { interceptors: [bearerInterceptor(() => token)] });
@@ -343,6 +345,7 @@ describe("an unexpected failure", () => {
       toOutboxEntry: dossierOutboxEntries(DEV_PERSONAL_DATA_KEY),
       relay: noRelay,
       jurisdiction: new Jurisdiction(registry, () => localDateOf(new Date())),
+      audit: new AuditTrail(await MongoAuditLog.open(mongo.db(env.dbName))),
     });
     const broken = await startIntakeGrpc({ intake, catalogue, registry, calendar: defaultCalendar, log, verifier: testVerifier() }, 0);
     const brokenClient = new IntakeServiceClient(`127.0.0.1:${broken.port}`, credentials.createInsecure(), { interceptors: [bearerInterceptor(() => token)] });

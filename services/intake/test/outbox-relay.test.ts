@@ -9,7 +9,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { jetstream, jetstreamManager } from "@nats-io/jetstream";
 import { connect, type NatsConnection } from "@nats-io/transport-node";
-import { Jurisdiction, type Principal } from "@onestop/auth";
+import { AuditTrail, MongoAuditLog } from "@onestop/audit";
+import { Jurisdiction, type Caller } from "@onestop/auth";
 import { ensureStreams } from "@onestop/bus";
 import { defaultCalendar, localDateOf } from "@onestop/calendar";
 import { DEV_PERSONAL_DATA_KEY, STREAMS } from "@onestop/contracts";
@@ -63,8 +64,9 @@ describe("concurrent writers of one dossier in one process", () => {
         toOutboxEntry: dossierOutboxEntries(DEV_PERSONAL_DATA_KEY),
         relay,
         jurisdiction: new Jurisdiction(registry, () => localDateOf(new Date())),
+        audit: new AuditTrail(await MongoAuditLog.open(mongo.db(env.dbName))),
       });
-      const service: Principal = { subject: "svc-test", kind: "service", roles: ["service"] };
+      const service: Caller = { principal: { subject: "svc-test", kind: "service", roles: ["service"] }, from: { transport: "rest" } };
       const { receipt } = await intake.submit(service, submission({ receivedAt: "2025-12-01T09:00:00+07:00" }));
       // Six transfers to six other communes at the same moment: they commute, so all must be applied,
       // whichever order the version checks let them in. Each one is sent twice at once.

@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
-import type { Jurisdiction, Principal } from "@onestop/auth";
+import type { AuditEvent } from "@onestop/audit";
+import { ForbiddenError, type Caller, type Jurisdiction } from "@onestop/auth";
 import { localDateOf, type WorkingCalendar } from "@onestop/calendar";
 import { maskPersonalData } from "@onestop/telemetry";
 import { uuidv7 } from "uuidv7";
@@ -20,6 +21,8 @@ export interface IntakeDeps {
   relay: OutboxKick;
   /** Who may receive, act on and read which dossiers. */
   jurisdiction: Jurisdiction;
+  /** The tamper-evident record of every change and every read, and of every refusal. */
+  audit: { record(event: AuditEvent): Promise<unknown> };
   now?: () => Date;
 }
 
@@ -37,7 +40,12 @@ const MAX_SERIAL = 9999;
  */
 const MAX_CONFLICT_ATTEMPTS = 16;
 
-/** The intake use cases, shared by the REST, gRPC and NATS adapters; each is asked on behalf of a verified caller. */
+/**
+ * The intake use cases, shared by the REST, gRPC and NATS adapters; each is asked on behalf of a
+ * verified caller. The audit record is written before the change it announces (write-ahead): no
+ * change goes unrecorded, and a crash in between leaves a record of a change that the dossier's
+ * timeline (by event id) shows was not made.
+ */
 export class Intake {
   private readonly now: () => Date;
 
@@ -46,7 +54,7 @@ export class Intake {
   }
 
   /** Receives a dossier: validated, stored durably with its receipt event, then published. */
-  async submit(caller: Principal, body: unknown, idempotencyKey?: string): Promise<SubmitResult> {
+  async submit(caller: Caller, body: unknown, idempotencyKey?: string): Promise<SubmitResult> {
     const requestHash = hashOf(body);
     if (idempotencyKey) {
       const earlier = await this.replay(caller, idempotencyKey, requestHash);
@@ -54,7 +62,9 @@ export class Intake {
     }
     const received = receiveSubmission(body, uuidv7(), { catalogue: this.deps.catalogue, calendar: this.deps.calendar, now: this.now() });
     const { code: requestedCode, ...facts } = received.dossier;
-    this.deps.jurisdiction.assertMayReceive(caller, facts.receivingUnitCode);
+    await this.authorised(caller, "dossier.submit", { type: "agency", id: facts.receivingUnitCode }, () =>
+      this.deps.jurisdiction.assertMayReceive(caller.principal, facts.receivingUnitCode),
+    );
     const prefix = `${facts.receivingUnitCode}-${localDateOf(facts.receivedAt).slice(2).replaceAll("-", "")}`;
     let code = requestedCode ?? (await this.nextCode(prefix));
 
@@ -69,6 +79,7 @@ export class Intake {
         dueAt: dossier.originalDueAt,
       };
       const stored: StoredDossier = { dossier, version: 1, receipt, ...(idempotencyKey ? { idempotency: { key: idempotencyKey, requestHash } } : {}) };
+      await this.deps.audit.record({ caller, action: "dossier.submit", target: { type: "dossier", id: code }, outcome: "ok", details: { eventId: received.eventId } });
       const outcome = await this.deps.repository.insert(stored, [this.deps.toOutboxEntry({ ...received, dossier: { ...facts, code } }, dossier)]);
       if (outcome === "inserted") {
         this.deps.relay.kick(code);
@@ -88,17 +99,23 @@ export class Intake {
    * Records a lifecycle event; the same eventId twice has no second effect. `applied` is false
    * for such a duplicate.
    */
-  async recordEvent(caller: Principal, code: string, body: unknown): Promise<{ applied: boolean; dossier: DossierView }> {
+  async recordEvent(caller: Caller, code: string, body: unknown): Promise<{ applied: boolean; dossier: DossierView }> {
     const event = parseLifecycleEvent(body, this.now());
+    const action = `dossier.event.${event.type}`;
+    let audited = false;
     for (let attempt = 0; attempt < MAX_CONFLICT_ATTEMPTS; attempt++) {
       const stored = await this.load(code);
-      this.deps.jurisdiction.assertMayAct(caller, holdersOf(stored.dossier));
+      await this.authorised(caller, action, { type: "dossier", id: code }, () => this.deps.jurisdiction.assertMayAct(caller.principal, holdersOf(stored.dossier)));
       const decision = decide(stored.dossier, event, this.deps.calendar);
       if (decision.kind === "duplicate") return { applied: false, dossier: this.view(stored.dossier) };
       if (event.type === "TRANSFERRED" && !this.deps.catalogue.agencyAt(event.toAgencyCode, localDateOf(event.at))) {
         throw new ValidationError([{ path: "toAgencyCode", message: `no agency ${event.toAgencyCode} valid on ${localDateOf(event.at)}` }]);
       }
       const next = evolve(stored.dossier, event);
+      if (!audited) {
+        await this.deps.audit.record({ caller, action, target: { type: "dossier", id: code }, outcome: "ok", details: { eventId: event.eventId } });
+        audited = true;
+      }
       // Conditional on the version read: if another writer (this process or another) changed the
       // dossier meanwhile, nothing is written and the event is decided again on the new state.
       if (await this.deps.repository.update(code, stored.version, next, [this.deps.toOutboxEntry(event, next)])) {
@@ -109,10 +126,22 @@ export class Intake {
     throw new ConflictError("CONCURRENT_UPDATES", `dossier ${code} is being updated by others; retry`);
   }
 
-  async get(caller: Principal, code: string): Promise<DossierView> {
+  async get(caller: Caller, code: string): Promise<DossierView> {
     const { dossier } = await this.load(code);
-    this.deps.jurisdiction.assertMayRead(caller, holdersOf(dossier));
+    const target = { type: "dossier", id: code };
+    await this.authorised(caller, "dossier.read", target, () => this.deps.jurisdiction.assertMayRead(caller.principal, holdersOf(dossier)));
+    await this.deps.audit.record({ caller, action: "dossier.read", target, outcome: "ok" });
     return this.view(dossier);
+  }
+
+  /** Runs the jurisdiction check; a refusal is recorded before it is answered. */
+  private async authorised(caller: Caller, action: string, target: AuditEvent["target"], check: () => void): Promise<void> {
+    try {
+      check();
+    } catch (error) {
+      if (error instanceof ForbiddenError) await this.deps.audit.record({ caller, action, target, outcome: "denied" });
+      throw error;
+    }
   }
 
   private async load(code: string): Promise<StoredDossier> {
@@ -121,11 +150,13 @@ export class Intake {
     return stored;
   }
 
-  private async replay(caller: Principal, key: string, requestHash: string): Promise<SubmitResult | undefined> {
+  private async replay(caller: Caller, key: string, requestHash: string): Promise<SubmitResult | undefined> {
     const earlier = await this.deps.repository.findByIdempotencyKey(key);
     if (!earlier) return undefined;
     // A key is no way into another agency's dossiers: the replayed receipt is the dossier's.
-    this.deps.jurisdiction.assertMayRead(caller, holdersOf(earlier.dossier));
+    await this.authorised(caller, "dossier.submit", { type: "dossier", id: earlier.dossier.code }, () =>
+      this.deps.jurisdiction.assertMayRead(caller.principal, holdersOf(earlier.dossier)),
+    );
     if (earlier.idempotency?.requestHash !== requestHash) {
       throw new ConflictError("IDEMPOTENCY_KEY_REUSED", "this Idempotency-Key was used with a different request body");
     }

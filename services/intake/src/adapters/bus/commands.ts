@@ -1,5 +1,5 @@
 import type { JetStreamClient, JetStreamManager } from "@nats-io/jetstream";
-import { bearerToken, type Principal, type TokenVerifier } from "@onestop/auth";
+import { bearerToken, type Caller, type TokenVerifier } from "@onestop/auth";
 import type { NatsConnection } from "@nats-io/transport-node";
 import { derivedEventId, newEnvelope, publishEvent, startConsumer, type DeliveryInfo, type EventEnvelope, type RunningConsumer } from "@onestop/bus";
 import {
@@ -41,7 +41,8 @@ export function startCommandConsumer(
   const handle = async (command: EventEnvelope, delivery: DeliveryInfo) => {
     const replyTo = delivery.header(COMMAND_REPLY_HEADER);
     try {
-      const caller = await verifier.verify(bearerToken(delivery.header("Authorization")), delivery.storedAt());
+      const principal = await verifier.verify(bearerToken(delivery.header("Authorization")), delivery.storedAt());
+      const caller: Caller = { principal, from: { transport: "nats", address: command.source } };
       const answer = await execute(intake, caller, command);
       if (replyTo) nc.publish(replyTo, JSON.stringify(answer));
     } catch (error) {
@@ -65,7 +66,7 @@ export function startCommandConsumer(
   return startConsumer(nc, js, jsm, { stream: STREAMS.INTAKE_CMD.name, durable: "intake-commands", filterSubjects: ["intake.cmd.>"] }, handle, log);
 }
 
-async function execute(intake: Intake, caller: Principal, command: EventEnvelope): Promise<unknown> {
+async function execute(intake: Intake, caller: Caller, command: EventEnvelope): Promise<unknown> {
   switch (command.type) {
     case SUBMIT: {
       const { body, idempotencyKey } = submissionFromContract(SubmitDossierRequest.fromJSON(command.data));

@@ -1,5 +1,5 @@
 import { status, type handleUnaryCall } from "@grpc/grpc-js";
-import { authenticateCall, type Principal, type TokenVerifier } from "@onestop/auth";
+import { authenticateCall, type Caller, type TokenVerifier } from "@onestop/auth";
 import { localDateOf, type WorkingCalendar } from "@onestop/calendar";
 import { summarize, type AgencyRegistry, type Catalogue, type Procedure } from "@onestop/catalogue";
 import { Level, levelToJSON, timeUnitToJSON, type IntakeServiceServer, type ListProceduresRequest } from "@onestop/contracts";
@@ -67,9 +67,9 @@ export function intakeService({ intake, catalogue, registry, calendar, log, veri
 
 /** Wraps a handler: the caller authenticated, then its answer, or the status of what it threw (unexpected errors logged, never sent). */
 function unaryWith(log: Logger, verifier: TokenVerifier) {
-  return <Req, Res>(handle: (request: Req, caller: Principal) => Promise<Res> | Res): handleUnaryCall<Req, Res> =>
+  return <Req, Res>(handle: (request: Req, caller: Caller) => Promise<Res> | Res): handleUnaryCall<Req, Res> =>
     (call, callback) => {
-      authenticateCall(verifier, call.metadata)
+      authenticateCall(verifier, call)
         .then((caller) => handle(call.request, caller))
         .then(
           (response) => callback(null, response),

@@ -1,5 +1,5 @@
 import express, { Router } from "express";
-import { authenticate, principalOf, type TokenVerifier } from "@onestop/auth";
+import { authenticate, callerOf, type TokenVerifier } from "@onestop/auth";
 import type { WorkingCalendar } from "@onestop/calendar";
 import { summarize, type AgencyRegistry, type Catalogue } from "@onestop/catalogue";
 import type { Intake } from "../../app/intake.js";
@@ -30,16 +30,16 @@ export function intakeRouter({ intake, catalogue, registry, calendar, verifier }
     if (key !== undefined && (key.length === 0 || key.length > 200)) {
       throw new ValidationError([{ path: "Idempotency-Key", message: "must be 1 to 200 characters" }]);
     }
-    const result = await intake.submit(principalOf(res), req.body, key);
+    const result = await intake.submit(callerOf(req, res), req.body, key);
     res.status(201).location(`/v1/dossiers/${encodeURIComponent(result.receipt.code)}`).json(result.receipt);
   });
 
   router.post("/v1/dossiers/:code/events", async (req, res) => {
-    res.json((await intake.recordEvent(principalOf(res), req.params.code, req.body)).dossier);
+    res.json((await intake.recordEvent(callerOf(req, res), req.params.code, req.body)).dossier);
   });
 
   router.get("/v1/dossiers/:code", async (req, res) => {
-    res.json(await intake.get(principalOf(res), req.params.code));
+    res.json(await intake.get(callerOf(req, res), req.params.code));
   });
 
   router.get("/v1/procedures", (_req, res) => {

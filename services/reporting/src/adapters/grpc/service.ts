@@ -1,5 +1,5 @@
 import { status, type handleUnaryCall } from "@grpc/grpc-js";
-import { authenticateCall, type Jurisdiction, type Principal, type TokenVerifier } from "@onestop/auth";
+import { authenticateCall, type Caller, type Jurisdiction, type TokenVerifier } from "@onestop/auth";
 import {
   Level,
   levelToJSON,
@@ -38,21 +38,21 @@ export function reportingService({ reports, quarterStartDay, log, verifier, juri
   return {
     getTthcReport: unary(async (request: GetTthcReportRequest, caller) => {
       const { period, scope } = valid(parseTthcQuery(tthcQuery(request), context()));
-      return tthcResponse(await reports.tthc(period, jurisdiction.reportScopeFor(caller, scope)));
+      return tthcResponse(await reports.tthc(period, jurisdiction.reportScopeFor(caller.principal, scope)));
     }),
 
     getQuarterlyReport: unary(async (request: GetQuarterlyReportRequest, caller) => {
       const { period, scope } = valid(parseQuarterlyQuery(quarterlyQuery(request), context()));
-      return quarterlyResponse(await reports.quarterly(period, jurisdiction.reportScopeFor(caller, scope)));
+      return quarterlyResponse(await reports.quarterly(period, jurisdiction.reportScopeFor(caller.principal, scope)));
     }),
 
     getIndicators766: unary(async (request: GetIndicators766Request, caller) => {
       const { period, scope } = valid(parseIndicatorsQuery(indicatorsQuery(request), context(), { quarters: false }));
-      return indicatorsResponse(await reports.indicators(period, jurisdiction.reportScopeFor(caller, scope)));
+      return indicatorsResponse(await reports.indicators(period, jurisdiction.reportScopeFor(caller.principal, scope)));
     }),
 
     traceDelayedDossiers: (call, callback) =>
-      void authenticateCall(verifier, call.metadata).then(
+      void authenticateCall(verifier, call).then(
         () => callback({ code: status.UNIMPLEMENTED, details: TRACE_NOT_IMPLEMENTED }),
         (error: unknown) => callback(statusOf(error)),
       ),
@@ -61,9 +61,9 @@ export function reportingService({ reports, quarterStartDay, log, verifier, juri
 
 /** Wraps a handler: the caller authenticated, then its answer, or the status of what it threw (unexpected errors logged, never sent). */
 function unaryWith(log: Logger, verifier: TokenVerifier) {
-  return <Req, Res>(handle: (request: Req, caller: Principal) => Promise<Res>): handleUnaryCall<Req, Res> =>
+  return <Req, Res>(handle: (request: Req, caller: Caller) => Promise<Res>): handleUnaryCall<Req, Res> =>
     (call, callback) => {
-      authenticateCall(verifier, call.metadata)
+      authenticateCall(verifier, call)
         .then((caller) => handle(call.request, caller))
         .then(
           (response) => callback(null, response),
