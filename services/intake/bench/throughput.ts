@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { jetstream, jetstreamManager } from "@nats-io/jetstream";
 import { connect } from "@nats-io/transport-node";
 import { encodeEnvelope, ensureStreams, newEnvelope } from "@onestop/bus";
-import { startFerretDb, startNats, startServiceProcess } from "@onestop/devservers";
+import { signTestToken, startFerretDb, startNats, startServiceProcess, startTestIssuer, TEST_AUDIENCE } from "@onestop/devservers";
 import { MongoClient } from "mongodb";
 
 const DOSSIERS = Number(process.env.BENCH_DOSSIERS ?? 1_000);
@@ -59,7 +59,18 @@ const median = (values: number[]) => percentile(values, 0.5);
 const dir = mkdtempSync(join(tmpdir(), "onestop-intake-bench-"));
 const nats = await startNats({ dir: join(dir, "nats"), profile: process.env.BENCH_NATS_PROFILE === "durable" ? "durable" : "fast" });
 const ferret = await startFerretDb({ dir: join(dir, "ferretdb") });
-const intake = await startServiceProcess("intake", { NATS_URL: nats.url, MONGO_URL: ferret.url, MONGO_DB: "bench_intake", LOG_LEVEL: "warn", OUTBOX_RETRY_MS: "1000" });
+// Intake verifies a bearer token and writes an audit record per request, as in production.
+const issuer = await startTestIssuer();
+const authorization = `Bearer ${await signTestToken(issuer.issuer, issuer.privateJwk, { claims: { sub: "bench", roles: ["service"] }, expiresInSec: 4 * 3_600 })}`;
+const intake = await startServiceProcess("intake", {
+  NATS_URL: nats.url,
+  MONGO_URL: ferret.url,
+  MONGO_DB: "bench_intake",
+  LOG_LEVEL: "warn",
+  OUTBOX_RETRY_MS: "1000",
+  OIDC_ISSUER: issuer.issuer,
+  OIDC_AUDIENCE: TEST_AUDIENCE,
+});
 const nc = await connect({ servers: nats.url });
 const js = jetstream(nc);
 await ensureStreams(await jetstreamManager(nc), [{ name: "BENCH_RAW", subjects: ["bench.raw.>"] }]);
@@ -76,7 +87,7 @@ try {
           await drive(DOSSIERS, async (i) => {
             const response = await fetch(`${intake.httpUrl}/v1/dossiers`, {
               method: "POST",
-              headers: { "content-type": "application/json" },
+              headers: { "content-type": "application/json", authorization },
               body: JSON.stringify(dossier(round, i)),
             });
             if (response.status !== 201) throw new Error(`intake answered ${response.status}: ${await response.text()}`);
@@ -113,6 +124,6 @@ try {
   await mongo.close();
   await nc.drain();
   await intake.stop();
-  await Promise.all([nats.stop(), ferret.stop()]);
+  await Promise.all([nats.stop(), ferret.stop(), issuer.stop()]);
   rmSync(dir, { recursive: true, force: true });
 }

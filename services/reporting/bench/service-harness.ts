@@ -4,7 +4,7 @@
  * probe of one agency's report.
  */
 import { join } from "node:path";
-import { startServiceProcess, waitFor, type ServiceProcess } from "@onestop/devservers";
+import { signTestToken, startServiceProcess, startTestIssuer, TEST_AUDIENCE, waitFor, type ServiceProcess } from "@onestop/devservers";
 import { startBenchServers, type BenchServers } from "./support.js";
 
 export interface ProcedureSummary {
@@ -23,9 +23,14 @@ export interface ServiceHarness {
   stop(): Promise<void>;
 }
 
+/** The harness's caller: a service account of the test issuer, as the one-stop systems call intake. */
+let authorization = "";
+
 export async function startServiceHarness(label: string, logDir: string): Promise<ServiceHarness> {
   const servers = await startBenchServers(label);
-  const common = { NATS_URL: servers.nats.url, MONGO_URL: servers.ferret.url, GRPC_PORT: "0" };
+  const issuer = await startTestIssuer();
+  authorization = `Bearer ${await signTestToken(issuer.issuer, issuer.privateJwk, { claims: { sub: "bench", roles: ["service"] }, expiresInSec: 4 * 3_600 })}`;
+  const common = { NATS_URL: servers.nats.url, MONGO_URL: servers.ferret.url, GRPC_PORT: "0", OIDC_ISSUER: issuer.issuer, OIDC_AUDIENCE: TEST_AUDIENCE };
   const running: ServiceProcess[] = [];
   try {
     for (const name of ["intake", "reporting"]) {
@@ -35,18 +40,18 @@ export async function startServiceHarness(label: string, logDir: string): Promis
     }
   } catch (error) {
     await Promise.all(running.map((service) => service.stop()));
-    await servers.stop();
+    await Promise.all([servers.stop(), issuer.stop()]);
     throw error;
   }
   const [intake, reporting] = running as [ServiceProcess, ServiceProcess];
   const today = new Date(Date.now() + 7 * 3_600_000).toISOString().slice(0, 10);
-  const procedures = ((await (await fetch(`${intake.httpUrl}/v1/procedures`)).json()) as ProcedureSummary[]).filter((p) => !p.bundleCode);
-  const agencies = (await (await fetch(`${intake.httpUrl}/v1/agencies?at=${today}`)).json()) as Array<{ code: string; level: string }>;
+  const procedures = ((await (await fetch(`${intake.httpUrl}/v1/procedures`, { headers: { authorization } })).json()) as ProcedureSummary[]).filter((p) => !p.bundleCode);
+  const agencies = (await (await fetch(`${intake.httpUrl}/v1/agencies?at=${today}`, { headers: { authorization } })).json()) as Array<{ code: string; level: string }>;
   const withProcedures = agencies.map((agency) => ({ agency, procedures: procedures.filter((p) => p.levels.includes(agency.level)) })).filter((a) => a.procedures.length > 0);
   if (withProcedures.length === 0) throw new Error("the catalogue has no agency with a procedure");
   const stop = async () => {
     await Promise.all(running.map((service) => service.stop()));
-    await servers.stop();
+    await Promise.all([servers.stop(), issuer.stop()]);
   };
   // Interrupted (Ctrl-C): the services and servers go with the benchmark, none is left running.
   for (const signal of ["SIGINT", "SIGTERM"] as const) process.once(signal, () => void stop().finally(() => process.exit(130)));
@@ -68,7 +73,7 @@ function vietnamTime(ms: number): string {
 export async function post(url: string, body: unknown, expected: number, key?: string): Promise<Record<string, unknown>> {
   const response = await fetch(url, {
     method: "POST",
-    headers: { "content-type": "application/json", ...(key ? { "Idempotency-Key": key } : {}) },
+    headers: { "content-type": "application/json", authorization, ...(key ? { "Idempotency-Key": key } : {}) },
     body: JSON.stringify(body),
   });
   const answer = (await response.json()) as Record<string, unknown>;
@@ -89,7 +94,7 @@ export function dossierBody(procedure: ProcedureSummary, agencyCode: string, rec
 
 /** The statistics form of a quarter, the province's or with `agencyCode` one agency's: received and resolved totals. */
 export async function reportTotals(reportingUrl: string, quarter: string, agencyCode?: string): Promise<{ received: number; resolved: number }> {
-  const response = await fetch(`${reportingUrl}/v1/reports/tthc?period=${quarter}${agencyCode ? `&agency=${agencyCode}` : ""}`);
+  const response = await fetch(`${reportingUrl}/v1/reports/tthc?period=${quarter}${agencyCode ? `&agency=${agencyCode}` : ""}`, { headers: { authorization } });
   if (!response.ok) throw new Error(`report ${quarter}: ${response.status} ${await response.text()}`);
   const body = (await response.json()) as { totals: { received: { total: number }; resolved: { total: number } } };
   return { received: body.totals.received.total, resolved: body.totals.resolved.total };
