@@ -245,7 +245,9 @@ describe("personal data in logs and traces", () => {
     );
     expect(refused.error?.details).toContain("applicant.idNumber");
 
-    // NATS command: one refused on the phone (the rejection is logged and published).
+    // NATS command: one refused on the phone (the rejection is logged and published). Every intake
+    // running on this NATS shares the command consumer, so another test file's may be the one that
+    // answers: its answer is checked, not this process's log line.
     const rejection = await command({
       procedureCode: "1.004873",
       agencyCode: AGENCY,
@@ -309,7 +311,6 @@ describe("personal data in logs and traces", () => {
     expect(logs).toContain('"level":"debug"');
     expect(logs).toContain('"service":"intake"');
     expect(logs).toContain('"service":"reporting"');
-    expect(logs).toContain('"msg":"command rejected"');
     for (const code of codes.slice(0, 3)) expect(logs, `intake's log of ${code}`).toContain(`"dossier":"${code}"`);
     expect(logs).toContain(legacyCode);
     expect(traces).toContain(`/v1/dossiers/${codes[0]}`);
