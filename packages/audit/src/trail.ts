@@ -1,4 +1,4 @@
-import type { Caller } from "@onestop/auth";
+import { ForbiddenError, type Caller } from "@onestop/auth";
 import type { AuditRecord, AuditTarget, Outcome } from "./chain.js";
 import type { MongoAuditLog } from "./mongo-audit-log.js";
 
@@ -30,6 +30,16 @@ export class AuditTrail {
       this.waiting.push({ event, resolve, reject });
       if (!this.flushing) void this.flush();
     });
+  }
+
+  /** Runs a jurisdiction check; a refusal is recorded before it is answered. */
+  async authorised<T>(caller: Caller, action: string, target: AuditTarget, check: () => T): Promise<T> {
+    try {
+      return check();
+    } catch (error) {
+      if (error instanceof ForbiddenError) await this.record({ caller, action, target, outcome: "denied" });
+      throw error;
+    }
   }
 
   private async flush(): Promise<void> {

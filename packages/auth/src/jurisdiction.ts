@@ -98,12 +98,16 @@ export class Jurisdiction {
     return unit?.level === "PROVINCE" ? unit.code : undefined;
   }
 
-  /** The province (2-digit unit code, as it stands today) an agency serves. */
+  /**
+   * The province (2-digit unit code, as it stands today) an agency serves; an agency or unit that
+   * ended without a successor (the district level, abolished on 1/7/2025) is placed by its last version.
+   */
   private provinceOf(agencyCode: string): string | undefined {
     const today = this.today();
-    const agency = this.registry.successorAt(agencyCode, today);
-    let unit = agency ? this.registry.unitSuccessorAt(agency.unitCode, today) : undefined;
-    while (unit?.parentCode) unit = this.registry.unitSuccessorAt(unit.parentCode, today);
-    return unit?.code;
+    const unitNow = (code: string) => this.registry.unitSuccessorAt(code, today) ?? this.registry.unit(code);
+    const agency = this.registry.successorAt(agencyCode, today) ?? this.registry.agency(agencyCode);
+    let unit = agency ? unitNow(agency.unitCode) : undefined;
+    while (unit?.parentCode) unit = unitNow(unit.parentCode);
+    return unit ? (this.registry.unitSuccessorAt(unit.code, today)?.code ?? unit.code) : undefined;
   }
 }

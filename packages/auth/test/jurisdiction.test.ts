@@ -68,6 +68,10 @@ describe("acting on and reading a dossier", () => {
     refused(() => jurisdiction.assertMayAct(caller(["processing_officer"], { agencyCode: CONSTRUCTION }), before));
     // A commune dossier of the old ward belongs to the province through the ward → district 213 → province chain, as it stands today.
     allowed(() => jurisdiction.assertMayRead(caller(["province_operator"], { unitCode: "24" }), { receivingUnitCode: OLD_COMMUNE, agencyCodes: [OLD_COMMUNE] }));
+    // The district People's Committees ended without successors; their dossiers stay the province's.
+    const district = "000.00.31.H04"; // Ủy ban nhân dân thành phố Bắc Giang, until 30/6/2025
+    allowed(() => jurisdiction.assertMayRead(caller(["province_operator"], { unitCode: "24" }), { receivingUnitCode: district, agencyCodes: [district] }));
+    expect(jurisdiction.reportScopeFor(caller(["reporting_viewer"], { unitCode: "24" }), { agencyCode: district })).toEqual({ agencyCode: district });
   });
 });
 

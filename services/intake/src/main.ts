@@ -25,7 +25,7 @@ runMain(async () => {
     name: "intake",
     config,
     defaultDb: "onestop_intake",
-    wire: async ({ app, nats, store, log, verifier, onShutdown }) => {
+    wire: async ({ app, nats, store, log, verifier, limiter, onShutdown }) => {
       const js = jetstream(nats);
       const jsm = await jetstreamManager(nats);
       await ensureStreams(jsm, [STREAMS.DOSSIER, STREAMS.INTAKE_CMD, STREAMS.DLQ].map((s) => ({ name: s.name, subjects: [...s.subjects] })), config.NATS_STREAM_REPLICAS);
@@ -46,11 +46,11 @@ runMain(async () => {
       const commands = await startCommandConsumer(nats, js, jsm, intake, verifier, log);
       onShutdown(() => commands.stop());
       if (config.GRPC_PORT !== undefined) {
-        const grpc = await startIntakeGrpc({ intake, catalogue, registry, calendar: defaultCalendar, log, verifier }, config.GRPC_PORT, config.HTTP_HOST);
+        const grpc = await startIntakeGrpc({ intake, catalogue, registry, calendar: defaultCalendar, log, verifier, limiter }, config.GRPC_PORT, config.HTTP_HOST);
         log.info("gRPC listening", { port: grpc.port });
         onShutdown(() => grpc.stop());
       }
-      app.use(intakeRouter({ intake, catalogue, registry, calendar: defaultCalendar, verifier }));
+      app.use(intakeRouter({ intake, catalogue, registry, calendar: defaultCalendar, verifier, limiter }));
       app.use(problemHandler(log));
     },
   });

@@ -1,6 +1,7 @@
 import "@onestop/telemetry/register";
 import { hostname } from "node:os";
 import { jetstream, jetstreamManager } from "@nats-io/jetstream";
+import { AuditTrail, MongoAuditLog } from "@onestop/audit";
 import { authenticate, Jurisdiction } from "@onestop/auth";
 import { ensureStreams } from "@onestop/bus";
 import { defaultCalendar, localDateOf } from "@onestop/calendar";
@@ -38,13 +39,14 @@ runMain(async () => {
       const frozen = MongoFrozenReports.open(store.db!);
       const reports = new ReportQueries({ store: facts, tallies: new MongoTallyReader(() => facts.talliesOf(), facts.series), frozen, lag: consumerLag(jsm, config.REPORTING_CONSUMER), calendar: defaultCalendar, sectors, procedures });
       const jurisdiction = new Jurisdiction(registry, () => localDateOf(new Date()));
+      const audit = new AuditTrail(await MongoAuditLog.open(store.db!));
       if (config.GRPC_PORT !== undefined) {
-        const grpc = await startReportingGrpc({ reports, quarterStartDay: config.QUARTER_START_DAY, log, verifier, jurisdiction }, config.GRPC_PORT, config.HTTP_HOST);
+        const grpc = await startReportingGrpc({ reports, quarterStartDay: config.QUARTER_START_DAY, log, verifier, jurisdiction, audit }, config.GRPC_PORT, config.HTTP_HOST);
         log.info("gRPC listening", { port: grpc.port });
         onShutdown(() => grpc.stop());
       }
       app.use("/v1", authenticate(verifier));
-      app.use(reportsRouter({ reports, jurisdiction, quarterStartDay: config.QUARTER_START_DAY }));
+      app.use(reportsRouter({ reports, jurisdiction, audit, quarterStartDay: config.QUARTER_START_DAY }));
       const replays = FACT_STREAMS.map((stream) =>
         streamReplay(js, stream.name, (seq, reason) => log.warn("rebuild skipped an undecodable message", { stream: stream.name, seq, reason })),
       );
@@ -77,7 +79,7 @@ runMain(async () => {
         if (rebuilder.running()?.state === "switched") await rebuilder.settled();
         else await rebuilder.stop();
       });
-      app.use(adminRouter(rebuilder, jurisdiction));
+      app.use(adminRouter(rebuilder, jurisdiction, audit));
       app.use(problemHandler(log));
     },
   });

@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
-import type { AuditEvent } from "@onestop/audit";
-import { ForbiddenError, type Caller, type Jurisdiction } from "@onestop/auth";
+import type { AuditTrail } from "@onestop/audit";
+import type { Caller, Jurisdiction } from "@onestop/auth";
 import { localDateOf, type WorkingCalendar } from "@onestop/calendar";
 import { maskPersonalData } from "@onestop/telemetry";
 import { uuidv7 } from "uuidv7";
@@ -22,7 +22,7 @@ export interface IntakeDeps {
   /** Who may receive, act on and read which dossiers. */
   jurisdiction: Jurisdiction;
   /** The tamper-evident record of every change and every read, and of every refusal. */
-  audit: { record(event: AuditEvent): Promise<unknown> };
+  audit: Pick<AuditTrail, "record" | "authorised">;
   now?: () => Date;
 }
 
@@ -62,7 +62,7 @@ export class Intake {
     }
     const received = receiveSubmission(body, uuidv7(), { catalogue: this.deps.catalogue, calendar: this.deps.calendar, now: this.now() });
     const { code: requestedCode, ...facts } = received.dossier;
-    await this.authorised(caller, "dossier.submit", { type: "agency", id: facts.receivingUnitCode }, () =>
+    await this.deps.audit.authorised(caller, "dossier.submit", { type: "agency", id: facts.receivingUnitCode }, () =>
       this.deps.jurisdiction.assertMayReceive(caller.principal, facts.receivingUnitCode),
     );
     const prefix = `${facts.receivingUnitCode}-${localDateOf(facts.receivedAt).slice(2).replaceAll("-", "")}`;
@@ -105,7 +105,7 @@ export class Intake {
     let audited = false;
     for (let attempt = 0; attempt < MAX_CONFLICT_ATTEMPTS; attempt++) {
       const stored = await this.load(code);
-      await this.authorised(caller, action, { type: "dossier", id: code }, () => this.deps.jurisdiction.assertMayAct(caller.principal, holdersOf(stored.dossier)));
+      await this.deps.audit.authorised(caller, action, { type: "dossier", id: code }, () => this.deps.jurisdiction.assertMayAct(caller.principal, holdersOf(stored.dossier)));
       const decision = decide(stored.dossier, event, this.deps.calendar);
       if (decision.kind === "duplicate") return { applied: false, dossier: this.view(stored.dossier) };
       if (event.type === "TRANSFERRED" && !this.deps.catalogue.agencyAt(event.toAgencyCode, localDateOf(event.at))) {
@@ -129,20 +129,11 @@ export class Intake {
   async get(caller: Caller, code: string): Promise<DossierView> {
     const { dossier } = await this.load(code);
     const target = { type: "dossier", id: code };
-    await this.authorised(caller, "dossier.read", target, () => this.deps.jurisdiction.assertMayRead(caller.principal, holdersOf(dossier)));
+    await this.deps.audit.authorised(caller, "dossier.read", target, () => this.deps.jurisdiction.assertMayRead(caller.principal, holdersOf(dossier)));
     await this.deps.audit.record({ caller, action: "dossier.read", target, outcome: "ok" });
     return this.view(dossier);
   }
 
-  /** Runs the jurisdiction check; a refusal is recorded before it is answered. */
-  private async authorised(caller: Caller, action: string, target: AuditEvent["target"], check: () => void): Promise<void> {
-    try {
-      check();
-    } catch (error) {
-      if (error instanceof ForbiddenError) await this.deps.audit.record({ caller, action, target, outcome: "denied" });
-      throw error;
-    }
-  }
 
   private async load(code: string): Promise<StoredDossier> {
     const stored = await this.deps.repository.find(code);
@@ -154,7 +145,7 @@ export class Intake {
     const earlier = await this.deps.repository.findByIdempotencyKey(key);
     if (!earlier) return undefined;
     // A key is no way into another agency's dossiers: the replayed receipt is the dossier's.
-    await this.authorised(caller, "dossier.submit", { type: "dossier", id: earlier.dossier.code }, () =>
+    await this.deps.audit.authorised(caller, "dossier.submit", { type: "dossier", id: earlier.dossier.code }, () =>
       this.deps.jurisdiction.assertMayRead(caller.principal, holdersOf(earlier.dossier)),
     );
     if (earlier.idempotency?.requestHash !== requestHash) {

@@ -17,7 +17,30 @@ export function isoWithOffset() {
   return z
     .string()
     .regex(OFFSET_INSTANT, "must be ISO 8601 with an offset, e.g. 2025-03-10T09:15:00+07:00")
-    .refine((value) => !Number.isNaN(Date.parse(value)), "not a real date and time");
+    .refine(isRealInstant, "not a real date and time");
+}
+
+/**
+ * The date and time as written exist: Date.parse alone takes 2025-02-30 for 2 March, 24:00 for
+ * the next midnight, and the dossier would keep a date no calendar has. Years before 1900 are
+ * refused too: no procedure, holiday table or agency goes back that far.
+ */
+function isRealInstant(value: string): boolean {
+  const [, date, hour, minute, second, offsetHour, offsetMinute] = /^(\d{4}-\d{2}-\d{2})T(\d{2}):(\d{2})(?::(\d{2}))?(?:\.\d+)?(?:Z|[+-](\d{2}):(\d{2}))$/.exec(value) ?? [];
+  if (!date || !isCalendarDate(date) || date < "1900-01-01") return false;
+  if (Number(hour) > 23 || Number(minute) > 59 || Number(second ?? 0) > 59) return false;
+  if (offsetHour !== undefined && (Number(offsetHour) > 14 || Number(offsetMinute) > 59)) return false;
+  return !Number.isNaN(Date.parse(value));
+}
+
+/** A real calendar day written YYYY-MM-DD (not 2025-02-30, not 2025-13-01). */
+export function isCalendarDate(text: string): boolean {
+  const match = /^(\d{4})-(\d{2})-(\d{2})$/.exec(text);
+  if (!match) return false;
+  const [year, month, day] = [Number(match[1]), Number(match[2]), Number(match[3])];
+  const date = new Date(0);
+  date.setUTCFullYear(year, month - 1, day); // not Date.UTC, which reads years 0-99 as 1900-1999
+  return date.getUTCFullYear() === year && date.getUTCMonth() === month - 1 && date.getUTCDate() === day;
 }
 
 export function zodErrors(error: z.ZodError): FieldError[] {

@@ -1,5 +1,6 @@
 import { Server, ServerCredentials } from "@grpc/grpc-js";
 import { IntakeServiceService } from "@onestop/contracts";
+import { GRPC_SERVER_OPTIONS } from "@onestop/service-kit";
 import { intakeService, type IntakeGrpcDeps } from "./service.js";
 
 export type { IntakeGrpcDeps } from "./service.js";
@@ -16,7 +17,8 @@ const SHUTDOWN_GRACE_MS = 5_000;
 
 /** Serves IntakeService on `host:port`, without TLS. */
 export async function startIntakeGrpc(deps: IntakeGrpcDeps, port: number, host = "127.0.0.1"): Promise<RunningGrpcServer> {
-  const server = new Server();
+  // Requests above the REST body limit are refused by grpc-js (RESOURCE_EXHAUSTED) before they are decoded.
+  const server = new Server(GRPC_SERVER_OPTIONS);
   server.addService(IntakeServiceService, intakeService(deps));
   const address = `${host.includes(":") ? `[${host}]` : host}:${port}`;
   const bound = await new Promise<number>((resolve, reject) =>

@@ -3,10 +3,12 @@ import { authenticateCall, type Caller, type TokenVerifier } from "@onestop/auth
 import { localDateOf, type WorkingCalendar } from "@onestop/calendar";
 import { summarize, type AgencyRegistry, type Catalogue, type Procedure } from "@onestop/catalogue";
 import { Level, levelToJSON, timeUnitToJSON, type IntakeServiceServer, type ListProceduresRequest } from "@onestop/contracts";
+import { authenticateCallLimited, type RateLimiter } from "@onestop/service-kit";
 import type { Logger } from "@onestop/telemetry";
 import { computeDeadline, listNonWorkingDays } from "../../app/calendar-queries.js";
 import { NotFoundError, ValidationError } from "../../app/errors.js";
 import type { Intake } from "../../app/intake.js";
+import { isCalendarDate } from "../../app/validation.js";
 import { lifecycleEventFromContract, submissionFromContract } from "../contract-requests.js";
 import { agencyMessage, dossierMessage, eventAnswer, nonWorkingDayMessage, procedureMessage, receiptMessage, shortName } from "./messages.js";
 import { statusOf } from "./status.js";
@@ -18,6 +20,8 @@ export interface IntakeGrpcDeps {
   calendar: WorkingCalendar;
   log: Logger;
   verifier: TokenVerifier;
+  /** The per-client rate limit shared with the REST adapter; none when absent. */
+  limiter?: RateLimiter;
   /** Clock for "today" (ListAgencies without a date) and for overdue verdicts; the system clock by default. */
   now?: () => Date;
 }
@@ -29,8 +33,8 @@ const MAX_IDEMPOTENCY_KEY_LENGTH = 200;
  * IntakeService over the intake use cases, with the REST API's validation and error classification.
  * Every call needs `authorization: Bearer …` metadata.
  */
-export function intakeService({ intake, catalogue, registry, calendar, log, verifier, now = () => new Date() }: IntakeGrpcDeps): IntakeServiceServer {
-  const unary = unaryWith(log, verifier);
+export function intakeService({ intake, catalogue, registry, calendar, log, verifier, limiter, now = () => new Date() }: IntakeGrpcDeps): IntakeServiceServer {
+  const unary = unaryWith(log, verifier, limiter);
   return {
     submitDossier: unary(async (request, caller) => {
       const { body, idempotencyKey } = submissionFromContract(request);
@@ -66,10 +70,10 @@ export function intakeService({ intake, catalogue, registry, calendar, log, veri
 }
 
 /** Wraps a handler: the caller authenticated, then its answer, or the status of what it threw (unexpected errors logged, never sent). */
-function unaryWith(log: Logger, verifier: TokenVerifier) {
+function unaryWith(log: Logger, verifier: TokenVerifier, limiter: RateLimiter | undefined) {
   return <Req, Res>(handle: (request: Req, caller: Caller) => Promise<Res> | Res): handleUnaryCall<Req, Res> =>
     (call, callback) => {
-      authenticateCall(verifier, call)
+      (limiter ? authenticateCallLimited(verifier, limiter, call) : authenticateCall(verifier, call))
         .then((caller) => handle(call.request, caller))
         .then(
           (response) => callback(null, response),
@@ -93,6 +97,6 @@ function procedureFilter({ sectorCode, level }: ListProceduresRequest): (procedu
 /** ListAgencies' date: "YYYY-MM-DD", or today in Vietnam when empty. */
 function agencyDate(at: string, now: Date): string {
   if (at === "") return localDateOf(now);
-  if (!/^\d{4}-\d{2}-\d{2}$/.test(at)) throw new ValidationError([{ path: "at", message: "must be a date YYYY-MM-DD" }]);
+  if (!isCalendarDate(at)) throw new ValidationError([{ path: "at", message: "must be a date YYYY-MM-DD" }]);
   return at;
 }

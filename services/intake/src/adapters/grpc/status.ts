@@ -1,5 +1,6 @@
 import { Metadata, status, type StatusObject } from "@grpc/grpc-js";
 import { FieldError } from "@onestop/contracts";
+import { RETRY_AFTER_KEY } from "@onestop/service-kit";
 import { problemOf } from "../http/problems.js";
 
 /**
@@ -17,6 +18,9 @@ const CODE_OF_HTTP_STATUS: Record<number, status> = {
   403: status.PERMISSION_DENIED,
   404: status.NOT_FOUND,
   409: status.FAILED_PRECONDITION,
+  413: status.RESOURCE_EXHAUSTED,
+  415: status.INVALID_ARGUMENT,
+  429: status.RESOURCE_EXHAUSTED,
   500: status.INTERNAL,
 };
 
@@ -35,6 +39,7 @@ export function statusOf(error: unknown): StatusObject {
     metadata.add(FIELD_ERRORS_KEY, Buffer.from(FieldError.encode(fieldError).finish()));
   }
   if (problem.rule) metadata.set(RULE_KEY, problem.rule);
+  if (problem.retryAfterSeconds !== undefined) metadata.set(RETRY_AFTER_KEY, String(problem.retryAfterSeconds));
   const code = (problem.rule ? CODE_OF_RULE[problem.rule] : undefined) ?? CODE_OF_HTTP_STATUS[problem.status] ?? status.INTERNAL;
   return { code, details: problem.detail, metadata };
 }

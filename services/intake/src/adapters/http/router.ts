@@ -1,12 +1,16 @@
 import express, { Router } from "express";
-import { authenticate, callerOf, type TokenVerifier } from "@onestop/auth";
+import { callerOf, type TokenVerifier } from "@onestop/auth";
+import { authenticateLimited, type RateLimiter } from "@onestop/service-kit";
 import type { WorkingCalendar } from "@onestop/calendar";
 import { summarize, type AgencyRegistry, type Catalogue } from "@onestop/catalogue";
 import type { Intake } from "../../app/intake.js";
 import { computeDeadline, listNonWorkingDays } from "../../app/calendar-queries.js";
 import { ValidationError } from "../../app/errors.js";
+import { isCalendarDate } from "../../app/validation.js";
 
 export const BODY_LIMIT = "256kb";
+/** No request body nests deeper than a few levels; a 256 KiB one can nest 100 000 deep and overflow the stack of whatever walks it. */
+export const MAX_BODY_DEPTH = 32;
 
 export interface IntakeRouterDeps {
   intake: Intake;
@@ -14,16 +18,24 @@ export interface IntakeRouterDeps {
   registry: AgencyRegistry;
   calendar: WorkingCalendar;
   verifier: TokenVerifier;
+  /** The per-client rate limit, shared with the gRPC adapter. */
+  limiter: RateLimiter;
 }
 
 /**
  * REST API v1 of intake; errors reach the problem handler. Every route needs a bearer token; what
  * the caller may do with a dossier is the use cases' to decide (app/intake.ts).
  */
-export function intakeRouter({ intake, catalogue, registry, calendar, verifier }: IntakeRouterDeps): Router {
+export function intakeRouter({ intake, catalogue, registry, calendar, verifier, limiter }: IntakeRouterDeps): Router {
   const router = Router();
-  router.use("/v1", authenticate(verifier));
+  router.use("/v1", authenticateLimited(verifier, limiter));
   router.use(express.json({ limit: BODY_LIMIT }));
+  router.use((req, _res, next) => {
+    if (nestingDepth(req.body, MAX_BODY_DEPTH) > MAX_BODY_DEPTH) {
+      throw new ValidationError([{ path: "(body)", message: `nested deeper than ${MAX_BODY_DEPTH} levels` }]);
+    }
+    next();
+  });
 
   router.post("/v1/dossiers", async (req, res) => {
     const key = req.get("Idempotency-Key");
@@ -48,7 +60,7 @@ export function intakeRouter({ intake, catalogue, registry, calendar, verifier }
 
   router.get("/v1/agencies", (req, res) => {
     const at = String(req.query.at ?? "");
-    if (!/^\d{4}-\d{2}-\d{2}$/.test(at)) throw new ValidationError([{ path: "at", message: "must be a date YYYY-MM-DD" }]);
+    if (!isCalendarDate(at)) throw new ValidationError([{ path: "at", message: "must be a date YYYY-MM-DD" }]);
     res.json(
       registry.agenciesAt(at).map(({ code, name, level, unitCode, validFrom, validTo, successorCode }) => ({
         code, name, level, unitCode, validFrom, validTo: validTo ?? null, ...(successorCode ? { successorCode } : {}),
@@ -65,4 +77,18 @@ export function intakeRouter({ intake, catalogue, registry, calendar, verifier }
   });
 
   return router;
+}
+
+/** How deep `value` nests (a scalar is 0), counted without recursion and only up to `limit` + 1. */
+export function nestingDepth(value: unknown, limit: number): number {
+  let deepest = 0;
+  const stack: Array<[unknown, number]> = [[value, 0]];
+  while (stack.length > 0) {
+    const [node, depth] = stack.pop()!;
+    if (node === null || typeof node !== "object") continue;
+    if (depth + 1 > deepest) deepest = depth + 1;
+    if (deepest > limit) return deepest;
+    for (const child of Object.values(node)) stack.push([child, depth + 1]);
+  }
+  return deepest;
 }

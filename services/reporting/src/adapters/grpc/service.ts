@@ -1,5 +1,7 @@
 import { status, type handleUnaryCall } from "@grpc/grpc-js";
+import type { AuditTrail } from "@onestop/audit";
 import { authenticateCall, type Caller, type Jurisdiction, type TokenVerifier } from "@onestop/auth";
+import type { ReportScope } from "../../domain/index.js";
 import {
   Level,
   levelToJSON,
@@ -22,6 +24,8 @@ export interface ReportingGrpcDeps {
   verifier: TokenVerifier;
   /** Narrows every request to the scope its caller may read. */
   jurisdiction: Jurisdiction;
+  /** Records every refusal. */
+  audit: AuditTrail;
   /** Clock for "not in the future" checks; the system clock by default. */
   now?: () => Date;
 }
@@ -32,23 +36,25 @@ const TRACE_NOT_IMPLEMENTED = "Chức năng truy vết hồ sơ chậm muộn (T
  * ReportingService over the report queries, with the REST API's parameter rules (src/app/params.ts).
  * Every call needs `authorization: Bearer …` metadata and reads only its caller's scope.
  */
-export function reportingService({ reports, quarterStartDay, log, verifier, jurisdiction, now = () => new Date() }: ReportingGrpcDeps): ReportingServiceServer {
+export function reportingService({ reports, quarterStartDay, log, verifier, jurisdiction, audit, now = () => new Date() }: ReportingGrpcDeps): ReportingServiceServer {
   const unary = unaryWith(log, verifier);
+  const scopeFor = (caller: Caller, scope: ReportScope): Promise<ReportScope> =>
+    audit.authorised(caller, "report.read", { type: "report-scope", id: scope.agencyCode ?? "*" }, () => jurisdiction.reportScopeFor(caller.principal, scope));
   const context = (): ParseContext => ({ quarterStartDay, now: now() });
   return {
     getTthcReport: unary(async (request: GetTthcReportRequest, caller) => {
       const { period, scope } = valid(parseTthcQuery(tthcQuery(request), context()));
-      return tthcResponse(await reports.tthc(period, jurisdiction.reportScopeFor(caller.principal, scope)));
+      return tthcResponse(await reports.tthc(period, await scopeFor(caller, scope)));
     }),
 
     getQuarterlyReport: unary(async (request: GetQuarterlyReportRequest, caller) => {
       const { period, scope } = valid(parseQuarterlyQuery(quarterlyQuery(request), context()));
-      return quarterlyResponse(await reports.quarterly(period, jurisdiction.reportScopeFor(caller.principal, scope)));
+      return quarterlyResponse(await reports.quarterly(period, await scopeFor(caller, scope)));
     }),
 
     getIndicators766: unary(async (request: GetIndicators766Request, caller) => {
       const { period, scope } = valid(parseIndicatorsQuery(indicatorsQuery(request), context(), { quarters: false }));
-      return indicatorsResponse(await reports.indicators(period, jurisdiction.reportScopeFor(caller.principal, scope)));
+      return indicatorsResponse(await reports.indicators(period, await scopeFor(caller, scope)));
     }),
 
     traceDelayedDossiers: (call, callback) =>

@@ -1,5 +1,6 @@
-import { Router, type ErrorRequestHandler, type Response } from "express";
-import { authProblemOf, principalOf, type Jurisdiction } from "@onestop/auth";
+import { Router, type ErrorRequestHandler, type Request, type Response } from "express";
+import type { AuditTrail } from "@onestop/audit";
+import { authProblemOf, callerOf, principalOf, type Jurisdiction } from "@onestop/auth";
 import type { Logger } from "@onestop/telemetry";
 import { parseIndicatorsQuery, parseQuarterlyQuery, parseTthcQuery, type FieldError, type Parsed, type ParseContext } from "../../app/params.js";
 import type { ReportQueries } from "../../app/reports.js";
@@ -32,6 +33,8 @@ export interface RouterDeps {
   reports: ReportQueries;
   /** Narrows every request to the scope its caller may read. */
   jurisdiction: Jurisdiction;
+  /** Records freezes and every refusal. */
+  audit: AuditTrail;
   quarterStartDay: number;
   now?: () => Date;
 }
@@ -41,15 +44,16 @@ export interface RouterDeps {
  * POST /v1/reports/tthc/freeze freezes a published form (province operators and services).
  * Mounted after `authenticate`: each request reads only the scope its caller may read.
  */
-export function reportsRouter({ reports, jurisdiction, quarterStartDay, now = () => new Date() }: RouterDeps): Router {
+export function reportsRouter({ reports, jurisdiction, audit, quarterStartDay, now = () => new Date() }: RouterDeps): Router {
   const router = Router();
   const context = (): ParseContext => ({ quarterStartDay, now: now() });
-  const scopeOf = <S extends { agencyCode?: string }>(res: Response, scope: S) => jurisdiction.reportScopeFor(principalOf(res), scope);
+  const scopeOf = <S extends { agencyCode?: string }>(req: Request, res: Response, action: string, scope: S) =>
+    audit.authorised(callerOf(req, res), action, { type: "report-scope", id: scope.agencyCode ?? "*" }, () => jurisdiction.reportScopeFor(principalOf(res), scope));
 
   router.get("/v1/reports/tthc", async (req, res) => {
     const request = parsedOr400(res, parseTthcQuery(req.query, context()));
     if (!request) return;
-    const { report, frozen, ...freshness } = await reports.tthc(request.period, scopeOf(res, request.scope));
+    const { report, frozen, ...freshness } = await reports.tthc(request.period, await scopeOf(req, res, "report.read", request.scope));
     if (request.format === "xlsx") sendXlsx(res, `thong-ke-tthc_${request.period.from}_${request.period.to}`, await tthcWorkbook(report, freshness));
     else res.json({ ...freshness, ...report, frozen });
   });
@@ -58,8 +62,12 @@ export function reportsRouter({ reports, jurisdiction, quarterStartDay, now = ()
     const request = parsedOr400(res, parseTthcQuery(req.query, context()));
     if (!request) return;
     if (request.format !== "json") return badRequest(res, [{ path: "format", message: "a frozen form is stored as JSON" }]);
-    jurisdiction.assertMayOperate(principalOf(res));
-    const result = await reports.freezeTthc(request.period, scopeOf(res, request.scope));
+    const caller = callerOf(req, res);
+    const target = { type: "report", id: `tthc:${request.period.from}:${request.period.to}:${request.scope.agencyCode ?? "*"}` };
+    await audit.authorised(caller, "report.freeze", target, () => jurisdiction.assertMayOperate(caller.principal));
+    const scope = await scopeOf(req, res, "report.freeze", request.scope);
+    await audit.record({ caller, action: "report.freeze", target, outcome: "ok" });
+    const result = await reports.freezeTthc(request.period, scope);
     if (result.created) {
       res.status(201).json({ asOf: result.asOf, lagEvents: result.lagEvents, frozenAt: result.frozenAt, ...result.report });
     } else {
@@ -76,7 +84,7 @@ export function reportsRouter({ reports, jurisdiction, quarterStartDay, now = ()
   router.get("/v1/reports/quarterly", async (req, res) => {
     const request = parsedOr400(res, parseQuarterlyQuery(req.query, context()));
     if (!request) return;
-    const result = await reports.quarterly(request.period, scopeOf(res, request.scope));
+    const result = await reports.quarterly(request.period, await scopeOf(req, res, "report.read", request.scope));
     if (request.format === "xlsx") {
       sendXlsx(res, `bieu-mau-3_${request.year}-Q${request.quarter}`, await quarterlyWorkbook(result.report, result.period, result.scope, result));
     } else res.json({ asOf: result.asOf, lagEvents: result.lagEvents, year: request.year, quarter: request.quarter, period: result.period, scope: result.scope, ...result.report });
@@ -85,7 +93,7 @@ export function reportsRouter({ reports, jurisdiction, quarterStartDay, now = ()
   router.get("/v1/reports/indicators-766", async (req, res) => {
     const request = parsedOr400(res, parseIndicatorsQuery(req.query, context()));
     if (!request) return;
-    const result = await reports.indicators(request.period, scopeOf(res, request.scope));
+    const result = await reports.indicators(request.period, await scopeOf(req, res, "report.read", request.scope));
     if (request.format === "xlsx") {
       sendXlsx(res, `bo-chi-so-766_${request.period.from}_${request.period.to}`, await indicatorsWorkbook(result.report, result.period, result.scope, result));
     } else res.json({ asOf: result.asOf, lagEvents: result.lagEvents, period: result.period, scope: result.scope, ...result.report });
@@ -102,16 +110,18 @@ export function reportsRouter({ reports, jurisdiction, quarterStartDay, now = ()
  * sees it while running it, with its history (started, resumed, stopped, switched, done or
  * failed); 404 when there is none. Province operators and services only.
  */
-export function adminRouter(rebuilder: Rebuilder, jurisdiction: Jurisdiction): Router {
+export function adminRouter(rebuilder: Rebuilder, jurisdiction: Jurisdiction, audit: AuditTrail): Router {
   const router = Router();
-  router.use("/v1/admin", (_req, res, next) => {
-    jurisdiction.assertMayOperate(principalOf(res));
+  router.use("/v1/admin", async (req, res, next) => {
+    const caller = callerOf(req, res);
+    await audit.authorised(caller, `admin.${req.method.toLowerCase()}`, { type: "path", id: req.path }, () => jurisdiction.assertMayOperate(caller.principal));
     next();
   });
   const notFound = (res: Response, detail: string) =>
     res.status(404).type("application/problem+json").json({ type: "urn:onestop:problem:not-found", title: "No such rebuild", status: 404, detail });
-  router.post("/v1/admin/rebuild", async (_req, res) => {
+  router.post("/v1/admin/rebuild", async (req, res) => {
     try {
+      await audit.record({ caller: callerOf(req, res), action: "report.rebuild", target: { type: "projection", id: "dossier_facts" }, outcome: "ok" });
       const progress = await rebuilder.start();
       res.status(202).location(`/v1/admin/rebuild/${progress.id}`).json(progress);
     } catch (error) {
