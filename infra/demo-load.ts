@@ -2,6 +2,9 @@
 // catalogue API; receipts are spread over recent working hours; most dossiers then follow a
 // lifecycle (supplement, decision, return, rating). Deterministic for a given day, and every
 // submission carries an Idempotency-Key, so running the demo again the same day adds nothing.
+// Every call carries the bearer token of a service account, as a one-stop system's would
+// (the demo uses Keycloak's `onestop-system` client, role service).
+import type { TokenSource } from "@onestop/auth";
 
 interface ProcedureSummary {
   code: string;
@@ -44,13 +47,20 @@ function workingMoment(now: number, daysAgo: number, rand: () => number): number
   return midnight + (8 * 60 + Math.floor(rand() * 510)) * 60_000;
 }
 
-async function call(url: string, body: unknown, key?: string): Promise<{ status: number; body: { code?: string } }> {
+async function call(url: string, tokens: TokenSource, body: unknown, key?: string): Promise<{ status: number; body: { code?: string } }> {
   const response = await fetch(url, {
     method: "POST",
-    headers: { "content-type": "application/json", ...(key ? { "Idempotency-Key": key } : {}) },
+    headers: { authorization: `Bearer ${await tokens.token()}`, "content-type": "application/json", ...(key ? { "Idempotency-Key": key } : {}) },
     body: JSON.stringify(body),
   });
   return { status: response.status, body: (await response.json()) as { code?: string } };
+}
+
+/** GET with the service account's token; a refusal (401, 403) stops the load with its status. */
+async function read<T>(url: string, tokens: TokenSource): Promise<T> {
+  const response = await fetch(url, { headers: { authorization: `Bearer ${await tokens.token()}` } });
+  if (!response.ok) throw new Error(`GET ${url} answered ${response.status}`);
+  return (await response.json()) as T;
 }
 
 function progress(done: number, total: number): void {
@@ -75,24 +85,25 @@ interface DemoDossier {
   events: Array<Record<string, unknown>>;
 }
 
-export async function loadDemoDossiers(intakeUrl: string, count: number, now = Date.now()): Promise<DemoLoadResult> {
+/** Submits `count` demo dossiers and their stories through intake's REST API, authenticated by `tokens`. */
+export async function loadDemoDossiers(intakeUrl: string, count: number, tokens: TokenSource, now = Date.now()): Promise<DemoLoadResult> {
   const today = vietnamTime(now).slice(0, 10);
-  const procedures = ((await (await fetch(`${intakeUrl}/v1/procedures`)).json()) as ProcedureSummary[]).filter((p) => !p.bundleCode);
-  const agencies = (await (await fetch(`${intakeUrl}/v1/agencies?at=${today}`)).json()) as AgencySummary[];
+  const procedures = (await read<ProcedureSummary[]>(`${intakeUrl}/v1/procedures`, tokens)).filter((p) => !p.bundleCode);
+  const agencies = await read<AgencySummary[]>(`${intakeUrl}/v1/agencies?at=${today}`, tokens);
   const dossiers = demoDossiers(procedures, agencies, count, now);
   const total = dossiers.length;
   const result: DemoLoadResult = { submitted: 0, events: 0, refused: 0 };
   let done = 0;
 
   const send = async ({ index, body, events }: DemoDossier): Promise<void> => {
-    const submitted = await call(`${intakeUrl}/v1/dossiers`, body, `demo-${today}-${index}`);
+    const submitted = await call(`${intakeUrl}/v1/dossiers`, tokens, body, `demo-${today}-${index}`);
     if (submitted.status !== 201 || !submitted.body.code) {
       result.refused += 1;
       return;
     }
     result.submitted += 1;
     for (const event of events) {
-      const answer = await call(`${intakeUrl}/v1/dossiers/${submitted.body.code}/events`, { eventId: `demo-${today}-${index}-${event.type}`, ...event });
+      const answer = await call(`${intakeUrl}/v1/dossiers/${submitted.body.code}/events`, tokens, { eventId: `demo-${today}-${index}-${event.type}`, ...event });
       if (answer.status === 200) result.events += 1;
       else break; // the rest of this dossier's story no longer applies (e.g. a late apology)
     }

@@ -2,6 +2,7 @@
 // service, loads realistic demo dossiers, prints the URLs and runs until Ctrl-C.
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
+import { clientCredentials } from "@onestop/auth";
 import { natsEnv, ONESTOP_AUDIENCE, repoRoot, startServiceProcess, waitFor, type ServiceProcess } from "@onestop/devservers";
 import { loadDemoDossiers } from "./demo-load.js";
 import { demoUserLines, portsFromEnv, startLocalServers, type LocalServers } from "./local-servers.js";
@@ -20,6 +21,10 @@ const SERVICES: ServicePorts[] = [
   { name: "reporting", http: 8085, grpc: 50055 },
   { name: "console", http: 8080 },
 ];
+
+/** The one-stop systems' service account (realm file): the demo dossiers come in as they would. */
+const LOADER_CLIENT = { clientId: "onestop-system", clientSecret: "onestop-system-local-secret" };
+const CONSOLE_URL = "http://127.0.0.1:8080";
 
 const logDir = join(repoRoot(), ".local", "logs");
 /** A number as Vietnamese write it: 1.234,5. */
@@ -58,6 +63,8 @@ try {
       OIDC_AUDIENCE: ONESTOP_AUDIENCE,
       HTTP_PORT: String(service.http),
       ...(service.grpc ? { GRPC_PORT: String(service.grpc) } : {}),
+      // The console signs people in through Keycloak and sends them back to its own address.
+      ...(service.name === "console" ? { CONSOLE_PUBLIC_URL: CONSOLE_URL, CONSOLE_OIDC_CLIENT_ID: "onestop-console" } : {}),
     };
     const started = await startServiceProcess(service.name, env, { logFile: join(logDir, `${service.name}.log`) });
     running.push(started);
@@ -69,26 +76,27 @@ try {
   }
 
   const count = Number(process.env.DEMO_DOSSIERS ?? 300);
-  console.log(`\nNạp ${count} hồ sơ mẫu qua API tiếp nhận…`);
+  console.log(`\nNạp ${count} hồ sơ mẫu qua API tiếp nhận (tài khoản dịch vụ ${LOADER_CLIENT.clientId})…`);
   const loadStart = performance.now();
-  const loaded = await loadDemoDossiers("http://127.0.0.1:8081", count);
+  const loaded = await loadDemoDossiers("http://127.0.0.1:8081", count, clientCredentials({ issuer: keycloak.issuer, ...LOADER_CLIENT }));
   const seconds = Math.round((performance.now() - loadStart) / 100) / 10;
   console.log(
     `  Đã tiếp nhận ${vi(loaded.submitted)} hồ sơ, ghi nhận ${vi(loaded.events)} sự kiện xử lý${loaded.refused ? `, ${vi(loaded.refused)} hồ sơ bị từ chối` : ""} trong ${vi(seconds)} giây.`,
   );
 
   console.log("\nHệ thống một cửa đang chạy:");
-  console.log(`  Bảng điều hành (console):  http://127.0.0.1:8080/`);
+  console.log(`  Bảng điều hành (console):  ${CONSOLE_URL}/   (đăng nhập: ${CONSOLE_URL}/dang-nhap)`);
   for (const service of SERVICES.filter((s) => s.name !== "console")) {
     console.log(`  ${service.name.padEnd(13)} REST http://127.0.0.1:${service.http}   gRPC 127.0.0.1:${service.grpc}`);
   }
   const today = new Date(Date.now() + 7 * 3_600_000);
   const quarter = `${today.getUTCFullYear()}-Q${Math.floor(today.getUTCMonth() / 3) + 1}`;
-  console.log(`  Báo cáo thống kê quý:      http://127.0.0.1:8085/v1/reports/tthc?period=${quarter}   (thêm &format=xlsx để tải Excel)`);
-  console.log(`  Chỉ số theo Quyết định 766: http://127.0.0.1:8085/v1/reports/indicators-766?period=${quarter}`);
+  // Through the console: it forwards with the signed-in user's token (the services answer 401 without one).
+  console.log(`  Báo cáo thống kê quý:      ${CONSOLE_URL}/v1/reports/tthc?period=${quarter}   (thêm &format=xlsx để tải Excel; sau khi đăng nhập)`);
+  console.log(`  Chỉ số theo Quyết định 766: ${CONSOLE_URL}/v1/reports/indicators-766?period=${quarter}`);
   console.log(`  NATS ${nats.url} (giám sát ${nats.monitorUrl}), MongoDB (FerretDB) ${ferret.url}`);
   console.log(`  Keycloak (định danh, OIDC): ${keycloak.url}/   issuer ${keycloak.issuer}   (quản trị ${keycloak.url}/admin: admin / onestop-admin)`);
-  console.log("  Người dùng mẫu (mật khẩu onestop-demo, client onestop-console):");
+  console.log(`  Người dùng mẫu (mật khẩu onestop-demo; đăng nhập tại ${CONSOLE_URL}/dang-nhap):`);
   for (const line of demoUserLines()) console.log(`    ${line}`);
   console.log(`  Nhật ký: ${logDir}`);
   console.log("\nNhấn Ctrl-C để dừng.");
