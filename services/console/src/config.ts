@@ -10,7 +10,10 @@ const DEFAULT_SERVICES = [
 ].join(",");
 
 const consoleConfigSchema = baseConfigSchema.extend({
-  /** `name=url` pairs of the services whose readiness the console shows. */
+  /**
+   * `name=url` pairs of the services whose readiness the console shows; `/v1/*` is forwarded to
+   * `intake` and `reporting` from this list.
+   */
   CONSOLE_SERVICES: z
     .string()
     .default(DEFAULT_SERVICES)
@@ -23,7 +26,23 @@ const consoleConfigSchema = baseConfigSchema.extend({
         return { name: name ?? "", url: url ?? "" };
       }),
     ),
+  /** The OpenID Connect client people sign in with at OIDC_ISSUER: public (no secret), code flow with PKCE S256. */
+  CONSOLE_OIDC_CLIENT_ID: z.string().min(1).default("onestop-console"),
+  /** The console's address as browsers reach it: the redirect URI is <this>/callback. */
+  CONSOLE_PUBLIC_URL: z
+    .url()
+    .default("http://127.0.0.1:8080")
+    .transform((url) => url.replace(/\/+$/, "")),
+  /** A signed-in session ends after this long at most, even while the identity provider would renew it. */
+  CONSOLE_SESSION_MAX_HOURS: z.coerce.number().min(0.1).max(24).default(10),
 });
 
 export const loadConfig = () => readConfig(consoleConfigSchema, process.env, { HTTP_PORT: "8080" });
 export type ConsoleConfig = ReturnType<typeof loadConfig>;
+
+/** The URL of service `name` in CONSOLE_SERVICES; start-up fails without it. */
+export function serviceUrl(config: ConsoleConfig, name: string): string {
+  const url = config.CONSOLE_SERVICES.find((service) => service.name === name)?.url;
+  if (!url) throw new Error(`CONSOLE_SERVICES names no ${name}=<url>`);
+  return url.replace(/\/+$/, "");
+}
