@@ -38,6 +38,7 @@ need_tools() {
   command -v node >/dev/null || missing+=(nodejs npm)
   command -v mvn >/dev/null || missing+=(maven)        # brings a Java too (Debian's default JRE)
   command -v unzip >/dev/null || missing+=(unzip)
+  command -v chromium >/dev/null || missing+=(chromium)  # the console's browser test (playwright-core drives it)
   [ ${#missing[@]} -eq 0 ] || apt_install "${missing[@]}"
 }
 
