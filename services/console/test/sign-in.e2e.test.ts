@@ -192,7 +192,7 @@ describe("signing in to the console through Keycloak", () => {
       expect(cookies.map((c) => c.name)).toEqual(["onestop_console_session"]);
       expect(cookies[0]).toMatchObject({ httpOnly: true, sameSite: "Lax" });
       expect(cookies[0]!.value).not.toContain(".");
-      expect(await page.evaluate(() => document.cookie)).toBe("");
+      expect(await page.evaluate("document.cookie")).toBe("");
       expect(await page.content()).not.toMatch(/eyJ[A-Za-z0-9_-]{10,}/);
 
       // The forward carries her token: reporting narrows to her agency and refuses another.
