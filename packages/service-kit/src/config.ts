@@ -26,6 +26,15 @@ export const baseConfigSchema = z.object({
   OIDC_JWKS_URL: z.url().optional(),
   /** How far the issuer's clock may be from ours. */
   OIDC_CLOCK_TOLERANCE_S: z.coerce.number().int().min(0).max(300).default(30),
+  /**
+   * Per-client rate limit of REST and gRPC calls (token bucket per token subject, see rate-limit.ts):
+   * people's requests per minute and burst; also each address's budget of failed authentications.
+   */
+  RATE_LIMIT_PER_MINUTE: z.coerce.number().min(1).default(600),
+  RATE_LIMIT_BURST: z.coerce.number().int().min(1).default(120),
+  /** The same for service accounts (one-stop systems, sector software): high, they batch for many desks. */
+  RATE_LIMIT_SERVICE_PER_MINUTE: z.coerce.number().min(1).default(600_000),
+  RATE_LIMIT_SERVICE_BURST: z.coerce.number().int().min(1).default(20_000),
 });
 export type BaseConfig = z.infer<typeof baseConfigSchema>;
 

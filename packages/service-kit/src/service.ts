@@ -8,6 +8,8 @@ import { activeTraceContext, createLogger, shutdownTelemetry, type Logger } from
 import { redactUrl, type BaseConfig } from "./config.js";
 import { connectNats, connectStore } from "./connections.js";
 import { healthRouter, natsCheck, storeCheck } from "./health.js";
+import { answerClientErrors, notFoundProblem, requestLimits } from "./http-limits.js";
+import { RateLimiter } from "./rate-limit.js";
 
 export interface ServiceContext<C extends BaseConfig> {
   name: string;
@@ -17,7 +19,9 @@ export interface ServiceContext<C extends BaseConfig> {
   store: Connection;
   /** Verifies bearer tokens of the configured issuer; routes after `authenticate(verifier)` know their caller. */
   verifier: TokenVerifier;
-  /** The express app; /healthz and /readyz are already mounted. */
+  /** The per-client rate limit (RATE_LIMIT_*), one for the REST and gRPC adapters: `authenticateLimited`, `authenticateCallLimited`. */
+  limiter: RateLimiter;
+  /** The express app; request limits, /healthz and /readyz are already mounted; unknown paths end as a 404 problem. */
   app: Express;
   /** Registers clean-up run at shutdown, in reverse order of registration, before connections close. */
   onShutdown(task: () => Promise<void> | void): void;
@@ -54,12 +58,19 @@ export async function startService<C extends BaseConfig>(spec: ServiceSpec<C>): 
     clockToleranceSec: config.OIDC_CLOCK_TOLERANCE_S,
     ...(config.OIDC_JWKS_URL ? { jwksUrl: config.OIDC_JWKS_URL } : {}),
   });
+  const limiter = new RateLimiter({
+    people: { perMinute: config.RATE_LIMIT_PER_MINUTE, burst: config.RATE_LIMIT_BURST },
+    services: { perMinute: config.RATE_LIMIT_SERVICE_PER_MINUTE, burst: config.RATE_LIMIT_SERVICE_BURST },
+  });
   const app = express();
   app.disable("x-powered-by");
+  app.use(requestLimits());
   app.use(healthRouter(name, { nats: natsCheck(nats), store: storeCheck(store) }));
-  await spec.wire?.({ name, config, log, nats, store, verifier, app, onShutdown: (task) => shutdownTasks.push(task) });
+  await spec.wire?.({ name, config, log, nats, store, verifier, limiter, app, onShutdown: (task) => shutdownTasks.push(task) });
+  app.use(notFoundProblem);
 
   const server = await listen(app, config.HTTP_PORT, config.HTTP_HOST);
+  answerClientErrors(server);
   const { port } = server.address() as AddressInfo;
   const httpUrl = `http://${config.HTTP_HOST}:${port}`;
   log.info("listening", { http: httpUrl });

@@ -31,9 +31,8 @@ export function intakeRouter({ intake, catalogue, registry, calendar, verifier, 
   router.use("/v1", authenticateLimited(verifier, limiter));
   router.use(express.json({ limit: BODY_LIMIT }));
   router.use((req, _res, next) => {
-    if (nestingDepth(req.body, MAX_BODY_DEPTH) > MAX_BODY_DEPTH) {
-      throw new ValidationError([{ path: "(body)", message: `nested deeper than ${MAX_BODY_DEPTH} levels` }]);
-    }
+    const tooDeep = tooDeepField(req.body, MAX_BODY_DEPTH);
+    if (tooDeep) throw new ValidationError([{ path: tooDeep, message: `nested deeper than ${MAX_BODY_DEPTH} levels` }]);
     next();
   });
 
@@ -79,16 +78,19 @@ export function intakeRouter({ intake, catalogue, registry, calendar, verifier, 
   return router;
 }
 
-/** How deep `value` nests (a scalar is 0), counted without recursion and only up to `limit` + 1. */
-export function nestingDepth(value: unknown, limit: number): number {
-  let deepest = 0;
-  const stack: Array<[unknown, number]> = [[value, 0]];
+/**
+ * The member of `body` holding values nested deeper than `limit` (its top-level name, "(body)" for
+ * the body itself), or undefined. Walked without recursion, and no further than `limit` + 1.
+ */
+export function tooDeepField(body: unknown, limit: number): string | undefined {
+  const stack: Array<[unknown, number, string]> = [[body, 0, "(body)"]];
   while (stack.length > 0) {
-    const [node, depth] = stack.pop()!;
+    const [node, depth, field] = stack.pop()!;
     if (node === null || typeof node !== "object") continue;
-    if (depth + 1 > deepest) deepest = depth + 1;
-    if (deepest > limit) return deepest;
-    for (const child of Object.values(node)) stack.push([child, depth + 1]);
+    if (depth >= limit) return field;
+    for (const [key, child] of Object.entries(node)) {
+      stack.push([child, depth + 1, depth === 0 && !Array.isArray(node) ? key : field]);
+    }
   }
-  return deepest;
+  return undefined;
 }
