@@ -2,12 +2,12 @@ import "@onestop/telemetry/register";
 import { hostname } from "node:os";
 import { jetstream, jetstreamManager } from "@nats-io/jetstream";
 import { AuditTrail, MongoAuditLog } from "@onestop/audit";
-import { authenticate, Jurisdiction } from "@onestop/auth";
+import { Jurisdiction } from "@onestop/auth";
 import { ensureStreams } from "@onestop/bus";
 import { defaultCalendar, localDateOf } from "@onestop/calendar";
 import { parseSeries } from "./domain/index.js";
 import { STREAMS } from "@onestop/contracts";
-import { runMain, startService } from "@onestop/service-kit";
+import { authenticateLimited, runMain, startService } from "@onestop/service-kit";
 import { consumerLag, FACT_STREAMS, startFactsConsumer } from "./adapters/bus/facts-consumer.js";
 import { loadReportCatalogue } from "./adapters/catalogue.js";
 import { startReportingGrpc } from "./adapters/grpc/server.js";
@@ -28,7 +28,7 @@ runMain(async () => {
     name: "reporting",
     config,
     defaultDb: "onestop_reporting",
-    wire: async ({ app, nats, store, log, verifier, onShutdown }) => {
+    wire: async ({ app, nats, store, log, verifier, limiter, onShutdown }) => {
       const js = jetstream(nats);
       const jsm = await jetstreamManager(nats);
       await ensureStreams(jsm, [...FACT_STREAMS, STREAMS.DLQ].map((s) => ({ name: s.name, subjects: [...s.subjects] })), config.NATS_STREAM_REPLICAS);
@@ -41,11 +41,11 @@ runMain(async () => {
       const jurisdiction = new Jurisdiction(registry, () => localDateOf(new Date()));
       const audit = new AuditTrail(await MongoAuditLog.open(store.db!));
       if (config.GRPC_PORT !== undefined) {
-        const grpc = await startReportingGrpc({ reports, quarterStartDay: config.QUARTER_START_DAY, log, verifier, jurisdiction, audit }, config.GRPC_PORT, config.HTTP_HOST);
+        const grpc = await startReportingGrpc({ reports, quarterStartDay: config.QUARTER_START_DAY, log, verifier, limiter, jurisdiction, audit }, config.GRPC_PORT, config.HTTP_HOST);
         log.info("gRPC listening", { port: grpc.port });
         onShutdown(() => grpc.stop());
       }
-      app.use("/v1", authenticate(verifier));
+      app.use("/v1", authenticateLimited(verifier, limiter));
       app.use(reportsRouter({ reports, jurisdiction, audit, quarterStartDay: config.QUARTER_START_DAY }));
       const replays = FACT_STREAMS.map((stream) =>
         streamReplay(js, stream.name, (seq, reason) => log.warn("rebuild skipped an undecodable message", { stream: stream.name, seq, reason })),

@@ -47,7 +47,10 @@ class Reader {
     private readonly query: Query,
     private readonly allowed: string[],
   ) {
-    for (const name of Object.keys(query)) if (!allowed.includes(name)) this.fail(name, `unknown parameter; allowed: ${allowed.join(", ")}`);
+    for (const name of Object.keys(query)) {
+      // A parameter without a name ("?=x") is named by where it is.
+      if (!allowed.includes(name)) this.fail(name === "" ? "(query)" : name, `unknown parameter${name === "" ? " without a name" : ""}; allowed: ${allowed.join(", ")}`);
+    }
   }
 
   fail(path: string, message: string): undefined {

@@ -1,5 +1,6 @@
 import { Server, ServerCredentials } from "@grpc/grpc-js";
 import { ReportingServiceService } from "@onestop/contracts";
+import { GRPC_SERVER_OPTIONS } from "@onestop/service-kit";
 import { reportingService, type ReportingGrpcDeps } from "./service.js";
 
 export type { ReportingGrpcDeps } from "./service.js";
@@ -16,7 +17,7 @@ const SHUTDOWN_GRACE_MS = 5_000;
 
 /** Serves ReportingService on `host:port`, without TLS. */
 export async function startReportingGrpc(deps: ReportingGrpcDeps, port: number, host = "127.0.0.1"): Promise<RunningGrpcServer> {
-  const server = new Server();
+  const server = new Server(GRPC_SERVER_OPTIONS);
   server.addService(ReportingServiceService, reportingService(deps));
   const address = `${host.includes(":") ? `[${host}]` : host}:${port}`;
   const bound = await new Promise<number>((resolve, reject) =>

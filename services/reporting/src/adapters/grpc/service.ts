@@ -10,6 +10,7 @@ import {
   type GetTthcReportRequest,
   type ReportingServiceServer,
 } from "@onestop/contracts";
+import { authenticateCallLimited, type RateLimiter } from "@onestop/service-kit";
 import type { Logger } from "@onestop/telemetry";
 import { parseIndicatorsQuery, parseQuarterlyQuery, parseTthcQuery, type Parsed, type ParseContext } from "../../app/params.js";
 import type { ReportQueries } from "../../app/reports.js";
@@ -22,6 +23,8 @@ export interface ReportingGrpcDeps {
   quarterStartDay: number;
   log: Logger;
   verifier: TokenVerifier;
+  /** The per-client rate limit shared with the REST adapter; none when absent. */
+  limiter?: RateLimiter;
   /** Narrows every request to the scope its caller may read. */
   jurisdiction: Jurisdiction;
   /** Records every refusal. */
@@ -36,8 +39,9 @@ const TRACE_NOT_IMPLEMENTED = "Chức năng truy vết hồ sơ chậm muộn (T
  * ReportingService over the report queries, with the REST API's parameter rules (src/app/params.ts).
  * Every call needs `authorization: Bearer …` metadata and reads only its caller's scope.
  */
-export function reportingService({ reports, quarterStartDay, log, verifier, jurisdiction, audit, now = () => new Date() }: ReportingGrpcDeps): ReportingServiceServer {
-  const unary = unaryWith(log, verifier);
+export function reportingService({ reports, quarterStartDay, log, verifier, limiter, jurisdiction, audit, now = () => new Date() }: ReportingGrpcDeps): ReportingServiceServer {
+  const authenticated = (call: Parameters<typeof authenticateCall>[1]) => (limiter ? authenticateCallLimited(verifier, limiter, call) : authenticateCall(verifier, call));
+  const unary = unaryWith(log, authenticated);
   const scopeFor = (caller: Caller, scope: ReportScope): Promise<ReportScope> =>
     audit.authorised(caller, "report.read", { type: "report-scope", id: scope.agencyCode ?? "*" }, () => jurisdiction.reportScopeFor(caller.principal, scope));
   const context = (): ParseContext => ({ quarterStartDay, now: now() });
@@ -58,7 +62,7 @@ export function reportingService({ reports, quarterStartDay, log, verifier, juri
     }),
 
     traceDelayedDossiers: (call, callback) =>
-      void authenticateCall(verifier, call).then(
+      void authenticated(call).then(
         () => callback({ code: status.UNIMPLEMENTED, details: TRACE_NOT_IMPLEMENTED }),
         (error: unknown) => callback(statusOf(error)),
       ),
@@ -66,10 +70,10 @@ export function reportingService({ reports, quarterStartDay, log, verifier, juri
 }
 
 /** Wraps a handler: the caller authenticated, then its answer, or the status of what it threw (unexpected errors logged, never sent). */
-function unaryWith(log: Logger, verifier: TokenVerifier) {
+function unaryWith(log: Logger, authenticated: (call: Parameters<typeof authenticateCall>[1]) => Promise<Caller>) {
   return <Req, Res>(handle: (request: Req, caller: Caller) => Promise<Res>): handleUnaryCall<Req, Res> =>
     (call, callback) => {
-      authenticateCall(verifier, call)
+      authenticated(call)
         .then((caller) => handle(call.request, caller))
         .then(
           (response) => callback(null, response),

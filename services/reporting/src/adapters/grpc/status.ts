@@ -1,6 +1,7 @@
 import { Metadata, status, type StatusObject } from "@grpc/grpc-js";
 import { authStatusOf } from "@onestop/auth";
 import { FieldError } from "@onestop/contracts";
+import { RateLimitedError, rateLimitProblem, RETRY_AFTER_KEY } from "@onestop/service-kit";
 
 /**
  * Trailing metadata of an INVALID_ARGUMENT answer: each bad request field is one value of
@@ -22,6 +23,10 @@ export function statusOf(error: unknown): StatusObject {
   const metadata = new Metadata();
   const auth = authStatusOf(error);
   if (auth) return { ...auth, metadata };
+  if (error instanceof RateLimitedError) {
+    metadata.set(RETRY_AFTER_KEY, String(error.retryAfterSeconds));
+    return { code: status.RESOURCE_EXHAUSTED, details: rateLimitProblem(error).detail, metadata };
+  }
   if (!(error instanceof InvalidArgumentError)) return { code: status.INTERNAL, details: "the report could not be computed", metadata };
   for (const fieldError of error.errors) metadata.add(FIELD_ERRORS_KEY, Buffer.from(FieldError.encode(fieldError).finish()));
   return { code: status.INVALID_ARGUMENT, details: error.message, metadata };

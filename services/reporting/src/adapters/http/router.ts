@@ -1,6 +1,7 @@
 import { Router, type ErrorRequestHandler, type Request, type Response } from "express";
 import type { AuditTrail } from "@onestop/audit";
 import { authProblemOf, callerOf, principalOf, type Jurisdiction } from "@onestop/auth";
+import { RateLimitedError, sendRateLimited } from "@onestop/service-kit";
 import type { Logger } from "@onestop/telemetry";
 import { parseIndicatorsQuery, parseQuarterlyQuery, parseTthcQuery, type FieldError, type Parsed, type ParseContext } from "../../app/params.js";
 import type { ReportQueries } from "../../app/reports.js";
@@ -114,7 +115,7 @@ export function adminRouter(rebuilder: Rebuilder, jurisdiction: Jurisdiction, au
   const router = Router();
   router.use("/v1/admin", async (req, res, next) => {
     const caller = callerOf(req, res);
-    await audit.authorised(caller, `admin.${req.method.toLowerCase()}`, { type: "path", id: req.path }, () => jurisdiction.assertMayOperate(caller.principal));
+    await audit.authorised(caller, `admin.${req.method.toLowerCase()}`, { type: "path", id: req.path.slice(0, 128) /* the audit record's bound on an id */ }, () => jurisdiction.assertMayOperate(caller.principal));
     next();
   });
   const notFound = (res: Response, detail: string) =>
@@ -154,6 +155,14 @@ export function problemHandler(log: Logger): ErrorRequestHandler {
     const authProblem = authProblemOf(error);
     if (authProblem) {
       res.status(authProblem.status).type("application/problem+json").json(authProblem);
+      return;
+    }
+    if (error instanceof RateLimitedError) return sendRateLimited(res, error);
+    // What express raises for a client's mistake (a path parameter whose percent-encoding is broken): its 4xx, not a 500.
+    const clientStatus = (error as { status?: unknown; expose?: unknown }).status;
+    if (typeof clientStatus === "number" && clientStatus >= 400 && clientStatus < 500 && (error as { expose?: unknown }).expose !== false) {
+      const errors = clientStatus === 400 ? [{ path: "(path)", message: "malformed percent-encoding" }] : undefined;
+      res.status(clientStatus).type("application/problem+json").json({ type: "urn:onestop:problem:invalid-request", title: "Invalid request", status: clientStatus, detail: "the request could not be read", ...(errors ? { errors } : {}) });
       return;
     }
     log.error("request failed", { error });
