@@ -134,7 +134,7 @@ describe("at-least-once delivery with exactly-once effects", () => {
     const handler = idempotent(ledger, durable, async () => {
       effects += 1;
     });
-    const delivery = { subject: "s", streamSeq: 1, deliveryCount: 1, working: () => {}, header: () => undefined };
+    const delivery = { subject: "s", streamSeq: 1, deliveryCount: 1, working: () => {}, header: () => undefined, storedAt: () => new Date() };
     await handler(event, delivery);
     await handler(event, { ...delivery, deliveryCount: 2 });
     expect(effects).toBe(1);
