@@ -36,7 +36,7 @@ afterAll(async () => {
 const officer = (sub: string) => testToken({ sub, roles: ["desk_officer"], agency_code: COMMUNE });
 const get = async (token: string | undefined, path = "/v1/procedures") => {
   const response = await fetch(`${intake.httpUrl}${path}`, token === undefined ? {} : { headers: { authorization: `Bearer ${token}` } });
-  return { status: response.status, type: response.headers.get("content-type") ?? "", retryAfter: response.headers.get("retry-after"), body: await response.json() };
+  return { status: response.status, type: response.headers.get("content-type") ?? "", retryAfter: response.headers.get("retry-after"), body: (await response.json()) as { detail?: string } };
 };
 
 describe("rate limit per client", () => {
