@@ -136,6 +136,9 @@ export class Intake {
 
 
   private async load(code: string): Promise<StoredDossier> {
+    // Dossier codes are short printable ASCII: anything else is no dossier, and never reaches the
+    // store (a lookup by an _id of tens of kilobytes ties up the local store's connections).
+    if (!/^[\x21-\x7e]{1,64}$/.test(code)) throw new NotFoundError("no such dossier");
     const stored = await this.deps.repository.find(code);
     if (!stored) throw new NotFoundError(`no dossier ${code}`);
     return stored;
