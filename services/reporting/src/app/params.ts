@@ -31,6 +31,8 @@ const LEVELS: Level[] = ["PROVINCE", "DISTRICT", "COMMUNE"];
 const AGENCY_CODE = /^\d{3}\.\d{2}\.\d{2}\.[A-Z]\d{2}$/;
 const SECTOR_CODE = /^[A-Z][A-Z0-9_]{0,63}$/;
 const LOCAL_DATE = /^\d{4}-\d{2}-\d{2}$/;
+const MIN_DATE = "1900-01-01";
+const MAX_DATE = "2199-12-31";
 
 function isDate(text: string): boolean {
   if (!LOCAL_DATE.test(text)) return false;
@@ -68,6 +70,8 @@ class Reader {
   date(name: string): string | undefined {
     const value = this.text(name);
     if (value !== undefined && !isDate(value)) return this.fail(name, "must be a date YYYY-MM-DD");
+    // Reports count working days around the period: beyond the calendar's years they cannot be computed.
+    if (value !== undefined && (value < MIN_DATE || value > MAX_DATE)) return this.fail(name, `must be between ${MIN_DATE} and ${MAX_DATE}`);
     return value;
   }
 
@@ -109,7 +113,11 @@ class Reader {
     const to = this.date("to");
     if (quarter !== undefined) {
       if (from !== undefined || to !== undefined) return this.fail("period", "give either period or from and to, not both");
-      return parseQuarter(quarter, quarterStartDay) ?? this.fail("period", "must be a quarter like 2024-Q3");
+      const period = parseQuarter(quarter, quarterStartDay);
+      if (!period) return this.fail("period", "must be a quarter like 2024-Q3");
+      // As from and to: not in the future (9999-Q4 has no report, and its end is past the calendar's last day).
+      if (period.from > today || period.from < MIN_DATE) return this.fail("period", "must be a quarter that has started, from 1900");
+      return period;
     }
     if (from === undefined || to === undefined) {
       const required = this.allowed.includes("period") ? "required (or period)" : "required";
