@@ -271,7 +271,7 @@ const validEvent = fc
     reason: fc.option(fc.oneof(names, nastyText()), { nil: undefined }),
     pauseReason: fc.constantFrom("OPINION_REQUEST", "FINANCIAL_OBLIGATION"),
     newDueDate: fc.oneof(fc.constantFrom("2024-08-01", "2024-07-15", "2025-02-30", "2024-02-30", "9999-12-31", "0000-01-01"), fc.date({ min: new Date("2024-06-01"), max: new Date("2024-12-31"), noInvalidDate: true }).map((d) => d.toISOString().slice(0, 10))),
-    toAgencyCode: fc.constantFrom(AGENCY, "000.05.31.H04", "000.00.51.H06", "000.99.99.H99", '{"$gt":""}'),
+    toAgencyCode: fc.constantFrom(AGENCY, "000.07.31.H04", "000.00.51.H06", "000.99.99.H99", '{"$gt":""}'),
     outcome: fc.constantFrom("APPROVED", "REFUSED"),
     channel: fc.constantFrom("IN_PERSON", "POSTAL", "ONLINE"),
     electronic: fc.boolean(),
