@@ -113,7 +113,9 @@ class Reader {
     const to = this.date("to");
     if (quarter !== undefined) {
       if (from !== undefined || to !== undefined) return this.fail("period", "give either period or from and to, not both");
-      const period = parseQuarter(quarter, quarterStartDay);
+      // Years past the calendar's last one are refused before the quarter's days are computed (which would throw).
+      const year = Number(/^(\d{4})-/.exec(quarter)?.[1] ?? 0);
+      const period = year >= 1900 && year <= 2199 ? parseQuarter(quarter, quarterStartDay) : undefined;
       if (!period) return this.fail("period", "must be a quarter like 2024-Q3");
       // As from and to: not in the future (9999-Q4 has no report, and its end is past the calendar's last day).
       if (period.from > today || period.from < MIN_DATE) return this.fail("period", "must be a quarter that has started, from 1900");
@@ -165,7 +167,7 @@ export function parseQuarterlyQuery(query: Query, context: ParseContext): Parsed
   let year: number | undefined;
   let quarter: 1 | 2 | 3 | 4 | undefined;
   if (yearText === undefined) reader.fail("year", "required");
-  else if (!/^\d{4}$/.test(yearText) || Number(yearText) < 2000) reader.fail("year", "must be a year like 2024");
+  else if (!/^\d{4}$/.test(yearText) || Number(yearText) < 2000 || Number(yearText) > 2199) reader.fail("year", "must be a year like 2024");
   else year = Number(yearText);
   if (quarterText === undefined) reader.fail("quarter", "required");
   else if (!/^[1-4]$/.test(quarterText)) reader.fail("quarter", "must be 1, 2, 3 or 4");

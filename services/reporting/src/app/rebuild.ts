@@ -219,6 +219,14 @@ export class RebuildInProgressError extends Error {
   }
 }
 
+/** Two starts at the same moment: the other one won, and has already finished or is not visible yet. */
+export class RebuildStartRaceError extends Error {
+  override readonly name = "RebuildStartRaceError";
+  constructor() {
+    super("another rebuild was started at the same moment; ask again");
+  }
+}
+
 /** The run ends without a state change: the service stops, or another instance took the lease over. */
 class RunInterrupted extends Error {
   override readonly name = "RunInterrupted";
@@ -333,7 +341,7 @@ export class Rebuilder {
     const created = await this.states.create({ progress, checkpoint, attempt: 0 }, this.owner, leaseUntilMs);
     if (!created.created) {
       if (created.running && !isFinished(created.running.progress.state)) throw new RebuildInProgressError(structuredClone(created.running.progress));
-      throw new Error("another rebuild was started at the same moment; ask again");
+      throw new RebuildStartRaceError();
     }
     this.launch({ progress, checkpoint, attempt: 0 }, target);
     return this.snapshot(progress);

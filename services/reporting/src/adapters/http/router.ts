@@ -5,7 +5,7 @@ import { RateLimitedError, sendRateLimited } from "@onestop/service-kit";
 import type { Logger } from "@onestop/telemetry";
 import { parseIndicatorsQuery, parseQuarterlyQuery, parseTthcQuery, type FieldError, type Parsed, type ParseContext } from "../../app/params.js";
 import type { ReportQueries } from "../../app/reports.js";
-import { RebuildInProgressError, type Rebuilder } from "../../app/rebuild.js";
+import { RebuildInProgressError, RebuildStartRaceError, type Rebuilder } from "../../app/rebuild.js";
 import { indicatorsWorkbook, quarterlyWorkbook, tthcWorkbook } from "../xlsx/workbooks.js";
 
 const XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
@@ -126,13 +126,14 @@ export function adminRouter(rebuilder: Rebuilder, jurisdiction: Jurisdiction, au
       const progress = await rebuilder.start();
       res.status(202).location(`/v1/admin/rebuild/${progress.id}`).json(progress);
     } catch (error) {
-      if (!(error instanceof RebuildInProgressError)) throw error;
+      // Losing a race to a concurrent start is a conflict too (found by fuzzing: it was a 500).
+      if (!(error instanceof RebuildInProgressError || error instanceof RebuildStartRaceError)) throw error;
       res.status(409).type("application/problem+json").json({
         type: "urn:onestop:problem:conflict",
         title: "Rebuild running",
         status: 409,
         detail: error.message,
-        running: error.running,
+        ...(error instanceof RebuildInProgressError ? { running: error.running } : {}),
       });
     }
   });
