@@ -4,7 +4,9 @@ import type { LifecycleEvent } from "../domain/events.js";
 import { ValidationError } from "./errors.js";
 import { isoWithOffset, text, zodErrors } from "./validation.js";
 
-const base = { eventId: text(100), at: isoWithOffset() };
+/** An identifier: no control characters (nor line separators), which no desk's ids hold and the audit record refuses. */
+const eventId = text(100).pipe(z.string().regex(/^[^\u0000-\u001f\u007f-\u009f\u2028\u2029]*$/, "must not contain control characters"));
+const base = { eventId, at: isoWithOffset() };
 const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, "must be a date YYYY-MM-DD");
 
 const lifecycleSchema = z.discriminatedUnion(
