@@ -1,3 +1,4 @@
+import { issuerEndpoint } from "./discovery.js";
 import { AuthenticationError } from "./errors.js";
 
 /** Where a command-line tool or a service gets the bearer token it sends; renewed before it expires. */
@@ -13,7 +14,7 @@ export function clientCredentials({ issuer, clientId, clientSecret }: { issuer: 
   let current: { token: string; renewAt: number } | undefined;
   let pending: Promise<string> | undefined;
   const fetchToken = async (): Promise<string> => {
-    const endpoint = await tokenEndpointOf(issuer);
+    const endpoint = await issuerEndpoint(issuer, "token_endpoint");
     const response = await fetch(endpoint, {
       method: "POST",
       headers: { "content-type": "application/x-www-form-urlencoded" },
@@ -46,12 +47,4 @@ export function tokenSourceFromEnv(env: Record<string, string | undefined>): Tok
   const { OIDC_ISSUER: issuer, OIDC_CLIENT_ID: clientId, OIDC_CLIENT_SECRET: clientSecret } = env;
   if (issuer && clientId && clientSecret) return clientCredentials({ issuer, clientId, clientSecret });
   throw new Error("no credentials: set ONESTOP_TOKEN, or OIDC_ISSUER with OIDC_CLIENT_ID and OIDC_CLIENT_SECRET");
-}
-
-async function tokenEndpointOf(issuer: string): Promise<string> {
-  const response = await fetch(`${issuer.replace(/\/$/, "")}/.well-known/openid-configuration`, { signal: AbortSignal.timeout(5_000) });
-  if (!response.ok) throw new AuthenticationError(`issuer discovery answered ${response.status}`);
-  const { token_endpoint } = (await response.json()) as { token_endpoint?: unknown };
-  if (typeof token_endpoint !== "string") throw new AuthenticationError("issuer discovery names no token_endpoint");
-  return token_endpoint;
 }

@@ -1,4 +1,5 @@
 import { createRemoteJWKSet, errors, jwtVerify, type JWTVerifyGetKey } from "jose";
+import { issuerEndpoint } from "./discovery.js";
 import { AuthenticationError } from "./errors.js";
 import { principalFromClaims, type Principal } from "./principal.js";
 
@@ -62,13 +63,8 @@ export function bearerToken(authorization: string | undefined): string {
   return match[1]!;
 }
 
-async function jwksUrlOf({ issuer, jwksUrl }: TokenVerifierOptions): Promise<string> {
-  if (jwksUrl) return jwksUrl;
-  const response = await fetch(`${issuer.replace(/\/$/, "")}/.well-known/openid-configuration`, { signal: AbortSignal.timeout(5_000) });
-  if (!response.ok) throw new AuthenticationError(`issuer discovery answered ${response.status}`);
-  const { jwks_uri } = (await response.json()) as { jwks_uri?: unknown };
-  if (typeof jwks_uri !== "string") throw new AuthenticationError("issuer discovery names no jwks_uri");
-  return jwks_uri;
+function jwksUrlOf({ issuer, jwksUrl }: TokenVerifierOptions): Promise<string> {
+  return jwksUrl ? Promise.resolve(jwksUrl) : issuerEndpoint(issuer, "jwks_uri");
 }
 
 /** A short reason for logs, never the token or its claims. */

@@ -1,18 +1,15 @@
 // Who may do what with a dossier, on each of intake's three transports, against the real service
 // process, NATS and the store; and the audit record that every change, read and refusal leaves.
 import { credentials, status, type ServiceError } from "@grpc/grpc-js";
-import { jetstream } from "@nats-io/jetstream";
-import { connect, createInbox, headers as natsHeaders } from "@nats-io/transport-node";
 import { MongoAuditLog, recordId } from "@onestop/audit";
 import { bearerInterceptor } from "@onestop/auth";
-import { newEnvelope } from "@onestop/bus";
-import { COMMAND_REPLY_HEADER, IntakeServiceClient, RecordDossierEventRequest, type GetDossierResponse } from "@onestop/contracts";
+import { IntakeServiceClient, RecordDossierEventRequest, type GetDossierResponse } from "@onestop/contracts";
 import { freePort, signTestToken } from "@onestop/devservers";
-import { authEnv, natsConnectOptions, startServiceProcess, testEnv, testToken, type ServiceProcess } from "@onestop/testkit";
+import { authEnv, startServiceProcess, testEnv, testToken, type ServiceProcess } from "@onestop/testkit";
 import { generateKeyPair, exportJWK } from "jose";
 import { MongoClient } from "mongodb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { client, COMMUNE, OLD_COMMUNE, submission } from "./helpers.js";
+import { client, COMMUNE, OLD_COMMUNE, sendCommand, submission } from "./helpers.js";
 
 const env = testEnv();
 const OTHER_COMMUNE = "000.00.52.H06"; // Ủy ban nhân dân phường Đa Mai
@@ -61,24 +58,7 @@ function grpcStatus<T>(invoke: (callback: (error: ServiceError | null, response:
   return new Promise((resolve) => invoke((error) => resolve(error ? error.code : "ok")));
 }
 
-/** Sends a command as the one-stop systems' NATS user, with `token` in its Authorization header; resolves with the answer. */
-async function command(subject: string, type: string, data: unknown, token: string | undefined): Promise<Record<string, unknown>> {
-  const system = natsConnectOptions("onestop-system");
-  const nc = await connect(system);
-  try {
-    const inbox = createInbox(system.inboxPrefix);
-    const answer = nc.subscribe(inbox, { max: 1 });
-    const headers = natsHeaders();
-    headers.set(COMMAND_REPLY_HEADER, inbox);
-    if (token) headers.set("Authorization", `Bearer ${token}`);
-    const envelope = newEnvelope({ type, source: "urn:onestop:system:one-stop-bg", subject: "x", time: new Date().toISOString(), data });
-    await jetstream(nc).publish(subject, JSON.stringify(envelope), { msgID: envelope.id, headers });
-    for await (const message of answer) return message.json<Record<string, unknown>>();
-    throw new Error("no answer");
-  } finally {
-    await nc.drain();
-  }
-}
+const command = (subject: string, type: string, data: unknown, token: string | undefined) => sendCommand({ subject, type, data, ...(token ? { token } : {}) });
 
 describe("a caller without a valid token", () => {
   it("is answered 401 with WWW-Authenticate and no detail of what failed, and nothing is written", async () => {

@@ -1,6 +1,8 @@
 import { DeliverPolicy, jetstream, jetstreamManager, type JetStreamManager } from "@nats-io/jetstream";
-import { connect, type ConnectionOptions, type NatsConnection } from "@nats-io/transport-node";
-import type { EventEnvelope } from "@onestop/bus";
+import { connect, createInbox, headers as natsHeaders, type ConnectionOptions, type NatsConnection } from "@nats-io/transport-node";
+import { newEnvelope, type EventEnvelope } from "@onestop/bus";
+import { COMMAND_REPLY_HEADER } from "@onestop/contracts";
+import { natsConnectOptions } from "@onestop/testkit";
 
 export const COMMUNE = "000.00.51.H06"; // Ủy ban nhân dân phường Bắc Giang, from 1/7/2025
 export const OLD_COMMUNE = "000.01.31.H04"; // Ủy ban nhân dân phường Trần Phú, until 30/6/2025
@@ -85,5 +87,28 @@ export class DossierStream {
 
   close(): Promise<void> {
     return this.nc.drain();
+  }
+}
+
+/**
+ * Sends an intake command as the one-stop systems' NATS user (intake may answer its inbox only),
+ * with `token` in the Authorization header when given; resolves with the answer.
+ */
+export async function sendCommand(command: { subject: string; type: string; data: unknown; token?: string; id?: string; time?: string }): Promise<Record<string, unknown>> {
+  const system = natsConnectOptions("onestop-system");
+  const nc = await connect(system);
+  try {
+    const inbox = createInbox(system.inboxPrefix);
+    const answer = nc.subscribe(inbox, { max: 1 });
+    const headers = natsHeaders();
+    headers.set(COMMAND_REPLY_HEADER, inbox);
+    if (command.token) headers.set("Authorization", `Bearer ${command.token}`);
+    const time = command.time ?? new Date().toISOString();
+    const envelope = newEnvelope({ ...(command.id ? { id: command.id } : {}), type: command.type, source: "urn:onestop:system:one-stop-bg", subject: "x", time, data: command.data });
+    await jetstream(nc).publish(command.subject, JSON.stringify(envelope), { msgID: `${envelope.id}:${Math.random()}`, headers });
+    for await (const message of answer) return message.json<Record<string, unknown>>();
+    throw new Error("no answer");
+  } finally {
+    await nc.drain();
   }
 }

@@ -1,15 +1,15 @@
-import { jetstream, jetstreamManager } from "@nats-io/jetstream";
-import { connect, createInbox, headers as natsHeaders } from "@nats-io/transport-node";
+import { jetstreamManager } from "@nats-io/jetstream";
+import { connect } from "@nats-io/transport-node";
 import { newEnvelope } from "@onestop/bus";
-import { applicantRef, COMMAND_REPLY_HEADER } from "@onestop/contracts";
+import { applicantRef } from "@onestop/contracts";
 import { credentials } from "@grpc/grpc-js";
 import { bearerInterceptor } from "@onestop/auth";
 import { IntakeServiceClient, type ListProceduresResponse } from "@onestop/contracts";
 import { freePort } from "@onestop/devservers";
 import { MongoClient } from "mongodb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { natsConnectOptions, serviceToken, startServiceProcess, testEnv, waitFor, type ServiceProcess } from "@onestop/testkit";
-import { client, COMMUNE, DossierStream, OLD_COMMUNE, submission } from "./helpers.js";
+import { serviceToken, startServiceProcess, testEnv, waitFor, type ServiceProcess } from "@onestop/testkit";
+import { client, COMMUNE, DossierStream, OLD_COMMUNE, sendCommand, submission } from "./helpers.js";
 
 const REJECTED_ID = "099999999999";
 const PERSONAL_DATA_KEY = "rest-test-personal-data-key-0123456789";
@@ -287,24 +287,8 @@ describe("catalogue and calendar queries", () => {
 });
 
 describe("commands on NATS (intake.cmd.*)", () => {
-  async function command(subject: string, type: string, data: unknown, id = newEnvelope({ type, source: "s", subject: "x", time: "2025-10-13T09:00:00+07:00", data: {} }).id) {
-    // As the one-stop systems' NATS user: intake may answer its inbox only.
-    const system = natsConnectOptions("onestop-system");
-    const nc = await connect(system);
-    try {
-      const inbox = createInbox(system.inboxPrefix);
-      const answer = nc.subscribe(inbox, { max: 1 });
-      const headers = natsHeaders();
-      headers.set(COMMAND_REPLY_HEADER, inbox);
-      headers.set("Authorization", `Bearer ${await serviceToken()}`);
-      const envelope = newEnvelope({ id, type, source: "urn:onestop:system:one-stop-bg", subject: "x", time: "2025-10-13T09:00:00+07:00", data });
-      await jetstream(nc).publish(subject, JSON.stringify(envelope), { msgID: `${id}:${Math.random()}`, headers });
-      for await (const message of answer) return message.json<Record<string, unknown>>();
-      throw new Error("no answer");
-    } finally {
-      await nc.drain();
-    }
-  }
+  const command = async (subject: string, type: string, data: unknown, id?: string) =>
+    sendCommand({ subject, type, data, token: await serviceToken(), time: "2025-10-13T09:00:00+07:00", ...(id ? { id } : {}) });
 
   const submit = (overrides: Record<string, unknown> = {}) => ({
     procedureCode: "1.004873",
