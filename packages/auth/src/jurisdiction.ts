@@ -1,3 +1,4 @@
+import { localDateOf } from "@onestop/calendar";
 import type { AgencyRegistry } from "@onestop/catalogue";
 import { ForbiddenError } from "./errors.js";
 import { hasRole, type Principal } from "./principal.js";
@@ -20,8 +21,8 @@ export interface ReportScopeRequest {
 export class Jurisdiction {
   constructor(
     private readonly registry: AgencyRegistry,
-    /** Today's date in Vietnam, "YYYY-MM-DD". */
-    private readonly today: () => string,
+    /** Today's date in Vietnam, "YYYY-MM-DD"; the system clock's by default. */
+    private readonly today: () => string = () => localDateOf(new Date()),
   ) {}
 
   /** May receive dossiers at desk `receivingUnitCode`: its desk officers, and services (the national portal's online filings). */

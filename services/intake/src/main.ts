@@ -1,6 +1,6 @@
 import "@onestop/telemetry/register";
 import { jetstream, jetstreamManager } from "@nats-io/jetstream";
-import { defaultCalendar, localDateOf } from "@onestop/calendar";
+import { defaultCalendar } from "@onestop/calendar";
 import { AuditTrail, MongoAuditLog } from "@onestop/audit";
 import { Jurisdiction } from "@onestop/auth";
 import { ensureStreams } from "@onestop/bus";
@@ -33,7 +33,7 @@ runMain(async () => {
       const relay = new OutboxRelay(repository, js, log, { retryAfterMs: config.OUTBOX_RETRY_MS, sweepEveryMs: config.OUTBOX_SWEEP_MS });
       await relay.start();
       onShutdown(() => relay.stop());
-      const jurisdiction = new Jurisdiction(registry, () => localDateOf(new Date()));
+      const jurisdiction = new Jurisdiction(registry);
       const intake = new Intake({
         repository,
         catalogue: catalogueLookup(catalogue, registry),

@@ -4,7 +4,7 @@ import { connect, type NatsConnection } from "@nats-io/transport-node";
 import { AuditTrail, MongoAuditLog } from "@onestop/audit";
 import { bearerInterceptor, createTokenVerifier, Jurisdiction } from "@onestop/auth";
 import { ensureStreams } from "@onestop/bus";
-import { defaultCalendar, localDateOf } from "@onestop/calendar";
+import { defaultCalendar } from "@onestop/calendar";
 import {
   Channel,
   DEV_PERSONAL_DATA_KEY,
@@ -63,7 +63,7 @@ beforeAll(async () => {
   relay = new OutboxRelay(repository, jetstream(nats), log, { retryAfterMs: 200 });
   await relay.start();
   const { catalogue, registry } = loadCatalogueFiles(undefined);
-  const jurisdiction = new Jurisdiction(registry, () => localDateOf(new Date()));
+  const jurisdiction = new Jurisdiction(registry);
   const audit = new AuditTrail(await MongoAuditLog.open(mongo.db(env.dbName)));
   const intake = new Intake({ repository, catalogue: catalogueLookup(catalogue, registry), calendar: defaultCalendar, toOutboxEntry: dossierOutboxEntries(DEV_PERSONAL_DATA_KEY), relay, jurisdiction, audit });
   server = await startIntakeGrpc({ intake, catalogue, registry, calendar: defaultCalendar, log, verifier: testVerifier() }, 0);
@@ -344,7 +344,7 @@ describe("an unexpected failure", () => {
       calendar: defaultCalendar,
       toOutboxEntry: dossierOutboxEntries(DEV_PERSONAL_DATA_KEY),
       relay: noRelay,
-      jurisdiction: new Jurisdiction(registry, () => localDateOf(new Date())),
+      jurisdiction: new Jurisdiction(registry),
       audit: new AuditTrail(await MongoAuditLog.open(mongo.db(env.dbName))),
     });
     const broken = await startIntakeGrpc({ intake, catalogue, registry, calendar: defaultCalendar, log, verifier: testVerifier() }, 0);

@@ -12,7 +12,7 @@ import { connect, type NatsConnection } from "@nats-io/transport-node";
 import { AuditTrail, MongoAuditLog } from "@onestop/audit";
 import { Jurisdiction, type Caller } from "@onestop/auth";
 import { ensureStreams } from "@onestop/bus";
-import { defaultCalendar, localDateOf } from "@onestop/calendar";
+import { defaultCalendar } from "@onestop/calendar";
 import { DEV_PERSONAL_DATA_KEY, STREAMS } from "@onestop/contracts";
 import { freePort, startNats } from "@onestop/devservers";
 import { createLogger } from "@onestop/telemetry";
@@ -63,7 +63,7 @@ describe("concurrent writers of one dossier in one process", () => {
         calendar: defaultCalendar,
         toOutboxEntry: dossierOutboxEntries(DEV_PERSONAL_DATA_KEY),
         relay,
-        jurisdiction: new Jurisdiction(registry, () => localDateOf(new Date())),
+        jurisdiction: new Jurisdiction(registry),
         audit: new AuditTrail(await MongoAuditLog.open(mongo.db(env.dbName))),
       });
       const service: Caller = { principal: { subject: "svc-test", kind: "service", roles: ["service"] }, from: { transport: "rest" } };

@@ -4,7 +4,7 @@ import { jetstream, jetstreamManager } from "@nats-io/jetstream";
 import { AuditTrail, MongoAuditLog } from "@onestop/audit";
 import { Jurisdiction } from "@onestop/auth";
 import { ensureStreams } from "@onestop/bus";
-import { defaultCalendar, localDateOf } from "@onestop/calendar";
+import { defaultCalendar } from "@onestop/calendar";
 import { parseSeries } from "./domain/index.js";
 import { STREAMS } from "@onestop/contracts";
 import { authenticateLimited, runMain, startService } from "@onestop/service-kit";
@@ -38,7 +38,7 @@ runMain(async () => {
       onShutdown(() => consumer.stop());
       const frozen = MongoFrozenReports.open(store.db!);
       const reports = new ReportQueries({ store: facts, tallies: new MongoTallyReader(() => facts.talliesOf(), facts.series), frozen, lag: consumerLag(jsm, config.REPORTING_CONSUMER), calendar: defaultCalendar, sectors, procedures });
-      const jurisdiction = new Jurisdiction(registry, () => localDateOf(new Date()));
+      const jurisdiction = new Jurisdiction(registry);
       const audit = new AuditTrail(await MongoAuditLog.open(store.db!));
       if (config.GRPC_PORT !== undefined) {
         const grpc = await startReportingGrpc({ reports, quarterStartDay: config.QUARTER_START_DAY, log, verifier, limiter, jurisdiction, audit }, config.GRPC_PORT, config.HTTP_HOST);

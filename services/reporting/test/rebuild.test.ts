@@ -10,7 +10,7 @@ import type { AddressInfo } from "node:net";
 import { MongoClient, type Db } from "mongodb";
 import { AuditTrail, MongoAuditLog } from "@onestop/audit";
 import { authenticate, createTokenVerifier, Jurisdiction } from "@onestop/auth";
-import { defaultCalendar, localDateOf } from "@onestop/calendar";
+import { defaultCalendar } from "@onestop/calendar";
 import { loadSeedAgencyRegistry } from "@onestop/catalogue";
 import { authEnv, serviceAuthorization, testEnv, waitFor } from "@onestop/testkit";
 import { factFromEnvelope, formatCount, type EnvelopeInput } from "../src/domain/index.js";
@@ -106,7 +106,7 @@ beforeAll(async () => {
   // Wired as main.ts wires the service.
   const registry = loadSeedAgencyRegistry();
   if (!registry.ok) throw new Error("seed registry does not load");
-  const jurisdiction = new Jurisdiction(registry.value, () => localDateOf(new Date()));
+  const jurisdiction = new Jurisdiction(registry.value);
   app.use("/v1", authenticate(createTokenVerifier({ issuer: authEnv().OIDC_ISSUER, audience: authEnv().OIDC_AUDIENCE, clockToleranceSec: 30 })));
   const audit = new AuditTrail(await MongoAuditLog.open(db));
   app.use(reportsRouter({ reports, jurisdiction, audit, quarterStartDay: 1 }));
