@@ -51,6 +51,14 @@ export interface NatsServer {
 export interface NatsConfigOptions extends Required<Omit<NatsOptions, "authorization">> {
   /** Rendered as `authorization { users: [...] }`; without, anyone may do anything. */
   users?: readonly NatsUserEntry[];
+  /** Makes the server one node of a cluster: its route port and its peers' route ports. */
+  cluster?: NatsClusterRoutes;
+}
+
+export interface NatsClusterRoutes {
+  name: string;
+  port: number;
+  peers: readonly number[];
 }
 
 export function natsConfig(opts: NatsConfigOptions): string {
@@ -65,9 +73,20 @@ export function natsConfig(opts: NatsConfigOptions): string {
     "  max_file_store: 20GB",
     ...(opts.profile === "durable" ? ["  sync_interval: always"] : []),
     "}",
+    ...(opts.cluster ? clusterBlock(opts.cluster) : []),
     ...(opts.users ? [renderNatsAuthorization(opts.users)] : []),
     "",
   ].join("\n");
+}
+
+function clusterBlock(cluster: NatsClusterRoutes): string[] {
+  return [
+    "cluster {",
+    `  name: ${cluster.name}`,
+    `  listen: 127.0.0.1:${cluster.port}`,
+    `  routes: [${cluster.peers.map((port) => JSON.stringify(`nats-route://127.0.0.1:${port}`)).join(", ")}]`,
+    "}",
+  ];
 }
 
 /**
@@ -109,18 +128,27 @@ export async function startNats(options: NatsOptions): Promise<NatsServer> {
     opts.users = auth.users;
     credentials = auth.credentials;
   }
+  const { server, monitorUrl } = await launchNats(opts, "js-enabled-only=true");
+  return { url: `nats://127.0.0.1:${opts.port}`, monitorUrl, process: server, ...(credentials ? { credentials } : {}), stop: () => server.stop() };
+}
+
+/**
+ * Writes the config and runs nats-server on it until its health check passes: `health` is the
+ * /healthz query (JetStream enabled for one server; for a cluster node, its streams caught up).
+ */
+export async function launchNats(opts: NatsConfigOptions, health: string): Promise<{ server: ServerProcess; monitorUrl: string }> {
   const configFile = join(opts.dir, "nats.conf");
   writeFileSync(configFile, natsConfig(opts), { mode: 0o600 });
   const server = spawnServer("nats-server", serverBinary("nats-server"), ["-c", configFile], join(opts.dir, "nats.log"));
   const monitorUrl = `http://127.0.0.1:${opts.monitorPort}`;
   await untilReady(
     server,
-    waitFor(async () => (await fetch(`${monitorUrl}/healthz?js-enabled-only=true`)).ok, {
-      timeoutMs: 20_000,
+    waitFor(async () => (await fetch(`${monitorUrl}/healthz?${health}`)).ok, {
+      timeoutMs: 30_000,
       description: "nats-server JetStream health",
     }),
   );
-  return { url: `nats://127.0.0.1:${opts.port}`, monitorUrl, process: server, ...(credentials ? { credentials } : {}), stop: () => server.stop() };
+  return { server, monitorUrl };
 }
 
 /** The environment a service process needs to connect as `user` (service-kit's NATS_URL, NATS_USER, NATS_PASSWORD). */

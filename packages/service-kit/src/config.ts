@@ -35,6 +35,8 @@ export const baseConfigSchema = z.object({
   /** The same for service accounts (one-stop systems, sector software): high, they batch for many desks. */
   RATE_LIMIT_SERVICE_PER_MINUTE: z.coerce.number().min(1).default(600_000),
   RATE_LIMIT_SERVICE_BURST: z.coerce.number().int().min(1).default(20_000),
+  /** REST requests handled at once; beyond, 503 with Retry-After (see overload.ts). */
+  MAX_IN_FLIGHT_REQUESTS: z.coerce.number().int().min(1).default(256),
 });
 export type BaseConfig = z.infer<typeof baseConfigSchema>;
 

@@ -9,6 +9,7 @@ import { redactUrl, type BaseConfig } from "./config.js";
 import { connectNats, connectStore } from "./connections.js";
 import { healthRouter, natsCheck, storeCheck } from "./health.js";
 import { answerClientErrors, notFoundProblem, requestLimits } from "./http-limits.js";
+import { loadShedding } from "./overload.js";
 import { RateLimiter } from "./rate-limit.js";
 
 export interface ServiceContext<C extends BaseConfig> {
@@ -66,6 +67,8 @@ export async function startService<C extends BaseConfig>(spec: ServiceSpec<C>): 
   app.disable("x-powered-by");
   app.use(requestLimits());
   app.use(healthRouter(name, { nats: natsCheck(nats), store: storeCheck(store) }));
+  // After the health routes: probes are answered however busy the service is.
+  app.use(loadShedding(config.MAX_IN_FLIGHT_REQUESTS));
   await spec.wire?.({ name, config, log, nats, store, verifier, limiter, app, onShutdown: (task) => shutdownTasks.push(task) });
   app.use(notFoundProblem);
 
