@@ -20,6 +20,9 @@ import { Rebuilder } from "./app/rebuild.js";
 import { MongoRebuildStates } from "./adapters/store/rebuild-states.js";
 import { ReportQueries } from "./app/reports.js";
 import { loadConfig } from "./config.js";
+import { alsoFoldingDelayed, MongoDelayedStore } from "./adapters/store/delayed-store.js";
+import { DelayedQueries } from "./app/delayed.js";
+import { delayedRouter } from "./adapters/http/delayed-router.js";
 
 runMain(async () => {
   const config = loadConfig();
@@ -34,19 +37,22 @@ runMain(async () => {
       await ensureStreams(jsm, [...FACT_STREAMS, STREAMS.DLQ].map((s) => ({ name: s.name, subjects: [...s.subjects] })), config.NATS_STREAM_REPLICAS);
       const series = parseSeries(config.TALLY_PERIODS, config.QUARTER_START_DAY);
       const facts = await MongoFactsStore.open(store.db!, { series, calendar: defaultCalendar });
-      const consumer = await startFactsConsumer({ nats, js, jsm, store: facts, durable: config.REPORTING_CONSUMER, log });
+      const delayedStore = MongoDelayedStore.open(store.db!, defaultCalendar);
+      const consumer = await startFactsConsumer({ nats, js, jsm, store: alsoFoldingDelayed(facts, delayedStore), durable: config.REPORTING_CONSUMER, log });
       onShutdown(() => consumer.stop());
       const frozen = MongoFrozenReports.open(store.db!);
       const reports = new ReportQueries({ store: facts, tallies: new MongoTallyReader(() => facts.talliesOf(), facts.series), frozen, lag: consumerLag(jsm, config.REPORTING_CONSUMER), calendar: defaultCalendar, sectors, procedures });
       const jurisdiction = new Jurisdiction(registry);
+      const delayed = new DelayedQueries({ store: delayedStore, lag: consumerLag(jsm, config.REPORTING_CONSUMER), calendar: defaultCalendar });
       const audit = new AuditTrail(await MongoAuditLog.open(store.db!));
       if (config.GRPC_PORT !== undefined) {
-        const grpc = await startReportingGrpc({ reports, quarterStartDay: config.QUARTER_START_DAY, log, verifier, limiter, jurisdiction, audit }, config.GRPC_PORT, config.HTTP_HOST);
+        const grpc = await startReportingGrpc({ reports, quarterStartDay: config.QUARTER_START_DAY, log, verifier, limiter, jurisdiction, audit, delayed }, config.GRPC_PORT, config.HTTP_HOST);
         log.info("gRPC listening", { port: grpc.port });
         onShutdown(() => grpc.stop());
       }
       app.use("/v1", authenticateLimited(verifier, limiter));
       app.use(reportsRouter({ reports, jurisdiction, audit, quarterStartDay: config.QUARTER_START_DAY }));
+      app.use(delayedRouter({ delayed, jurisdiction, audit }));
       const replays = FACT_STREAMS.map((stream) =>
         streamReplay(js, stream.name, (seq, reason) => log.warn("rebuild skipped an undecodable message", { stream: stream.name, seq, reason })),
       );

@@ -16,6 +16,8 @@ import {
   type GetIndicators766Response,
   type GetQuarterlyReportResponse,
   type GetTthcReportResponse,
+  Timeliness,
+  type TraceDelayedDossiersResponse,
 } from "@onestop/contracts";
 import { freePort } from "@onestop/devservers";
 import { serviceAuthorization, serviceToken, startServiceProcess, testEnv, waitFor, type ServiceProcess } from "@onestop/testkit";
@@ -292,9 +294,33 @@ describe("bad requests and what is not implemented", () => {
     });
   });
 
-  it("answers UNIMPLEMENTED with a Vietnamese message for TraceDelayedDossiers", async () => {
-    const trace = await failure((cb) => client.traceDelayedDossiers({ from: Q4.from, to: Q4.to, agencyCode: AGENCY, sectorCode: "", pageSize: 10, pageToken: "" }, cb));
-    expect(trace.code).toBe(status.UNIMPLEMENTED);
-    expect(trace.details).toBe("Chức năng truy vết hồ sơ chậm muộn (TraceDelayedDossiers) chưa được triển khai trong dịch vụ báo cáo.");
+  it("traces the agency's delayed dossiers as REST lists them, and refuses from/to naming them", async () => {
+    // Of the quarter's dossiers only number 4 is still open with its clock running: overdue since 25/12/2024.
+    const overdue = `${AGENCY}-241216-0004`;
+    await waitFor(async () => (await rest(`/v1/reports/delayed?agency=${AGENCY}`)).body.total === 1, { timeoutMs: 20_000, description: "the delayed read model" });
+    const viaRest = await rest(`/v1/reports/delayed?agency=${AGENCY}`);
+    expect(viaRest.body.dossiers.map((d: Body) => [d.dossierCode, d.status, d.agencyCode, d.state])).toEqual([[overdue, "OVERDUE", AGENCY, "PROCESSING"]]);
+    const traced = await answer<TraceDelayedDossiersResponse>((cb) => client.traceDelayedDossiers({ from: "", to: "", agencyCode: AGENCY, sectorCode: "", pageSize: 10, pageToken: "" }, cb));
+    expect(traced.dossiers).toHaveLength(1);
+    expect(traced.dossiers[0]).toMatchObject({
+      dossierCode: overdue,
+      procedureCode: "1.012783",
+      sectorCode: "DAT_DAI",
+      agencyCode: AGENCY,
+      receivedAt: "2024-12-16T09:00:00+07:00",
+      dueAt: "2024-12-25T23:59:59.999+07:00",
+      resolvedAt: "",
+      overdueWorkingDays: viaRest.body.dossiers[0].overdueWorkingDays,
+      lateAgencyCodes: [AGENCY],
+      slices: [{ agencyCode: AGENCY, startedAt: "2024-12-16T09:00:00+07:00", finishedAt: "", timeliness: Timeliness.TIMELINESS_PENDING_OVERDUE }],
+    });
+    expect(traced.dossiers[0]!.overdueWorkingDays).toBeGreaterThan(250);
+    expect(traced.nextPageToken).toBe("");
+
+    const refused = await failure((cb) => client.traceDelayedDossiers({ from: Q4.from, to: Q4.to, agencyCode: AGENCY, sectorCode: "", pageSize: 10, pageToken: "" }, cb));
+    expect(refused.code).toBe(status.INVALID_ARGUMENT);
+    expect(refused.errors.map((error) => error.path)).toEqual(["from", "to"]);
+    const badAgency = await failure((cb) => client.traceDelayedDossiers({ from: "", to: "", agencyCode: "Sở Tư pháp", sectorCode: "", pageSize: 0, pageToken: "" }, cb));
+    expect(badAgency.errors.map((error) => error.path)).toEqual(["agencyCode"]);
   });
 });

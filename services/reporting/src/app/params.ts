@@ -178,3 +178,47 @@ export function parseQuarterlyQuery(query: Query, context: ParseContext): Parsed
   if (period && period.from > localDateOf(context.now)) reader.fail("year", "the quarter has not started yet");
   return reader.result({ period: period!, year: year!, quarter: quarter!, scope, format });
 }
+
+/** GET /v1/reports/delayed (and gRPC TraceDelayedDossiers): filters, the at-risk horizon and a page. */
+export interface DelayedRequest {
+  scope: ReportScope;
+  procedureCode?: string;
+  status?: "OVERDUE" | "AT_RISK";
+  /** At risk: due within this many working days (0: due today). */
+  withinDays: number;
+  pageSize: number;
+  /** Offset into the list (the page token). */
+  offset: number;
+}
+
+const PROCEDURE_CODE = /^\d\.\d{6}$/;
+export const DELAYED_PAGE_SIZE = { default: 100, max: 1000 };
+
+export function parseDelayedQuery(query: Query): Parsed<DelayedRequest> {
+  const reader = new Reader(query, ["agency", "level", "sector", "procedure", "status", "withinDays", "pageSize", "pageToken"]);
+  const scope = reader.scope(["level", "agencyCode", "sectorCode"]);
+  const procedureCode = reader.text("procedure");
+  if (procedureCode !== undefined && !PROCEDURE_CODE.test(procedureCode)) reader.fail("procedure", "must be a procedure code like 1.001193");
+  const status = reader.text("status");
+  if (status !== undefined && status !== "OVERDUE" && status !== "AT_RISK") reader.fail("status", "must be OVERDUE or AT_RISK");
+  const whole = (name: string, fallback: number, min: number, max: number): number => {
+    const text = reader.text(name);
+    if (text === undefined) return fallback;
+    if (!/^\d{1,6}$/.test(text) || Number(text) < min || Number(text) > max) {
+      reader.fail(name, `must be a whole number from ${min} to ${max}`);
+      return fallback;
+    }
+    return Number(text);
+  };
+  const withinDays = whole("withinDays", 2, 0, 30);
+  const pageSize = whole("pageSize", DELAYED_PAGE_SIZE.default, 1, DELAYED_PAGE_SIZE.max);
+  const offset = whole("pageToken", 0, 0, 999_999);
+  return reader.result({
+    scope,
+    ...(procedureCode !== undefined ? { procedureCode } : {}),
+    ...(status === "OVERDUE" || status === "AT_RISK" ? { status } : {}),
+    withinDays,
+    pageSize,
+    offset,
+  });
+}

@@ -13,3 +13,4 @@ export * from "./restatement.js";
 export * from "./tally.js";
 export * from "./period-series.js";
 export * from "./tally-contributions.js";
+export * from "./delayed.js";

@@ -9,7 +9,10 @@ import {
   type GetQuarterlyReportRequest,
   type GetTthcReportRequest,
   type ReportingServiceServer,
+  type TraceDelayedDossiersRequest,
 } from "@onestop/contracts";
+import type { DelayedQueries } from "../../app/delayed.js";
+import { traceDelayedRequest, traceDelayedResponse } from "./delayed-messages.js";
 import { authenticateCallLimited, type RateLimiter } from "@onestop/service-kit";
 import type { Logger } from "@onestop/telemetry";
 import { parseIndicatorsQuery, parseQuarterlyQuery, parseTthcQuery, type Parsed, type ParseContext } from "../../app/params.js";
@@ -31,6 +34,8 @@ export interface ReportingGrpcDeps {
   audit: AuditTrail;
   /** Clock for "not in the future" checks; the system clock by default. */
   now?: () => Date;
+  /** TraceDelayedDossiers; UNIMPLEMENTED without it. */
+  delayed?: DelayedQueries;
 }
 
 const TRACE_NOT_IMPLEMENTED = "Chức năng truy vết hồ sơ chậm muộn (TraceDelayedDossiers) chưa được triển khai trong dịch vụ báo cáo.";
@@ -39,7 +44,7 @@ const TRACE_NOT_IMPLEMENTED = "Chức năng truy vết hồ sơ chậm muộn (T
  * ReportingService over the report queries, with the REST API's parameter rules (src/app/params.ts).
  * Every call needs `authorization: Bearer …` metadata and reads only its caller's scope.
  */
-export function reportingService({ reports, quarterStartDay, log, verifier, limiter, jurisdiction, audit, now = () => new Date() }: ReportingGrpcDeps): ReportingServiceServer {
+export function reportingService({ reports, quarterStartDay, log, verifier, limiter, jurisdiction, audit, now = () => new Date(), delayed }: ReportingGrpcDeps): ReportingServiceServer {
   const authenticated = (call: Parameters<typeof authenticateCall>[1]) => (limiter ? authenticateCallLimited(verifier, limiter, call) : authenticateCall(verifier, call));
   const unary = unaryWith(log, authenticated);
   const scopeFor = (caller: Caller, scope: ReportScope): Promise<ReportScope> =>
@@ -61,11 +66,16 @@ export function reportingService({ reports, quarterStartDay, log, verifier, limi
       return indicatorsResponse(await reports.indicators(period, await scopeFor(caller, scope)));
     }),
 
-    traceDelayedDossiers: (call, callback) =>
-      void authenticated(call).then(
-        () => callback({ code: status.UNIMPLEMENTED, details: TRACE_NOT_IMPLEMENTED }),
-        (error: unknown) => callback(statusOf(error)),
-      ),
+    traceDelayedDossiers: delayed
+      ? unary(async (request: TraceDelayedDossiersRequest, caller) => {
+          const parsed = valid(traceDelayedRequest(request));
+          return traceDelayedResponse(await delayed.list({ ...parsed, scope: await scopeFor(caller, parsed.scope) }));
+        })
+      : (call, callback) =>
+          void authenticated(call).then(
+            () => callback({ code: status.UNIMPLEMENTED, details: TRACE_NOT_IMPLEMENTED }),
+            (error: unknown) => callback(statusOf(error)),
+          ),
   };
 }
 
