@@ -64,6 +64,8 @@ interface AgencyList {
   codes: string[];
 }
 
+export type DelayedStep = "records-written" | "buckets-written";
+
 export const fieldOf = (dossierCode: string) => Buffer.from(dossierCode).toString("base64url");
 
 export function bucketOf(agencyCode: string, dossierCode: string): string {
@@ -80,10 +82,13 @@ export class MongoDelayedStore {
     private readonly agencies: Collection<AgencyList>,
     private readonly calendar: WorkingCalendar,
     private readonly prefix: string,
+    private readonly onStep?: (step: DelayedStep) => void,
   ) {}
 
-  static open(db: Db, calendar: WorkingCalendar, prefix = "delayed"): MongoDelayedStore {
-    return new MongoDelayedStore(db.collection(`${prefix}_dossiers`), db.collection(`${prefix}_buckets`), db.collection(`${prefix}_agencies`), calendar, prefix);
+  /** `onStep`: called after each step of a batch; a test throws there to crash between steps. */
+  static open(db: Db, calendar: WorkingCalendar, options: { prefix?: string; onStep?: (step: DelayedStep) => void } = {}): MongoDelayedStore {
+    const prefix = options.prefix ?? "delayed";
+    return new MongoDelayedStore(db.collection(`${prefix}_dossiers`), db.collection(`${prefix}_buckets`), db.collection(`${prefix}_agencies`), calendar, prefix, options.onStep);
   }
 
   /** Folds a batch of events (any stream; the dossier stream's lifecycle facts are kept) and brings the buckets of its dossiers up to date. */
@@ -97,6 +102,7 @@ export class MongoDelayedStore {
     }
     if (byDossier.size === 0) return;
     const records = await this.fold(byDossier);
+    this.onStep?.("records-written");
     await this.sync(records);
   }
 
@@ -175,6 +181,7 @@ export class MongoDelayedStore {
       },
     }));
     if (writes.length > 0) await this.buckets.bulkWrite(writes, { ordered: false });
+    this.onStep?.("buckets-written");
     if (holders.size > 0) await this.agencies.updateOne({ _id: "agencies" }, { $addToSet: { codes: { $each: [...holders] } } }, { upsert: true });
   }
 
