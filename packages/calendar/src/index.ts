@@ -70,3 +70,4 @@ export {
   type ResolutionOutcome,
   type Transfer,
 } from "./clock-fold.js";
+export { addWorkingHours, DEFAULT_OFFICE_SESSIONS, workingMsBetween, type OfficeSession } from "./working-hours.js";

@@ -116,6 +116,11 @@ export interface BusUse {
 export interface PermissionOptions {
   /** Reporting's REPORTING_CONSUMER (default "reporting-facts"); "*" allows any base name (test runs). */
   reportingConsumer?: string;
+  /**
+   * Payment's PAYMENT_CONSUMER (default "payment-dossiers"); "*" allows any name. When absent and
+   * reportingConsumer is "*" (a test run, where every file names its own durables), "*" too.
+   */
+  paymentConsumer?: string;
   /** Add the harness user (tests, local tooling); intake then answers its commands too. */
   harness?: boolean;
 }
@@ -134,9 +139,16 @@ export function reportingDurable(base: string, stream: StreamName): string {
   return stream === "DOSSIER" ? base : `${base}-${stream.toLowerCase()}`;
 }
 
+/** Payment's durable on DOSSIER (services/payment/src/adapters/bus/receipts-consumer.ts), receipts only. */
+export const PAYMENT_DOSSIER_DURABLE = "payment-dossiers";
+function paymentDurable(options: PermissionOptions): string {
+  return options.paymentConsumer ?? (options.reportingConsumer === "*" ? "*" : PAYMENT_DOSSIER_DURABLE);
+}
+
 /**
- * What a service does on the bus, read off its main.ts and adapters. lienthong, digitisation and
- * payment consume nothing yet: they may ensure their own stream and publish their catalogue events.
+ * What a service does on the bus, read off its main.ts and adapters. lienthong and digitisation
+ * consume nothing yet: they may ensure their own stream and publish their catalogue events.
+ * Payment assesses fees from the receipts on DOSSIER (its own durable, `dossier.*.received` only).
  */
 export function serviceBusUse(service: ServiceAccount, options: PermissionOptions = {}): BusUse {
   switch (service) {
@@ -169,7 +181,12 @@ export function serviceBusUse(service: ServiceAccount, options: PermissionOption
     case "digitisation":
       return { ...NONE, ensures: ["DIGITISATION"], publishes: catalogueSubjects("digitisation") };
     case "payment":
-      return { ...NONE, ensures: ["PAYMENT"], publishes: catalogueSubjects("payment") };
+      return {
+        ...NONE,
+        ensures: ["PAYMENT", "DLQ"],
+        consumes: [{ stream: "DOSSIER", durable: paymentDurable(options), filterSubjects: [subjectFilter("vn.onestop.dossier.received.v1")] }],
+        publishes: catalogueSubjects("payment"),
+      };
   }
 }
 

@@ -480,6 +480,15 @@ export const EVENT_CATALOG = {
     publisher: "payment",
     subscribers: ["reporting", "console"],
   },
+  "vn.onestop.payment.discrepancy_found.v1": {
+    stream: "PAYMENT",
+    route: byAgency("payment", "discrepancy_found"),
+    message: json(payment.DiscrepancyFound),
+    schema: "onestop.payment.v1.DiscrepancyFound",
+    summary: "A reconciliation found a payment missing, extra or of another amount on the statement.",
+    publisher: "payment",
+    subscribers: ["console"],
+  },
 
   // Dead letters.
   "vn.onestop.dlq.dead_lettered.v1": {

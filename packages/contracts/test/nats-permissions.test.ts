@@ -87,6 +87,17 @@ describe("NATS permissions generated from the bus map", () => {
     expect(mayPublish("console", "$JS.API.STREAM.INFO.DOSSIER")).toBe(false);
   });
 
+  it("lets payment consume the receipts on DOSSIER through its own durable, pinned to dossier.*.received", () => {
+    expect(mayPublish("payment", "$JS.API.CONSUMER.CREATE.DOSSIER.payment-dossiers.dossier.*.received")).toBe(true);
+    expect(mayPublish("payment", "$JS.API.CONSUMER.CREATE.DOSSIER.payment-dossiers.dossier.>")).toBe(false);
+    expect(mayPublish("payment", "$JS.API.CONSUMER.MSG.NEXT.DOSSIER.payment-dossiers")).toBe(true);
+    expect(mayPublish("payment", "$JS.API.CONSUMER.MSG.NEXT.DOSSIER.reporting-facts")).toBe(false);
+    expect(mayPublish("payment", "payment.000_00_03_H06.discrepancy_found")).toBe(true);
+    expect(mayPublish("payment", "dossier.000_00_03_H06.received")).toBe(false);
+    const custom = natsAccounts({ paymentConsumer: "pay2" }).find((account) => account.user === "payment")!;
+    expect(custom.permissions.publish.allow).toContain("$JS.ACK.DOSSIER.pay2.>");
+  });
+
   it("follows reporting's configured durable name", () => {
     const custom = natsAccounts({ reportingConsumer: "facts2" }).find((account) => account.user === "reporting")!;
     expect(custom.permissions.publish.allow).toContain("$JS.ACK.DIGITISATION.facts2-digitisation.>");

@@ -198,6 +198,7 @@ describe("event catalogue", () => {
         "vn.onestop.payment.failed.v1",
         "vn.onestop.payment.refunded.v1",
         "vn.onestop.payment.reconciled.v1",
+        "vn.onestop.payment.discrepancy_found.v1",
         "vn.onestop.dlq.dead_lettered.v1",
       ].sort(),
     );

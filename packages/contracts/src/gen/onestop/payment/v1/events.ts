@@ -44,6 +44,11 @@ export interface PaymentSucceeded {
   amount: number;
   paidAt: string;
   gatewayTransactionId: string;
+  /**
+   * When the charges (lệ phí) paid must have reached the state budget: 8 working hours after paid_at;
+   * empty when the payment holds no charge.
+   */
+  settlementDueAt: string;
 }
 
 /** Payment failed (declined, expired, cancelled). Type vn.onestop.payment.failed.v1. */
@@ -80,6 +85,21 @@ export interface PaymentsReconciled {
   matchedCount: number;
   matchedAmount: number;
   mismatches: ReconciliationMismatch[];
+}
+
+/**
+ * One difference between our records and the gateway's or bank's statement, found by a
+ * reconciliation (one event per mismatch, for operators). Type vn.onestop.payment.discrepancy_found.v1.
+ */
+export interface DiscrepancyFound {
+  reconciliationId: string;
+  /** Collecting agency (the payment's; for a line only the statement knows: the reconciled agency). */
+  agencyCode: string;
+  channel: PaymentChannel;
+  /** The statement's day, YYYY-MM-DD. */
+  statementDate: string;
+  mismatch?: ReconciliationMismatch | undefined;
+  foundAt: string;
 }
 
 function createBaseFeesAssessed(): FeesAssessed {
@@ -409,7 +429,15 @@ export const PaymentRequested: MessageFns<PaymentRequested> = {
 };
 
 function createBasePaymentSucceeded(): PaymentSucceeded {
-  return { paymentId: "", dossierCode: "", channel: 0, amount: 0, paidAt: "", gatewayTransactionId: "" };
+  return {
+    paymentId: "",
+    dossierCode: "",
+    channel: 0,
+    amount: 0,
+    paidAt: "",
+    gatewayTransactionId: "",
+    settlementDueAt: "",
+  };
 }
 
 export const PaymentSucceeded: MessageFns<PaymentSucceeded> = {
@@ -431,6 +459,9 @@ export const PaymentSucceeded: MessageFns<PaymentSucceeded> = {
     }
     if (message.gatewayTransactionId !== "") {
       writer.uint32(50).string(message.gatewayTransactionId);
+    }
+    if (message.settlementDueAt !== "") {
+      writer.uint32(58).string(message.settlementDueAt);
     }
     return writer;
   },
@@ -496,6 +527,14 @@ export const PaymentSucceeded: MessageFns<PaymentSucceeded> = {
             message.gatewayTransactionId = reader.string();
             continue;
           }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.settlementDueAt = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -532,6 +571,11 @@ export const PaymentSucceeded: MessageFns<PaymentSucceeded> = {
         : isSet(object.gateway_transaction_id)
         ? globalThis.String(object.gateway_transaction_id)
         : "",
+      settlementDueAt: isSet(object.settlementDueAt)
+        ? globalThis.String(object.settlementDueAt)
+        : isSet(object.settlement_due_at)
+        ? globalThis.String(object.settlement_due_at)
+        : "",
     };
   },
 
@@ -555,6 +599,9 @@ export const PaymentSucceeded: MessageFns<PaymentSucceeded> = {
     if (message.gatewayTransactionId !== "") {
       obj.gatewayTransactionId = message.gatewayTransactionId;
     }
+    if (message.settlementDueAt !== "") {
+      obj.settlementDueAt = message.settlementDueAt;
+    }
     return obj;
   },
 
@@ -569,6 +616,7 @@ export const PaymentSucceeded: MessageFns<PaymentSucceeded> = {
     message.amount = object.amount ?? 0;
     message.paidAt = object.paidAt ?? "";
     message.gatewayTransactionId = object.gatewayTransactionId ?? "";
+    message.settlementDueAt = object.settlementDueAt ?? "";
     return message;
   },
 };
@@ -1093,6 +1141,173 @@ export const PaymentsReconciled: MessageFns<PaymentsReconciled> = {
     message.matchedCount = object.matchedCount ?? 0;
     message.matchedAmount = object.matchedAmount ?? 0;
     message.mismatches = object.mismatches?.map((e) => ReconciliationMismatch.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseDiscrepancyFound(): DiscrepancyFound {
+  return { reconciliationId: "", agencyCode: "", channel: 0, statementDate: "", mismatch: undefined, foundAt: "" };
+}
+
+export const DiscrepancyFound: MessageFns<DiscrepancyFound> = {
+  encode(message: DiscrepancyFound, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.reconciliationId !== "") {
+      writer.uint32(10).string(message.reconciliationId);
+    }
+    if (message.agencyCode !== "") {
+      writer.uint32(18).string(message.agencyCode);
+    }
+    if (message.channel !== 0) {
+      writer.uint32(24).int32(message.channel);
+    }
+    if (message.statementDate !== "") {
+      writer.uint32(34).string(message.statementDate);
+    }
+    if (message.mismatch !== undefined) {
+      ReconciliationMismatch.encode(message.mismatch, writer.uint32(42).fork()).join();
+    }
+    if (message.foundAt !== "") {
+      writer.uint32(50).string(message.foundAt);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): DiscrepancyFound {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseDiscrepancyFound();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.reconciliationId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.agencyCode = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.channel = reader.int32() as any;
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.statementDate = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.mismatch = ReconciliationMismatch.decode(reader, reader.uint32());
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.foundAt = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): DiscrepancyFound {
+    return {
+      reconciliationId: isSet(object.reconciliationId)
+        ? globalThis.String(object.reconciliationId)
+        : isSet(object.reconciliation_id)
+        ? globalThis.String(object.reconciliation_id)
+        : "",
+      agencyCode: isSet(object.agencyCode)
+        ? globalThis.String(object.agencyCode)
+        : isSet(object.agency_code)
+        ? globalThis.String(object.agency_code)
+        : "",
+      channel: isSet(object.channel) ? paymentChannelFromJSON(object.channel) : 0,
+      statementDate: isSet(object.statementDate)
+        ? globalThis.String(object.statementDate)
+        : isSet(object.statement_date)
+        ? globalThis.String(object.statement_date)
+        : "",
+      mismatch: isSet(object.mismatch) ? ReconciliationMismatch.fromJSON(object.mismatch) : undefined,
+      foundAt: isSet(object.foundAt)
+        ? globalThis.String(object.foundAt)
+        : isSet(object.found_at)
+        ? globalThis.String(object.found_at)
+        : "",
+    };
+  },
+
+  toJSON(message: DiscrepancyFound): unknown {
+    const obj: any = {};
+    if (message.reconciliationId !== "") {
+      obj.reconciliationId = message.reconciliationId;
+    }
+    if (message.agencyCode !== "") {
+      obj.agencyCode = message.agencyCode;
+    }
+    if (message.channel !== 0) {
+      obj.channel = paymentChannelToJSON(message.channel);
+    }
+    if (message.statementDate !== "") {
+      obj.statementDate = message.statementDate;
+    }
+    if (message.mismatch !== undefined) {
+      obj.mismatch = ReconciliationMismatch.toJSON(message.mismatch);
+    }
+    if (message.foundAt !== "") {
+      obj.foundAt = message.foundAt;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<DiscrepancyFound>, I>>(base?: I): DiscrepancyFound {
+    return DiscrepancyFound.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<DiscrepancyFound>, I>>(object: I): DiscrepancyFound {
+    const message = createBaseDiscrepancyFound();
+    message.reconciliationId = object.reconciliationId ?? "";
+    message.agencyCode = object.agencyCode ?? "";
+    message.channel = object.channel ?? 0;
+    message.statementDate = object.statementDate ?? "";
+    message.mismatch = (object.mismatch !== undefined && object.mismatch !== null)
+      ? ReconciliationMismatch.fromPartial(object.mismatch)
+      : undefined;
+    message.foundAt = object.foundAt ?? "";
     return message;
   },
 };

@@ -70,6 +70,10 @@ export enum PaymentStatus {
   PAYMENT_STATUS_SUCCEEDED = 2,
   PAYMENT_STATUS_FAILED = 3,
   PAYMENT_STATUS_REFUNDED = 4,
+  /** PAYMENT_STATUS_PENDING - The applicant was sent to the gateway (payment page opened); the gateway's answer is awaited. */
+  PAYMENT_STATUS_PENDING = 5,
+  /** PAYMENT_STATUS_EXPIRED - No answer before the order's expiry: the order can no longer be paid. */
+  PAYMENT_STATUS_EXPIRED = 6,
   UNRECOGNIZED = -1,
 }
 
@@ -90,6 +94,12 @@ export function paymentStatusFromJSON(object: any): PaymentStatus {
     case 4:
     case "PAYMENT_STATUS_REFUNDED":
       return PaymentStatus.PAYMENT_STATUS_REFUNDED;
+    case 5:
+    case "PAYMENT_STATUS_PENDING":
+      return PaymentStatus.PAYMENT_STATUS_PENDING;
+    case 6:
+    case "PAYMENT_STATUS_EXPIRED":
+      return PaymentStatus.PAYMENT_STATUS_EXPIRED;
     case -1:
     case "UNRECOGNIZED":
     default:
@@ -109,6 +119,10 @@ export function paymentStatusToJSON(object: PaymentStatus): string {
       return "PAYMENT_STATUS_FAILED";
     case PaymentStatus.PAYMENT_STATUS_REFUNDED:
       return "PAYMENT_STATUS_REFUNDED";
+    case PaymentStatus.PAYMENT_STATUS_PENDING:
+      return "PAYMENT_STATUS_PENDING";
+    case PaymentStatus.PAYMENT_STATUS_EXPIRED:
+      return "PAYMENT_STATUS_EXPIRED";
     case PaymentStatus.UNRECOGNIZED:
     default:
       return "UNRECOGNIZED";
@@ -135,6 +149,21 @@ export interface Payment {
   reason: string;
   /** Set once included in a reconciliation. */
   reconciliationId: string;
+  /** Deciding agency of the dossier (who collects). */
+  agencyCode: string;
+  /** When the order can no longer be paid (online channels). */
+  expiresAt: string;
+  /**
+   * Charges (lệ phí) reach the state budget within 8 working hours of payment: the deadline, when
+   * the payment holds a charge line and has succeeded.
+   */
+  settlementDueAt: string;
+  /** When the money reached the state budget (empty until recorded). */
+  settledAt: string;
+  /** Settled after the deadline, or still unsettled past it. */
+  settlementLate: boolean;
+  /** Amount returned so far, VND (đồng). */
+  refundedAmount: number;
 }
 
 /** A difference found by reconciliation. */
@@ -146,6 +175,8 @@ export interface ReconciliationMismatch {
   statementAmount: number;
   /** e.g. "MISSING_IN_STATEMENT", "MISSING_IN_RECORDS", "AMOUNT_DIFFERS". */
   kind: string;
+  /** The dossier, when the payment is known. */
+  dossierCode: string;
 }
 
 function createBasePayment(): Payment {
@@ -162,6 +193,12 @@ function createBasePayment(): Payment {
     gatewayTransactionId: "",
     reason: "",
     reconciliationId: "",
+    agencyCode: "",
+    expiresAt: "",
+    settlementDueAt: "",
+    settledAt: "",
+    settlementLate: false,
+    refundedAmount: 0,
   };
 }
 
@@ -202,6 +239,24 @@ export const Payment: MessageFns<Payment> = {
     }
     if (message.reconciliationId !== "") {
       writer.uint32(98).string(message.reconciliationId);
+    }
+    if (message.agencyCode !== "") {
+      writer.uint32(106).string(message.agencyCode);
+    }
+    if (message.expiresAt !== "") {
+      writer.uint32(114).string(message.expiresAt);
+    }
+    if (message.settlementDueAt !== "") {
+      writer.uint32(122).string(message.settlementDueAt);
+    }
+    if (message.settledAt !== "") {
+      writer.uint32(130).string(message.settledAt);
+    }
+    if (message.settlementLate !== false) {
+      writer.uint32(136).bool(message.settlementLate);
+    }
+    if (message.refundedAmount !== 0) {
+      writer.uint32(144).int64(message.refundedAmount);
     }
     return writer;
   },
@@ -315,6 +370,54 @@ export const Payment: MessageFns<Payment> = {
             message.reconciliationId = reader.string();
             continue;
           }
+          case 13: {
+            if (tag !== 106) {
+              break;
+            }
+
+            message.agencyCode = reader.string();
+            continue;
+          }
+          case 14: {
+            if (tag !== 114) {
+              break;
+            }
+
+            message.expiresAt = reader.string();
+            continue;
+          }
+          case 15: {
+            if (tag !== 122) {
+              break;
+            }
+
+            message.settlementDueAt = reader.string();
+            continue;
+          }
+          case 16: {
+            if (tag !== 130) {
+              break;
+            }
+
+            message.settledAt = reader.string();
+            continue;
+          }
+          case 17: {
+            if (tag !== 136) {
+              break;
+            }
+
+            message.settlementLate = reader.bool();
+            continue;
+          }
+          case 18: {
+            if (tag !== 144) {
+              break;
+            }
+
+            message.refundedAmount = longToNumber(reader.int64());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -369,6 +472,36 @@ export const Payment: MessageFns<Payment> = {
         : isSet(object.reconciliation_id)
         ? globalThis.String(object.reconciliation_id)
         : "",
+      agencyCode: isSet(object.agencyCode)
+        ? globalThis.String(object.agencyCode)
+        : isSet(object.agency_code)
+        ? globalThis.String(object.agency_code)
+        : "",
+      expiresAt: isSet(object.expiresAt)
+        ? globalThis.String(object.expiresAt)
+        : isSet(object.expires_at)
+        ? globalThis.String(object.expires_at)
+        : "",
+      settlementDueAt: isSet(object.settlementDueAt)
+        ? globalThis.String(object.settlementDueAt)
+        : isSet(object.settlement_due_at)
+        ? globalThis.String(object.settlement_due_at)
+        : "",
+      settledAt: isSet(object.settledAt)
+        ? globalThis.String(object.settledAt)
+        : isSet(object.settled_at)
+        ? globalThis.String(object.settled_at)
+        : "",
+      settlementLate: isSet(object.settlementLate)
+        ? globalThis.Boolean(object.settlementLate)
+        : isSet(object.settlement_late)
+        ? globalThis.Boolean(object.settlement_late)
+        : false,
+      refundedAmount: isSet(object.refundedAmount)
+        ? globalThis.Number(object.refundedAmount)
+        : isSet(object.refunded_amount)
+        ? globalThis.Number(object.refunded_amount)
+        : 0,
     };
   },
 
@@ -410,6 +543,24 @@ export const Payment: MessageFns<Payment> = {
     if (message.reconciliationId !== "") {
       obj.reconciliationId = message.reconciliationId;
     }
+    if (message.agencyCode !== "") {
+      obj.agencyCode = message.agencyCode;
+    }
+    if (message.expiresAt !== "") {
+      obj.expiresAt = message.expiresAt;
+    }
+    if (message.settlementDueAt !== "") {
+      obj.settlementDueAt = message.settlementDueAt;
+    }
+    if (message.settledAt !== "") {
+      obj.settledAt = message.settledAt;
+    }
+    if (message.settlementLate !== false) {
+      obj.settlementLate = message.settlementLate;
+    }
+    if (message.refundedAmount !== 0) {
+      obj.refundedAmount = Math.round(message.refundedAmount);
+    }
     return obj;
   },
 
@@ -430,12 +581,18 @@ export const Payment: MessageFns<Payment> = {
     message.gatewayTransactionId = object.gatewayTransactionId ?? "";
     message.reason = object.reason ?? "";
     message.reconciliationId = object.reconciliationId ?? "";
+    message.agencyCode = object.agencyCode ?? "";
+    message.expiresAt = object.expiresAt ?? "";
+    message.settlementDueAt = object.settlementDueAt ?? "";
+    message.settledAt = object.settledAt ?? "";
+    message.settlementLate = object.settlementLate ?? false;
+    message.refundedAmount = object.refundedAmount ?? 0;
     return message;
   },
 };
 
 function createBaseReconciliationMismatch(): ReconciliationMismatch {
-  return { paymentId: "", gatewayTransactionId: "", recordedAmount: 0, statementAmount: 0, kind: "" };
+  return { paymentId: "", gatewayTransactionId: "", recordedAmount: 0, statementAmount: 0, kind: "", dossierCode: "" };
 }
 
 export const ReconciliationMismatch: MessageFns<ReconciliationMismatch> = {
@@ -454,6 +611,9 @@ export const ReconciliationMismatch: MessageFns<ReconciliationMismatch> = {
     }
     if (message.kind !== "") {
       writer.uint32(42).string(message.kind);
+    }
+    if (message.dossierCode !== "") {
+      writer.uint32(50).string(message.dossierCode);
     }
     return writer;
   },
@@ -511,6 +671,14 @@ export const ReconciliationMismatch: MessageFns<ReconciliationMismatch> = {
             message.kind = reader.string();
             continue;
           }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.dossierCode = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -546,6 +714,11 @@ export const ReconciliationMismatch: MessageFns<ReconciliationMismatch> = {
         ? globalThis.Number(object.statement_amount)
         : 0,
       kind: isSet(object.kind) ? globalThis.String(object.kind) : "",
+      dossierCode: isSet(object.dossierCode)
+        ? globalThis.String(object.dossierCode)
+        : isSet(object.dossier_code)
+        ? globalThis.String(object.dossier_code)
+        : "",
     };
   },
 
@@ -566,6 +739,9 @@ export const ReconciliationMismatch: MessageFns<ReconciliationMismatch> = {
     if (message.kind !== "") {
       obj.kind = message.kind;
     }
+    if (message.dossierCode !== "") {
+      obj.dossierCode = message.dossierCode;
+    }
     return obj;
   },
 
@@ -579,6 +755,7 @@ export const ReconciliationMismatch: MessageFns<ReconciliationMismatch> = {
     message.recordedAmount = object.recordedAmount ?? 0;
     message.statementAmount = object.statementAmount ?? 0;
     message.kind = object.kind ?? "";
+    message.dossierCode = object.dossierCode ?? "";
     return message;
   },
 };

@@ -137,6 +137,18 @@ export interface ReconcileResponse {
   mismatches: ReconciliationMismatch[];
 }
 
+export interface ListUnreconciledRequest {
+  /** Empty for every agency the caller may see. */
+  agencyCode: string;
+}
+
+export interface ListUnreconciledResponse {
+  /** Succeeded online payments no statement has matched yet. */
+  payments: Payment[];
+  /** Mismatches found by reconciliations. */
+  mismatches: ReconciliationMismatch[];
+}
+
 function createBaseAssessFeesRequest(): AssessFeesRequest {
   return { dossierCode: "", procedureCode: "", channel: 0, at: "", facts: {} };
 }
@@ -1901,6 +1913,166 @@ export const ReconcileResponse: MessageFns<ReconcileResponse> = {
   },
 };
 
+function createBaseListUnreconciledRequest(): ListUnreconciledRequest {
+  return { agencyCode: "" };
+}
+
+export const ListUnreconciledRequest: MessageFns<ListUnreconciledRequest> = {
+  encode(message: ListUnreconciledRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.agencyCode !== "") {
+      writer.uint32(10).string(message.agencyCode);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListUnreconciledRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListUnreconciledRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.agencyCode = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ListUnreconciledRequest {
+    return {
+      agencyCode: isSet(object.agencyCode)
+        ? globalThis.String(object.agencyCode)
+        : isSet(object.agency_code)
+        ? globalThis.String(object.agency_code)
+        : "",
+    };
+  },
+
+  toJSON(message: ListUnreconciledRequest): unknown {
+    const obj: any = {};
+    if (message.agencyCode !== "") {
+      obj.agencyCode = message.agencyCode;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ListUnreconciledRequest>, I>>(base?: I): ListUnreconciledRequest {
+    return ListUnreconciledRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ListUnreconciledRequest>, I>>(object: I): ListUnreconciledRequest {
+    const message = createBaseListUnreconciledRequest();
+    message.agencyCode = object.agencyCode ?? "";
+    return message;
+  },
+};
+
+function createBaseListUnreconciledResponse(): ListUnreconciledResponse {
+  return { payments: [], mismatches: [] };
+}
+
+export const ListUnreconciledResponse: MessageFns<ListUnreconciledResponse> = {
+  encode(message: ListUnreconciledResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.payments) {
+      Payment.encode(v!, writer.uint32(10).fork()).join();
+    }
+    for (const v of message.mismatches) {
+      ReconciliationMismatch.encode(v!, writer.uint32(18).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListUnreconciledResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListUnreconciledResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.payments.push(Payment.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.mismatches.push(ReconciliationMismatch.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ListUnreconciledResponse {
+    return {
+      payments: globalThis.Array.isArray(object?.payments) ? object.payments.map((e: any) => Payment.fromJSON(e)) : [],
+      mismatches: globalThis.Array.isArray(object?.mismatches)
+        ? object.mismatches.map((e: any) => ReconciliationMismatch.fromJSON(e))
+        : [],
+    };
+  },
+
+  toJSON(message: ListUnreconciledResponse): unknown {
+    const obj: any = {};
+    if (message.payments?.length) {
+      obj.payments = message.payments.map((e) => Payment.toJSON(e));
+    }
+    if (message.mismatches?.length) {
+      obj.mismatches = message.mismatches.map((e) => ReconciliationMismatch.toJSON(e));
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ListUnreconciledResponse>, I>>(base?: I): ListUnreconciledResponse {
+    return ListUnreconciledResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ListUnreconciledResponse>, I>>(object: I): ListUnreconciledResponse {
+    const message = createBaseListUnreconciledResponse();
+    message.payments = object.payments?.map((e) => Payment.fromPartial(e)) || [];
+    message.mismatches = object.mismatches?.map((e) => ReconciliationMismatch.fromPartial(e)) || [];
+    return message;
+  },
+};
+
 /** PaymentService assesses fees and collects payments at the desk, by transfer or online. */
 export type PaymentServiceService = typeof PaymentServiceService;
 export const PaymentServiceService = {
@@ -1976,6 +2148,18 @@ export const PaymentServiceService = {
     responseSerialize: (value: ReconcileResponse): Buffer => Buffer.from(ReconcileResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): ReconcileResponse => ReconcileResponse.decode(value),
   },
+  /** Succeeded payments not yet matched by a statement, and mismatches found, of an agency or all. */
+  listUnreconciled: {
+    path: "/onestop.payment.v1.PaymentService/ListUnreconciled" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: ListUnreconciledRequest): Buffer =>
+      Buffer.from(ListUnreconciledRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ListUnreconciledRequest => ListUnreconciledRequest.decode(value),
+    responseSerialize: (value: ListUnreconciledResponse): Buffer =>
+      Buffer.from(ListUnreconciledResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ListUnreconciledResponse => ListUnreconciledResponse.decode(value),
+  },
 } as const;
 
 export interface PaymentServiceServer extends UntypedServiceImplementation {
@@ -1989,6 +2173,8 @@ export interface PaymentServiceServer extends UntypedServiceImplementation {
   refundPayment: handleUnaryCall<RefundPaymentRequest, RefundPaymentResponse>;
   /** Reconcile a channel's payments of a period (publishes PaymentsReconciled). */
   reconcile: handleUnaryCall<ReconcileRequest, ReconcileResponse>;
+  /** Succeeded payments not yet matched by a statement, and mismatches found, of an agency or all. */
+  listUnreconciled: handleUnaryCall<ListUnreconciledRequest, ListUnreconciledResponse>;
 }
 
 export interface PaymentServiceClient extends Client {
@@ -2099,6 +2285,22 @@ export interface PaymentServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: ReconcileResponse) => void,
+  ): ClientUnaryCall;
+  /** Succeeded payments not yet matched by a statement, and mismatches found, of an agency or all. */
+  listUnreconciled(
+    request: ListUnreconciledRequest,
+    callback: (error: ServiceError | null, response: ListUnreconciledResponse) => void,
+  ): ClientUnaryCall;
+  listUnreconciled(
+    request: ListUnreconciledRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ListUnreconciledResponse) => void,
+  ): ClientUnaryCall;
+  listUnreconciled(
+    request: ListUnreconciledRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ListUnreconciledResponse) => void,
   ): ClientUnaryCall;
 }
 

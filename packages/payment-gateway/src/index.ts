@@ -1,0 +1,23 @@
+export {
+  fromVnpAmount,
+  formatVnpDate,
+  IPN_ANSWERS,
+  ipnAnswer,
+  parseVnpDate,
+  paymentUrl,
+  readIpn,
+  RESPONSE_REASONS,
+  secureHash,
+  signedData,
+  signedQuery,
+  toVnpAmount,
+  verifySignature,
+  vnpEncode,
+  VNPAY_CURRENCY,
+  VNPAY_VERSION,
+  type IpnResult,
+  type IpnRspCode,
+  type PaymentOrder,
+  type VnpParams,
+} from "./vnpay.js";
+export { parseStatement, renderStatement, STATEMENT_HEADER, StatementError, type Statement, type StatementEntry } from "./statement.js";

@@ -1,0 +1,1 @@
+export { GatewaySimulator, seededRandom, statementQuery, type IpnDelivery, type PayOutcome, type SimulatorOptions } from "./simulator.js";
