@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Installs everything the project needs on a fresh machine, idempotently:
 #   - Debian packages (only when a tool is missing),
-#   - nats-server and (patched) FerretDB built with `go` into a per-user cache and linked into
-#     .local/bin,
+#   - nats-server, (patched) FerretDB and the object store (versitygw) built with `go` into a
+#     per-user cache and linked into .local/bin,
 #   - Keycloak (the local OpenID Connect provider) from Maven Central, pre-built into the same cache
 #     and linked as .local/keycloak, with the Java it runs on as .local/keycloak-java,
 #   - pnpm and the workspace's npm dependencies.
@@ -64,6 +64,19 @@ build_nats() {
     mv "$tmp/nats-server" "$out"; rm -rf "$tmp"
   fi
   ln -sf "$out" "$bin_dir/nats-server"
+}
+
+# The local S3-compatible object store: Versity Gateway (POSIX backend) from its Go module, cached
+# by version like nats-server (~4 min on two cores the first time).
+build_versitygw() {
+  local out="$cache_dir/bin/versitygw-$VERSITYGW_VERSION"
+  if [ ! -x "$out" ]; then
+    say "building versitygw $VERSITYGW_VERSION (first run only, ~4 min)"
+    local tmp; tmp=$(mktemp -d)
+    GOBIN="$tmp" go install "github.com/versity/versitygw/cmd/versitygw@$VERSITYGW_VERSION"
+    mv "$tmp/versitygw" "$out"; rm -rf "$tmp"
+  fi
+  ln -sf "$out" "$bin_dir/versitygw"
 }
 
 # FerretDB from the pinned module with the patch series in infra/ferretdb/patches applied
@@ -154,9 +167,11 @@ need_tools
 check_node
 build_nats
 build_ferretdb
+build_versitygw
 install_keycloak
 "$bin_dir/nats-server" --version >/dev/null || die "nats-server does not run"
 "$bin_dir/ferretdb" --version >/dev/null || die "ferretdb does not run"
+"$bin_dir/versitygw" --version >/dev/null || die "versitygw does not run"
 install_pnpm
 say "pnpm install"
 frozen=false; [ -z "${CI:-}" ] || frozen=true

@@ -1,6 +1,7 @@
 export { startNats, natsConfig, natsEnv, natsUsers, type NatsAuthorizationOptions, type NatsConfigOptions, type NatsCredentials, type NatsOptions, type NatsServer } from "./nats.js";
 export { startNatsCluster, type NatsCluster, type NatsClusterNode, type NatsClusterOptions } from "./nats-cluster.js";
 export { startFerretDb, type FerretDbOptions, type FerretDbServer } from "./ferretdb.js";
+export { startObjectStore, type ObjectStoreOptions, type ObjectStoreServer, type ObjectStoreSettings } from "./s3.js";
 export {
   startKeycloak,
   passwordGrant,

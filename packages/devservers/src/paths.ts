@@ -15,9 +15,10 @@ export function repoRoot(): string {
 
 /**
  * Where a server binary lives: ONESTOP_BIN_DIR, else the project's .local/bin from infra/install.sh.
- * `ferretdb` is the patched build, `ferretdb-stock` the unpatched release (infra/ferretdb).
+ * `ferretdb` is the patched build, `ferretdb-stock` the unpatched release (infra/ferretdb);
+ * `versitygw` the S3-compatible object store (Versity Gateway).
  */
-export function serverBinary(name: "nats-server" | "ferretdb" | "ferretdb-stock"): string {
+export function serverBinary(name: "nats-server" | "ferretdb" | "ferretdb-stock" | "versitygw"): string {
   const path = join(process.env.ONESTOP_BIN_DIR ?? join(repoRoot(), ".local", "bin"), name);
   if (!existsSync(path)) {
     throw new Error(`${name} is not installed at ${path}: run \`bash infra/install.sh\` first`);

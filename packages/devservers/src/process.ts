@@ -14,11 +14,11 @@ export interface ServerProcess {
   kill(): Promise<void>;
 }
 
-/** Spawns a server with its output appended to `logFile`. */
-export function spawnServer(name: string, binary: string, args: string[], logFile: string): ServerProcess {
+/** Spawns a server with its output appended to `logFile`; `env` is added to the parent's environment. */
+export function spawnServer(name: string, binary: string, args: string[], logFile: string, env?: Record<string, string>): ServerProcess {
   mkdirSync(dirname(logFile), { recursive: true });
   const log = createWriteStream(logFile, { flags: "a" });
-  const child = spawn(binary, args, { stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(binary, args, { stdio: ["ignore", "pipe", "pipe"], ...(env ? { env: { ...process.env, ...env } } : {}) });
   child.stdout.pipe(log);
   child.stderr.pipe(log);
   if (child.pid === undefined) throw new Error(`${name} did not start (${binary})`);

@@ -68,3 +68,11 @@ export async function serviceAuthorization(): Promise<{ authorization: string }>
 export function testToken(claims: Record<string, unknown>, options: Omit<TestTokenOptions, "claims"> = {}): Promise<string> {
   return signTestToken(inject("oidcIssuer"), JSON.parse(inject("oidcPrivateJwk")), { claims, ...options });
 }
+
+/**
+ * The object store's S3_* settings with a bucket owned by this test file (`S3_BUCKET`); the
+ * service creates it at start-up when it is missing.
+ */
+export function objectStoreEnv(label = "docs"): { S3_ENDPOINT: string; S3_REGION: string; S3_ACCESS_KEY_ID: string; S3_SECRET_ACCESS_KEY: string; S3_BUCKET: string } {
+  return { ...inject("objectStore"), S3_BUCKET: `${label}-${fileSuffix}`.toLowerCase() };
+}

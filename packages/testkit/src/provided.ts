@@ -10,6 +10,10 @@ declare module "vitest" {
     /** The test OIDC issuer (packages/devservers/src/test-issuer.ts) and its signing key, as JSON. */
     oidcIssuer: string;
     oidcPrivateJwk: string;
+    /** The S3-compatible object store's S3_* settings (the test kit's versitygw, or S3_ENDPOINT's). */
+    objectStore: { S3_ENDPOINT: string; S3_REGION: string; S3_ACCESS_KEY_ID: string; S3_SECRET_ACCESS_KEY: string };
+    /** Where the test kit's versitygw keeps its buckets (one folder each); absent when S3_ENDPOINT points elsewhere. */
+    objectStoreDir?: string;
   }
 }
 
