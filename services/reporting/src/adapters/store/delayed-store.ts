@@ -101,14 +101,18 @@ export class MongoDelayedStore {
       else byDossier.set(dossierCode, [event]);
     }
     if (byDossier.size === 0) return;
-    const records = await this.fold(byDossier);
+    const { records, created } = await this.fold(byDossier);
     this.onStep?.("records-written");
-    await this.sync(records);
+    await this.sync(records, created);
   }
 
-  /** Writes each dossier's record with its events; returns every record of the batch as it now stands. */
-  private async fold(byDossier: Map<string, FactEvent[]>): Promise<Map<string, DelayedRecord>> {
+  /**
+   * Writes each dossier's record with its events; returns every record of the batch as it now
+   * stands, and those this batch created (never in a bucket before).
+   */
+  private async fold(byDossier: Map<string, FactEvent[]>): Promise<{ records: Map<string, DelayedRecord>; created: Set<string> }> {
     const result = new Map<string, DelayedRecord>();
+    const created = new Set<string>();
     let pending = [...byDossier.keys()];
     for (let attempt = 0; pending.length > 0; attempt++) {
       if (attempt === MAX_ATTEMPTS) throw new Error(`delayed: ${pending[0]} kept changing concurrently`);
@@ -129,33 +133,39 @@ export class MongoDelayedStore {
         writes.push(before ? { updateOne: { filter: { _id: code, version: before.version }, update: { $set: { factsJson: record.factsJson, version: record.version, agencies: record.agencies } } } } : { insertOne: { document: record } });
       }
       if (writes.length === 0) break;
+      const won = (record: DelayedRecord) => {
+        result.set(record._id, record);
+        if (record.version === 1) created.add(record._id);
+      };
       if (await allApplied(this.records, writes)) {
-        for (const record of planned) result.set(record._id, record);
+        planned.forEach(won);
         break;
       }
       // Some lost their race: keep the winners (their version is ours), fold the others again.
       const now = new Map((await this.records.find({ _id: { $in: planned.map((r) => r._id) } }, { projection: { version: 1, factsJson: 1 } }).toArray()).map((r) => [r._id, r]));
       pending = [];
       for (const record of planned) {
-        if (now.get(record._id)?.factsJson === record.factsJson && now.get(record._id)?.version === record.version) result.set(record._id, record);
+        if (now.get(record._id)?.factsJson === record.factsJson && now.get(record._id)?.version === record.version) won(record);
         else pending.push(record._id);
       }
     }
-    return result;
+    return { records: result, created };
   }
 
   /** Brings the buckets in line with the records; again for those another writer changed meanwhile. */
-  private async sync(records: Map<string, DelayedRecord>): Promise<void> {
+  private async sync(records: Map<string, DelayedRecord>, created: Set<string>): Promise<void> {
     let current = records;
     for (let attempt = 0; current.size > 0; attempt++) {
       if (attempt === MAX_ATTEMPTS) throw new Error("delayed: buckets kept changing concurrently");
-      await this.writeBuckets([...current.values()]);
-      const now = await this.records.find({ _id: { $in: [...current.keys()] } }).toArray();
-      current = new Map(now.filter((record) => record.version !== current.get(record._id)?.version).map((record) => [record._id, record]));
+      await this.writeBuckets([...current.values()], attempt === 0 ? created : new Set());
+      const versions = await this.records.find({ _id: { $in: [...current.keys()] } }, { projection: { version: 1 } }).toArray();
+      const changed = versions.filter((record) => record.version !== current.get(record._id)?.version).map((record) => record._id);
+      current = changed.length ? new Map((await this.records.find({ _id: { $in: changed } }).toArray()).map((record) => [record._id, record])) : new Map();
     }
   }
 
-  private async writeBuckets(records: DelayedRecord[]): Promise<void> {
+  /** `created`: records this batch created; those not open have no summary to remove anywhere. */
+  private async writeBuckets(records: DelayedRecord[], created: Set<string>): Promise<void> {
     const updates = new Map<string, { $set: Record<string, StoredSummary>; $unset: Record<string, ""> }>();
     const change = (bucket: string) => {
       let update = updates.get(bucket);
@@ -165,6 +175,7 @@ export class MongoDelayedStore {
     const holders = new Set<string>();
     for (const record of records) {
       const summary = openDossierOf(JSON.parse(record.factsJson) as DossierFacts, this.calendar);
+      if (!summary && created.has(record._id)) continue;
       const field = `entries.${fieldOf(record._id)}`;
       for (const agency of record.agencies) {
         if (summary && summary.agencyCode === agency) {
