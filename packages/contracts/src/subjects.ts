@@ -424,6 +424,15 @@ export const EVENT_CATALOG = {
     publisher: "digitisation",
     subscribers: ["reporting"],
   },
+  "vn.onestop.digitisation.dossier_digitised.v1": {
+    stream: "DIGITISATION",
+    route: byAgency("digitisation", "dossier_digitised"),
+    message: json(digitisation.DossierDigitised),
+    schema: "onestop.digitisation.v1.DossierDigitised",
+    summary: "Every declared component of a dossier was digitised or reused.",
+    publisher: "digitisation",
+    subscribers: ["reporting"],
+  },
 
   // Payment.
   "vn.onestop.payment.fees_assessed.v1": {

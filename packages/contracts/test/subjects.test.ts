@@ -192,6 +192,7 @@ describe("event catalogue", () => {
         "vn.onestop.digitisation.component_digitised.v1",
         "vn.onestop.digitisation.result_issued.v1",
         "vn.onestop.digitisation.document_reused.v1",
+        "vn.onestop.digitisation.dossier_digitised.v1",
         "vn.onestop.payment.fees_assessed.v1",
         "vn.onestop.payment.requested.v1",
         "vn.onestop.payment.succeeded.v1",

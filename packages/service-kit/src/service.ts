@@ -8,7 +8,7 @@ import { activeTraceContext, createLogger, shutdownTelemetry, type Logger } from
 import { redactUrl, type BaseConfig } from "./config.js";
 import { connectNats, connectStore } from "./connections.js";
 import { healthRouter, natsCheck, storeCheck } from "./health.js";
-import { answerClientErrors, notFoundProblem, requestLimits } from "./http-limits.js";
+import { answerClientErrors, notFoundProblem, REQUEST_LIMITS, requestLimits } from "./http-limits.js";
 import { loadShedding } from "./overload.js";
 import { RateLimiter } from "./rate-limit.js";
 
@@ -35,6 +35,11 @@ export interface ServiceSpec<C extends BaseConfig> {
   defaultDb: string;
   /** Wires the service's own adapters: routes, consumers, gRPC server. */
   wire?: (context: ServiceContext<C>) => Promise<void> | void;
+  /**
+   * Largest declared request body (REQUEST_LIMITS.maxBodyBytes by default): raised by a service
+   * that takes streamed uploads (digitisation), whose parsers then bound each body themselves.
+   */
+  maxBodyBytes?: number;
 }
 
 export interface RunningService {
@@ -65,7 +70,7 @@ export async function startService<C extends BaseConfig>(spec: ServiceSpec<C>): 
   });
   const app = express();
   app.disable("x-powered-by");
-  app.use(requestLimits());
+  app.use(requestLimits(spec.maxBodyBytes === undefined ? REQUEST_LIMITS : { ...REQUEST_LIMITS, maxBodyBytes: spec.maxBodyBytes }));
   app.use(healthRouter(name, { nats: natsCheck(nats), store: storeCheck(store) }));
   // After the health routes: probes are answered however busy the service is.
   app.use(loadShedding(config.MAX_IN_FLIGHT_REQUESTS));

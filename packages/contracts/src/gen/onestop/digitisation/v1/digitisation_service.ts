@@ -12,13 +12,51 @@ import {
   Client,
   type ClientOptions,
   type ClientUnaryCall,
+  type ClientWritableStream,
+  type handleClientStreamingCall,
   type handleUnaryCall,
   makeGenericClientConstructor,
   type Metadata,
   type ServiceError,
   type UntypedServiceImplementation,
 } from "@grpc/grpc-js";
-import { DocumentMetadata, ReuseSource, reuseSourceFromJSON, reuseSourceToJSON } from "./document.js";
+import {
+  DocumentKind,
+  documentKindFromJSON,
+  documentKindToJSON,
+  DocumentMetadata,
+  ReuseSource,
+  reuseSourceFromJSON,
+  reuseSourceToJSON,
+} from "./document.js";
+
+export interface UploadDocumentRequest {
+  header?:
+    | UploadHeader
+    | undefined;
+  /** The next bytes of the file. */
+  chunk?: Buffer | undefined;
+}
+
+export interface UploadHeader {
+  kind: DocumentKind;
+  dossierCode: string;
+  /** The dossier's deciding agency. */
+  agencyCode: string;
+  /** For a component. */
+  componentTypeCode: string;
+  /** For an electronic result. */
+  resultTypeCode: string;
+  /** Metadata (document_id, sha256, signature and the officer are filled by the service). */
+  document?: DocumentMetadata | undefined;
+}
+
+export interface UploadDocumentResponse {
+  /** False when the same file had been registered for the same component or result before. */
+  created: boolean;
+  /** The holder masked. */
+  document?: DocumentMetadata | undefined;
+}
 
 export interface RegisterComponentRequest {
   dossierCode: string;
@@ -87,6 +125,347 @@ export interface GetDocumentResponse {
   content: Buffer;
   mediaType: string;
 }
+
+function createBaseUploadDocumentRequest(): UploadDocumentRequest {
+  return { header: undefined, chunk: undefined };
+}
+
+export const UploadDocumentRequest: MessageFns<UploadDocumentRequest> = {
+  encode(message: UploadDocumentRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.header !== undefined) {
+      UploadHeader.encode(message.header, writer.uint32(10).fork()).join();
+    }
+    if (message.chunk !== undefined) {
+      writer.uint32(18).bytes(message.chunk);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): UploadDocumentRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseUploadDocumentRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.header = UploadHeader.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.chunk = Buffer.from(reader.bytes());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): UploadDocumentRequest {
+    return {
+      header: isSet(object.header) ? UploadHeader.fromJSON(object.header) : undefined,
+      chunk: isSet(object.chunk) ? Buffer.from(bytesFromBase64(object.chunk)) : undefined,
+    };
+  },
+
+  toJSON(message: UploadDocumentRequest): unknown {
+    const obj: any = {};
+    if (message.header !== undefined) {
+      obj.header = UploadHeader.toJSON(message.header);
+    }
+    if (message.chunk !== undefined) {
+      obj.chunk = base64FromBytes(message.chunk);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<UploadDocumentRequest>, I>>(base?: I): UploadDocumentRequest {
+    return UploadDocumentRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<UploadDocumentRequest>, I>>(object: I): UploadDocumentRequest {
+    const message = createBaseUploadDocumentRequest();
+    message.header = (object.header !== undefined && object.header !== null)
+      ? UploadHeader.fromPartial(object.header)
+      : undefined;
+    message.chunk = object.chunk ?? undefined;
+    return message;
+  },
+};
+
+function createBaseUploadHeader(): UploadHeader {
+  return { kind: 0, dossierCode: "", agencyCode: "", componentTypeCode: "", resultTypeCode: "", document: undefined };
+}
+
+export const UploadHeader: MessageFns<UploadHeader> = {
+  encode(message: UploadHeader, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.kind !== 0) {
+      writer.uint32(8).int32(message.kind);
+    }
+    if (message.dossierCode !== "") {
+      writer.uint32(18).string(message.dossierCode);
+    }
+    if (message.agencyCode !== "") {
+      writer.uint32(26).string(message.agencyCode);
+    }
+    if (message.componentTypeCode !== "") {
+      writer.uint32(34).string(message.componentTypeCode);
+    }
+    if (message.resultTypeCode !== "") {
+      writer.uint32(42).string(message.resultTypeCode);
+    }
+    if (message.document !== undefined) {
+      DocumentMetadata.encode(message.document, writer.uint32(50).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): UploadHeader {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseUploadHeader();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.kind = reader.int32() as any;
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.dossierCode = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.agencyCode = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.componentTypeCode = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.resultTypeCode = reader.string();
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.document = DocumentMetadata.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): UploadHeader {
+    return {
+      kind: isSet(object.kind) ? documentKindFromJSON(object.kind) : 0,
+      dossierCode: isSet(object.dossierCode)
+        ? globalThis.String(object.dossierCode)
+        : isSet(object.dossier_code)
+        ? globalThis.String(object.dossier_code)
+        : "",
+      agencyCode: isSet(object.agencyCode)
+        ? globalThis.String(object.agencyCode)
+        : isSet(object.agency_code)
+        ? globalThis.String(object.agency_code)
+        : "",
+      componentTypeCode: isSet(object.componentTypeCode)
+        ? globalThis.String(object.componentTypeCode)
+        : isSet(object.component_type_code)
+        ? globalThis.String(object.component_type_code)
+        : "",
+      resultTypeCode: isSet(object.resultTypeCode)
+        ? globalThis.String(object.resultTypeCode)
+        : isSet(object.result_type_code)
+        ? globalThis.String(object.result_type_code)
+        : "",
+      document: isSet(object.document) ? DocumentMetadata.fromJSON(object.document) : undefined,
+    };
+  },
+
+  toJSON(message: UploadHeader): unknown {
+    const obj: any = {};
+    if (message.kind !== 0) {
+      obj.kind = documentKindToJSON(message.kind);
+    }
+    if (message.dossierCode !== "") {
+      obj.dossierCode = message.dossierCode;
+    }
+    if (message.agencyCode !== "") {
+      obj.agencyCode = message.agencyCode;
+    }
+    if (message.componentTypeCode !== "") {
+      obj.componentTypeCode = message.componentTypeCode;
+    }
+    if (message.resultTypeCode !== "") {
+      obj.resultTypeCode = message.resultTypeCode;
+    }
+    if (message.document !== undefined) {
+      obj.document = DocumentMetadata.toJSON(message.document);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<UploadHeader>, I>>(base?: I): UploadHeader {
+    return UploadHeader.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<UploadHeader>, I>>(object: I): UploadHeader {
+    const message = createBaseUploadHeader();
+    message.kind = object.kind ?? 0;
+    message.dossierCode = object.dossierCode ?? "";
+    message.agencyCode = object.agencyCode ?? "";
+    message.componentTypeCode = object.componentTypeCode ?? "";
+    message.resultTypeCode = object.resultTypeCode ?? "";
+    message.document = (object.document !== undefined && object.document !== null)
+      ? DocumentMetadata.fromPartial(object.document)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseUploadDocumentResponse(): UploadDocumentResponse {
+  return { created: false, document: undefined };
+}
+
+export const UploadDocumentResponse: MessageFns<UploadDocumentResponse> = {
+  encode(message: UploadDocumentResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.created !== false) {
+      writer.uint32(8).bool(message.created);
+    }
+    if (message.document !== undefined) {
+      DocumentMetadata.encode(message.document, writer.uint32(18).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): UploadDocumentResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseUploadDocumentResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.created = reader.bool();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.document = DocumentMetadata.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): UploadDocumentResponse {
+    return {
+      created: isSet(object.created) ? globalThis.Boolean(object.created) : false,
+      document: isSet(object.document) ? DocumentMetadata.fromJSON(object.document) : undefined,
+    };
+  },
+
+  toJSON(message: UploadDocumentResponse): unknown {
+    const obj: any = {};
+    if (message.created !== false) {
+      obj.created = message.created;
+    }
+    if (message.document !== undefined) {
+      obj.document = DocumentMetadata.toJSON(message.document);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<UploadDocumentResponse>, I>>(base?: I): UploadDocumentResponse {
+    return UploadDocumentResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<UploadDocumentResponse>, I>>(object: I): UploadDocumentResponse {
+    const message = createBaseUploadDocumentResponse();
+    message.created = object.created ?? false;
+    message.document = (object.document !== undefined && object.document !== null)
+      ? DocumentMetadata.fromPartial(object.document)
+      : undefined;
+    return message;
+  },
+};
 
 function createBaseRegisterComponentRequest(): RegisterComponentRequest {
   return {
@@ -1243,6 +1622,21 @@ export const DigitisationServiceService = {
     responseSerialize: (value: GetDocumentResponse): Buffer => Buffer.from(GetDocumentResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): GetDocumentResponse => GetDocumentResponse.decode(value),
   },
+  /**
+   * Upload a component scan or an electronic result as a stream: the header first, then the file
+   * in chunks (never held whole in memory); the same checks and events as the REST upload.
+   */
+  uploadDocument: {
+    path: "/onestop.digitisation.v1.DigitisationService/UploadDocument" as const,
+    requestStream: true as const,
+    responseStream: false as const,
+    requestSerialize: (value: UploadDocumentRequest): Buffer =>
+      Buffer.from(UploadDocumentRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): UploadDocumentRequest => UploadDocumentRequest.decode(value),
+    responseSerialize: (value: UploadDocumentResponse): Buffer =>
+      Buffer.from(UploadDocumentResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): UploadDocumentResponse => UploadDocumentResponse.decode(value),
+  },
 } as const;
 
 export interface DigitisationServiceServer extends UntypedServiceImplementation {
@@ -1255,6 +1649,11 @@ export interface DigitisationServiceServer extends UntypedServiceImplementation 
   /** Record that a dossier reused a document (publishes DocumentReused). */
   recordReuse: handleUnaryCall<RecordReuseRequest, RecordReuseResponse>;
   getDocument: handleUnaryCall<GetDocumentRequest, GetDocumentResponse>;
+  /**
+   * Upload a component scan or an electronic result as a stream: the header first, then the file
+   * in chunks (never held whole in memory); the same checks and events as the REST upload.
+   */
+  uploadDocument: handleClientStreamingCall<UploadDocumentRequest, UploadDocumentResponse>;
 }
 
 export interface DigitisationServiceClient extends Client {
@@ -1337,6 +1736,26 @@ export interface DigitisationServiceClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: GetDocumentResponse) => void,
   ): ClientUnaryCall;
+  /**
+   * Upload a component scan or an electronic result as a stream: the header first, then the file
+   * in chunks (never held whole in memory); the same checks and events as the REST upload.
+   */
+  uploadDocument(
+    callback: (error: ServiceError | null, response: UploadDocumentResponse) => void,
+  ): ClientWritableStream<UploadDocumentRequest>;
+  uploadDocument(
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: UploadDocumentResponse) => void,
+  ): ClientWritableStream<UploadDocumentRequest>;
+  uploadDocument(
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: UploadDocumentResponse) => void,
+  ): ClientWritableStream<UploadDocumentRequest>;
+  uploadDocument(
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: UploadDocumentResponse) => void,
+  ): ClientWritableStream<UploadDocumentRequest>;
 }
 
 export const DigitisationServiceClient = makeGenericClientConstructor(

@@ -63,6 +63,48 @@ export function reuseSourceToJSON(object: ReuseSource): string {
   }
 }
 
+/** What an uploaded file becomes. */
+export enum DocumentKind {
+  DOCUMENT_KIND_UNSPECIFIED = 0,
+  /** DOCUMENT_KIND_COMPONENT - A scanned component of a dossier (thành phần hồ sơ số hóa). */
+  DOCUMENT_KIND_COMPONENT = 1,
+  /** DOCUMENT_KIND_RESULT - An electronic result (kết quả điện tử). */
+  DOCUMENT_KIND_RESULT = 2,
+  UNRECOGNIZED = -1,
+}
+
+export function documentKindFromJSON(object: any): DocumentKind {
+  switch (object) {
+    case 0:
+    case "DOCUMENT_KIND_UNSPECIFIED":
+      return DocumentKind.DOCUMENT_KIND_UNSPECIFIED;
+    case 1:
+    case "DOCUMENT_KIND_COMPONENT":
+      return DocumentKind.DOCUMENT_KIND_COMPONENT;
+    case 2:
+    case "DOCUMENT_KIND_RESULT":
+      return DocumentKind.DOCUMENT_KIND_RESULT;
+    case -1:
+    case "UNRECOGNIZED":
+    default:
+      return DocumentKind.UNRECOGNIZED;
+  }
+}
+
+export function documentKindToJSON(object: DocumentKind): string {
+  switch (object) {
+    case DocumentKind.DOCUMENT_KIND_UNSPECIFIED:
+      return "DOCUMENT_KIND_UNSPECIFIED";
+    case DocumentKind.DOCUMENT_KIND_COMPONENT:
+      return "DOCUMENT_KIND_COMPONENT";
+    case DocumentKind.DOCUMENT_KIND_RESULT:
+      return "DOCUMENT_KIND_RESULT";
+    case DocumentKind.UNRECOGNIZED:
+    default:
+      return "UNRECOGNIZED";
+  }
+}
+
 /** Who a digitised document or result belongs to. PERSONAL DATA: never log unmasked. */
 export interface DocumentHolder {
   /** Số định danh cá nhân (12 digits) or an organisation's identifier. */
@@ -70,6 +112,12 @@ export interface DocumentHolder {
   /** When there is no id number: name and year of birth. */
   fullName: string;
   birthYear: number;
+  /**
+   * Keyed hash (HMAC-SHA256 with PERSONAL_DATA_KEY) of the normalised ID number, the same as the
+   * dossier's applicant_ref (see packages/contracts/src/personal-ref.ts); without an ID number, of
+   * the name and year of birth. Events carry only this, never id_number or full_name.
+   */
+  holderRef: string;
 }
 
 /** Minimum metadata of a digitised document (số hóa) or an electronic result. */
@@ -99,10 +147,23 @@ export interface DocumentMetadata {
   signedAt: string;
   /** SHA-256 of the stored file, hex. */
   sha256: string;
+  /**
+   * Detached signature by the service's key over sha256 and the metadata (base64), its algorithm
+   * ("Ed25519") and key id; checked by the verify endpoint.
+   */
+  signature: string;
+  signatureAlgorithm: string;
+  signatureKeyId: string;
+  /** The officer (token subject) who digitised or issued it, and when (RFC 3339). */
+  digitisedBy: string;
+  digitisedAt: string;
+  /** The file's type as recognised from its first bytes, and its size. */
+  mediaType: string;
+  sizeBytes: number;
 }
 
 function createBaseDocumentHolder(): DocumentHolder {
-  return { idNumber: "", fullName: "", birthYear: 0 };
+  return { idNumber: "", fullName: "", birthYear: 0, holderRef: "" };
 }
 
 export const DocumentHolder: MessageFns<DocumentHolder> = {
@@ -115,6 +176,9 @@ export const DocumentHolder: MessageFns<DocumentHolder> = {
     }
     if (message.birthYear !== 0) {
       writer.uint32(24).int32(message.birthYear);
+    }
+    if (message.holderRef !== "") {
+      writer.uint32(34).string(message.holderRef);
     }
     return writer;
   },
@@ -156,6 +220,14 @@ export const DocumentHolder: MessageFns<DocumentHolder> = {
             message.birthYear = reader.int32();
             continue;
           }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.holderRef = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -185,6 +257,11 @@ export const DocumentHolder: MessageFns<DocumentHolder> = {
         : isSet(object.birth_year)
         ? globalThis.Number(object.birth_year)
         : 0,
+      holderRef: isSet(object.holderRef)
+        ? globalThis.String(object.holderRef)
+        : isSet(object.holder_ref)
+        ? globalThis.String(object.holder_ref)
+        : "",
     };
   },
 
@@ -199,6 +276,9 @@ export const DocumentHolder: MessageFns<DocumentHolder> = {
     if (message.birthYear !== 0) {
       obj.birthYear = Math.round(message.birthYear);
     }
+    if (message.holderRef !== "") {
+      obj.holderRef = message.holderRef;
+    }
     return obj;
   },
 
@@ -210,6 +290,7 @@ export const DocumentHolder: MessageFns<DocumentHolder> = {
     message.idNumber = object.idNumber ?? "";
     message.fullName = object.fullName ?? "";
     message.birthYear = object.birthYear ?? 0;
+    message.holderRef = object.holderRef ?? "";
     return message;
   },
 };
@@ -229,6 +310,13 @@ function createBaseDocumentMetadata(): DocumentMetadata {
     signedBy: "",
     signedAt: "",
     sha256: "",
+    signature: "",
+    signatureAlgorithm: "",
+    signatureKeyId: "",
+    digitisedBy: "",
+    digitisedAt: "",
+    mediaType: "",
+    sizeBytes: 0,
   };
 }
 
@@ -272,6 +360,27 @@ export const DocumentMetadata: MessageFns<DocumentMetadata> = {
     }
     if (message.sha256 !== "") {
       writer.uint32(106).string(message.sha256);
+    }
+    if (message.signature !== "") {
+      writer.uint32(114).string(message.signature);
+    }
+    if (message.signatureAlgorithm !== "") {
+      writer.uint32(122).string(message.signatureAlgorithm);
+    }
+    if (message.signatureKeyId !== "") {
+      writer.uint32(130).string(message.signatureKeyId);
+    }
+    if (message.digitisedBy !== "") {
+      writer.uint32(138).string(message.digitisedBy);
+    }
+    if (message.digitisedAt !== "") {
+      writer.uint32(146).string(message.digitisedAt);
+    }
+    if (message.mediaType !== "") {
+      writer.uint32(154).string(message.mediaType);
+    }
+    if (message.sizeBytes !== 0) {
+      writer.uint32(160).int64(message.sizeBytes);
     }
     return writer;
   },
@@ -393,6 +502,62 @@ export const DocumentMetadata: MessageFns<DocumentMetadata> = {
             message.sha256 = reader.string();
             continue;
           }
+          case 14: {
+            if (tag !== 114) {
+              break;
+            }
+
+            message.signature = reader.string();
+            continue;
+          }
+          case 15: {
+            if (tag !== 122) {
+              break;
+            }
+
+            message.signatureAlgorithm = reader.string();
+            continue;
+          }
+          case 16: {
+            if (tag !== 130) {
+              break;
+            }
+
+            message.signatureKeyId = reader.string();
+            continue;
+          }
+          case 17: {
+            if (tag !== 138) {
+              break;
+            }
+
+            message.digitisedBy = reader.string();
+            continue;
+          }
+          case 18: {
+            if (tag !== 146) {
+              break;
+            }
+
+            message.digitisedAt = reader.string();
+            continue;
+          }
+          case 19: {
+            if (tag !== 154) {
+              break;
+            }
+
+            message.mediaType = reader.string();
+            continue;
+          }
+          case 20: {
+            if (tag !== 160) {
+              break;
+            }
+
+            message.sizeBytes = longToNumber(reader.int64());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -448,6 +613,37 @@ export const DocumentMetadata: MessageFns<DocumentMetadata> = {
         ? globalThis.String(object.signed_at)
         : "",
       sha256: isSet(object.sha256) ? globalThis.String(object.sha256) : "",
+      signature: isSet(object.signature) ? globalThis.String(object.signature) : "",
+      signatureAlgorithm: isSet(object.signatureAlgorithm)
+        ? globalThis.String(object.signatureAlgorithm)
+        : isSet(object.signature_algorithm)
+        ? globalThis.String(object.signature_algorithm)
+        : "",
+      signatureKeyId: isSet(object.signatureKeyId)
+        ? globalThis.String(object.signatureKeyId)
+        : isSet(object.signature_key_id)
+        ? globalThis.String(object.signature_key_id)
+        : "",
+      digitisedBy: isSet(object.digitisedBy)
+        ? globalThis.String(object.digitisedBy)
+        : isSet(object.digitised_by)
+        ? globalThis.String(object.digitised_by)
+        : "",
+      digitisedAt: isSet(object.digitisedAt)
+        ? globalThis.String(object.digitisedAt)
+        : isSet(object.digitised_at)
+        ? globalThis.String(object.digitised_at)
+        : "",
+      mediaType: isSet(object.mediaType)
+        ? globalThis.String(object.mediaType)
+        : isSet(object.media_type)
+        ? globalThis.String(object.media_type)
+        : "",
+      sizeBytes: isSet(object.sizeBytes)
+        ? globalThis.Number(object.sizeBytes)
+        : isSet(object.size_bytes)
+        ? globalThis.Number(object.size_bytes)
+        : 0,
     };
   },
 
@@ -492,6 +688,27 @@ export const DocumentMetadata: MessageFns<DocumentMetadata> = {
     if (message.sha256 !== "") {
       obj.sha256 = message.sha256;
     }
+    if (message.signature !== "") {
+      obj.signature = message.signature;
+    }
+    if (message.signatureAlgorithm !== "") {
+      obj.signatureAlgorithm = message.signatureAlgorithm;
+    }
+    if (message.signatureKeyId !== "") {
+      obj.signatureKeyId = message.signatureKeyId;
+    }
+    if (message.digitisedBy !== "") {
+      obj.digitisedBy = message.digitisedBy;
+    }
+    if (message.digitisedAt !== "") {
+      obj.digitisedAt = message.digitisedAt;
+    }
+    if (message.mediaType !== "") {
+      obj.mediaType = message.mediaType;
+    }
+    if (message.sizeBytes !== 0) {
+      obj.sizeBytes = Math.round(message.sizeBytes);
+    }
     return obj;
   },
 
@@ -515,6 +732,13 @@ export const DocumentMetadata: MessageFns<DocumentMetadata> = {
     message.signedBy = object.signedBy ?? "";
     message.signedAt = object.signedAt ?? "";
     message.sha256 = object.sha256 ?? "";
+    message.signature = object.signature ?? "";
+    message.signatureAlgorithm = object.signatureAlgorithm ?? "";
+    message.signatureKeyId = object.signatureKeyId ?? "";
+    message.digitisedBy = object.digitisedBy ?? "";
+    message.digitisedAt = object.digitisedAt ?? "";
+    message.mediaType = object.mediaType ?? "";
+    message.sizeBytes = object.sizeBytes ?? 0;
     return message;
   },
 };
@@ -530,6 +754,17 @@ type DeepPartial<T> = T extends Builtin ? T
 type KeysOfUnion<T> = T extends T ? keyof T : never;
 type Exact<P, I extends P> = P extends Builtin ? P
   : P & { [K in keyof P]: Exact<P[K], I[K]> } & { [K in Exclude<keyof I, KeysOfUnion<P>>]: never };
+
+function longToNumber(int64: { toString(): string }): number {
+  const num = globalThis.Number(int64.toString());
+  if (num > globalThis.Number.MAX_SAFE_INTEGER) {
+    throw new globalThis.Error("Value is larger than Number.MAX_SAFE_INTEGER");
+  }
+  if (num < globalThis.Number.MIN_SAFE_INTEGER) {
+    throw new globalThis.Error("Value is smaller than Number.MIN_SAFE_INTEGER");
+  }
+  return num;
+}
 
 function isSet(value: any): boolean {
   return value !== null && value !== undefined;

@@ -29,7 +29,10 @@ export interface ComponentDigitised {
  */
 export interface ResultIssuedElectronically {
   dossierCode: string;
-  /** Electronic result number: the holder's id number followed by the result-type code. */
+  /**
+   * Electronic result number: the holder's id number followed by the result-type code. PERSONAL
+   * DATA (it holds the ID number): not filled in events; the holder is document.holder.holder_ref.
+   */
   resultNumber: string;
   resultTypeCode: string;
   document?: DocumentMetadata | undefined;
@@ -48,6 +51,17 @@ export interface DocumentReused {
   documentId: string;
   documentTypeCode: string;
   reusedAt: string;
+}
+
+/**
+ * Every declared component of the dossier has been digitised or reused (hồ sơ được số hóa đầy đủ).
+ * Type vn.onestop.digitisation.dossier_digitised.v1.
+ */
+export interface DossierDigitised {
+  dossierCode: string;
+  componentTypeCodes: string[];
+  /** RFC 3339 with offset. */
+  digitisedAt: string;
 }
 
 function createBaseComponentDigitised(): ComponentDigitised {
@@ -497,6 +511,119 @@ export const DocumentReused: MessageFns<DocumentReused> = {
     message.documentId = object.documentId ?? "";
     message.documentTypeCode = object.documentTypeCode ?? "";
     message.reusedAt = object.reusedAt ?? "";
+    return message;
+  },
+};
+
+function createBaseDossierDigitised(): DossierDigitised {
+  return { dossierCode: "", componentTypeCodes: [], digitisedAt: "" };
+}
+
+export const DossierDigitised: MessageFns<DossierDigitised> = {
+  encode(message: DossierDigitised, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.dossierCode !== "") {
+      writer.uint32(10).string(message.dossierCode);
+    }
+    for (const v of message.componentTypeCodes) {
+      writer.uint32(18).string(v!);
+    }
+    if (message.digitisedAt !== "") {
+      writer.uint32(26).string(message.digitisedAt);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): DossierDigitised {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseDossierDigitised();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.dossierCode = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.componentTypeCodes.push(reader.string());
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.digitisedAt = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): DossierDigitised {
+    return {
+      dossierCode: isSet(object.dossierCode)
+        ? globalThis.String(object.dossierCode)
+        : isSet(object.dossier_code)
+        ? globalThis.String(object.dossier_code)
+        : "",
+      componentTypeCodes: globalThis.Array.isArray(object?.componentTypeCodes)
+        ? object.componentTypeCodes.map((e: any) => globalThis.String(e))
+        : globalThis.Array.isArray(object?.component_type_codes)
+        ? object.component_type_codes.map((e: any) => globalThis.String(e))
+        : [],
+      digitisedAt: isSet(object.digitisedAt)
+        ? globalThis.String(object.digitisedAt)
+        : isSet(object.digitised_at)
+        ? globalThis.String(object.digitised_at)
+        : "",
+    };
+  },
+
+  toJSON(message: DossierDigitised): unknown {
+    const obj: any = {};
+    if (message.dossierCode !== "") {
+      obj.dossierCode = message.dossierCode;
+    }
+    if (message.componentTypeCodes?.length) {
+      obj.componentTypeCodes = message.componentTypeCodes;
+    }
+    if (message.digitisedAt !== "") {
+      obj.digitisedAt = message.digitisedAt;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<DossierDigitised>, I>>(base?: I): DossierDigitised {
+    return DossierDigitised.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<DossierDigitised>, I>>(object: I): DossierDigitised {
+    const message = createBaseDossierDigitised();
+    message.dossierCode = object.dossierCode ?? "";
+    message.componentTypeCodes = object.componentTypeCodes?.map((e) => e) || [];
+    message.digitisedAt = object.digitisedAt ?? "";
     return message;
   },
 };
