@@ -24,7 +24,10 @@ export class Catalogue {
       bundles.map((definition) => {
         const steps = all
           .filter((procedure) => procedure.bundleCode === definition.code)
-          .map((procedure) => ({ step: procedure.bundleStep!, procedure }))
+          .map((procedure) => {
+            const route = definition.routing?.steps.find((candidate) => candidate.step === procedure.bundleStep);
+            return { step: procedure.bundleStep!, procedure, ...(route ? { route } : {}) };
+          })
           .sort((a, b) => a.step - b.step);
         return [definition.code, deepFreeze({ ...structuredClone(definition), steps })];
       }),
@@ -51,6 +54,12 @@ export class Catalogue {
 
   bundles(): Bundle[] {
     return [...this.bundlesByCode.values()];
+  }
+
+  /** The bundle filed under `code`: its own code (BIRTH, case-insensitive) or its national code (2.002621). */
+  bundleFiledAs(code: string): Bundle | undefined {
+    const upper = code.toUpperCase();
+    return this.bundles().find((bundle) => bundle.code === upper || bundle.nationalCode === code);
   }
 
   /** Sectors in order of first appearance. */
@@ -94,6 +103,12 @@ export function buildCatalogueFromRows(
     if (steps.length === 0) {
       errors.push({ ...inFile(files.bundles), row, field: "code", message: `bundle ${value.code} has no procedures; set bundleCode and bundleStep on its procedures` });
       continue;
+    }
+    // A province's catalogue may ship only some of a bundle's procedures; liên thông then refuses to plan it.
+    for (const step of value.routing ? steps : []) {
+      if (!value.routing!.steps.some((route) => route.step === step)) {
+        errors.push({ ...inFile(files.bundles), row, field: "routing.steps", message: `bundle ${value.code} has no routing for its step ${step}` });
+      }
     }
     for (let step = 1; step <= Math.max(...steps); step++) {
       if (!steps.includes(step)) {

@@ -17,10 +17,21 @@ export {
   type TimeUnit,
 } from "./procedure.js";
 export { parseProceduresCsv, parseProceduresJson } from "./procedure-import.js";
-export { parseBundlesJson, type Bundle, type BundleDefinition, type BundleStep } from "./bundle.js";
+export {
+  DISPATCH_MODES,
+  bundleTimeLimit,
+  parseBundlesJson,
+  type Bundle,
+  type BundleDefinition,
+  type BundleRouting,
+  type BundleStep,
+  type DispatchMode,
+  type StepRoute,
+} from "./bundle.js";
+export { AgencyKinds, parseAgencyKindsJson, type AgencyKind } from "./agency-kind.js";
 export { Catalogue, buildCatalogue, type Sector } from "./catalogue.js";
 export { DISTRICT_LEVEL_ABOLISHED_ON, type AdministrativeUnit, type Agency } from "./agency.js";
 export { parseAgenciesCsv, parseAgenciesJson, parseUnitsCsv, parseUnitsJson } from "./registry-import.js";
 export { AgencyRegistry, buildAgencyRegistry } from "./agency-registry.js";
-export { SEED_FILES, loadSeedAgencyRegistry, loadSeedCatalogue } from "./seed.js";
+export { SEED_FILES, loadSeedAgencyKinds, loadSeedAgencyRegistry, loadSeedCatalogue } from "./seed.js";
 export { normalizeText } from "./text.js";

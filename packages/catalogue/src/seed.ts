@@ -1,5 +1,6 @@
 import { existsSync, readFileSync } from "node:fs";
 import { buildAgencyRegistryFromRows, type AgencyRegistry } from "./agency-registry.js";
+import { AgencyKinds, parseAgencyKindsJson } from "./agency-kind.js";
 import { parseBundleRowsJson } from "./bundle.js";
 import { buildCatalogueFromRows, type Catalogue } from "./catalogue.js";
 import { parseProcedureRowsCsv, parseProcedureRowsJson } from "./procedure-import.js";
@@ -12,6 +13,7 @@ export const SEED_FILES = {
   bundles: "bundles.json",
   units: "units.csv",
   agencies: "agencies.csv",
+  agencyKinds: "agency-kinds.json",
 } as const;
 
 const DEFAULT_DATA_DIR = new URL("../data/", import.meta.url);
@@ -50,4 +52,17 @@ export function loadSeedAgencyRegistry(dataDir: URL = DEFAULT_DATA_DIR): ImportR
     return failure([...(units.ok ? [] : units.errors), ...(agencies.ok ? [] : agencies.errors)]);
   }
   return buildAgencyRegistryFromRows(units.value, agencies.value, { units: SEED_FILES.units, agencies: SEED_FILES.agencies });
+}
+
+/** Reads agency-kinds.json from `dataDir` and binds it to `registry` (which agency handles which liên thông step). */
+export function loadSeedAgencyKinds(registry: AgencyRegistry, dataDir: URL = DEFAULT_DATA_DIR): ImportResult<AgencyKinds> {
+  const kinds = inFile(SEED_FILES.agencyKinds, parseAgencyKindsJson(read(dataDir, SEED_FILES.agencyKinds)));
+  if (!kinds.ok) return kinds;
+  const errors: ImportError[] = [];
+  kinds.value.forEach((kind, index) =>
+    kind.agencies.forEach((code, at) => {
+      if (!registry.agency(code)) errors.push({ file: SEED_FILES.agencyKinds, row: index + 1, field: `agencies[${at}]`, message: `agency ${code} is not in the registry` });
+    }),
+  );
+  return errors.length > 0 ? failure(errors) : { ok: true, value: new AgencyKinds(kinds.value, registry) };
 }

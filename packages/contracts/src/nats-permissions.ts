@@ -121,6 +121,8 @@ export interface PermissionOptions {
    * reportingConsumer is "*" (a test run, where every file names its own durables), "*" too.
    */
   paymentConsumer?: string;
+  /** lienthong's LIENTHONG_CONSUMER (default "lienthong-inbound"); "*" allows any name, and is the default when reportingConsumer is "*". */
+  lienthongConsumer?: string;
   /** Add the harness user (tests, local tooling); intake then answers its commands too. */
   harness?: boolean;
 }
@@ -146,8 +148,23 @@ function paymentDurable(options: PermissionOptions): string {
 }
 
 /**
- * What a service does on the bus, read off its main.ts and adapters. lienthong and digitisation
- * consume nothing yet: they may ensure their own stream and publish their catalogue events.
+ * lienthong's durable on LIENTHONG (services/lienthong/src/adapters/bus/inbound.ts): intake's
+ * start commands and the sector systems' results.
+ */
+export const LIENTHONG_INBOUND_DURABLE = "lienthong-inbound";
+export const LIENTHONG_INBOUND_FILTERS = [
+  "lienthong.bundle.start",
+  subjectFilter("vn.onestop.lienthong.step_completed.v1"),
+  subjectFilter("vn.onestop.lienthong.step_refused.v1"),
+] as const;
+function lienthongDurable(options: PermissionOptions): string {
+  return options.lienthongConsumer ?? (options.reportingConsumer === "*" ? "*" : LIENTHONG_INBOUND_DURABLE);
+}
+
+/**
+ * What a service does on the bus, read off its main.ts and adapters. digitisation
+ * consumes nothing yet: it may ensure its own stream and publish its catalogue events.
+ * lienthong consumes intake's start commands and the sector systems' results (one durable).
  * Payment assesses fees from the receipts on DOSSIER (its own durable, `dossier.*.received` only).
  */
 export function serviceBusUse(service: ServiceAccount, options: PermissionOptions = {}): BusUse {
@@ -172,9 +189,11 @@ export function serviceBusUse(service: ServiceAccount, options: PermissionOption
     case "console":
       return { ...NONE, listsStreams: true };
     case "lienthong":
+      // A finished bundle's dossier is resolved through intake's gRPC API, not the bus.
       return {
         ...NONE,
-        ensures: ["LIENTHONG"],
+        ensures: ["LIENTHONG", "DLQ"],
+        consumes: [{ stream: "LIENTHONG", durable: lienthongDurable(options), filterSubjects: [...LIENTHONG_INBOUND_FILTERS] }],
         createsConsumers: SECTOR_SYSTEMS.map(sectorConsumer),
         publishes: catalogueSubjects("lienthong"),
       };

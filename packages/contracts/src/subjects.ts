@@ -5,6 +5,7 @@ import * as digitisation from "./gen/onestop/digitisation/v1/events.js";
 import * as dossier from "./gen/onestop/dossier/v1/events.js";
 import * as intake from "./gen/onestop/dossier/v1/intake_service.js";
 import * as lienthong from "./gen/onestop/lienthong/v1/events.js";
+import { RequestBundleRequest } from "./gen/onestop/lienthong/v1/lienthong_service.js";
 import * as payment from "./gen/onestop/payment/v1/events.js";
 import {
   agencyCodeFromToken,
@@ -355,18 +356,45 @@ export const EVENT_CATALOG = {
     route: byStep("completed"),
     message: json(lienthong.StepCompleted),
     schema: "onestop.lienthong.v1.StepCompleted",
-    summary: "The agency completed its step.",
-    publisher: "lienthong",
-    subscribers: ["sector-systems", "reporting", "console"],
+    summary: "The agency completed its step (the sector system's result; idempotent by bundle, step and attempt).",
+    publisher: "sector-systems",
+    subscribers: ["lienthong", "reporting", "console"],
   },
   "vn.onestop.lienthong.step_refused.v1": {
     stream: "LIENTHONG",
     route: byStep("refused"),
     message: json(lienthong.StepRefused),
     schema: "onestop.lienthong.v1.StepRefused",
-    summary: "The agency refused its step; steps already done are kept.",
+    summary: "The agency refused its step (the sector system's result); steps already done are kept.",
+    publisher: "sector-systems",
+    subscribers: ["lienthong", "reporting", "console"],
+  },
+  "vn.onestop.lienthong.step_warned.v1": {
+    stream: "LIENTHONG",
+    route: byStep("warned"),
+    message: json(lienthong.StepWarned),
+    schema: "onestop.lienthong.v1.StepWarned",
+    summary: "An agency's slice is nearly used up and its step is unanswered.",
     publisher: "lienthong",
-    subscribers: ["reporting", "console"],
+    subscribers: ["console"],
+  },
+  "vn.onestop.lienthong.applicant_notified.v1": {
+    stream: "LIENTHONG",
+    route: fixed("lienthong.bundle.applicant_notified"),
+    message: json(lienthong.ApplicantNotified),
+    schema: "onestop.lienthong.v1.ApplicantNotified",
+    summary: "The applicant is told a step was refused or late, or the bundle failed.",
+    publisher: "lienthong",
+    subscribers: ["console"],
+  },
+  "vn.onestop.lienthong.start_bundle.v1": {
+    stream: "LIENTHONG",
+    route: fixed("lienthong.bundle.start"),
+    message: json(RequestBundleRequest),
+    schema: "onestop.lienthong.v1.RequestBundleRequest",
+    summary: "Command from intake: a dossier of a bundle was received; plan and start it. Carries the form fields (personal data).",
+    publisher: "intake",
+    subscribers: ["lienthong"],
   },
   "vn.onestop.lienthong.step_timed_out.v1": {
     stream: "LIENTHONG",

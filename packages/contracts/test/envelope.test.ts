@@ -116,6 +116,7 @@ describe("event envelope", () => {
       completedAt: "2024-07-15T10:05:00+07:00",
       outputs: { personalIdNumber: "024224000001" },
       resultNumber: "024224000001.GKS",
+      attempt: 1,
     };
     const envelope = wrapEvent("vn.onestop.lienthong.step_completed.v1", completed, {
       ...attributes,

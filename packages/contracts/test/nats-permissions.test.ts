@@ -41,10 +41,9 @@ describe("NATS permissions generated from the bus map", () => {
       if (spec.publisher === "any-consumer") continue;
       const subject = sampleSubject(type);
       const publishers = accounts.filter((account) => mayPublish(account.user, subject)).map((account) => account.user);
-      const expected = spec.publisher === "one-stop-systems" ? "onestop-system" : spec.publisher;
-      // A sector system answers its steps: completed and refused of permanent-residence are sector-cutru's too.
-      const sectorResult = type === "vn.onestop.lienthong.step_completed.v1" || type === "vn.onestop.lienthong.step_refused.v1";
-      expect(publishers, type).toEqual(sectorResult ? [expected, "sector-cutru"] : [expected]);
+      // A sector system answers its own steps: completed and refused of permanent-residence are sector-cutru's only.
+      const expected = spec.publisher === "one-stop-systems" ? "onestop-system" : spec.publisher === "sector-systems" ? "sector-cutru" : spec.publisher;
+      expect(publishers, type).toEqual([expected]);
     }
   });
 

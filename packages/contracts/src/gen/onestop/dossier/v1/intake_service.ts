@@ -179,6 +179,18 @@ export interface SubmitDossierRequest {
    * returns the same answer, with another body FAILED_PRECONDITION, rule IDEMPOTENCY_KEY_REUSED (HTTP 409).
    */
   idempotencyKey: string;
+  /**
+   * A liên thông bundle's filing: the bundle ("BIRTH", "DEATH" or its national code, e.g.
+   * "2.002621"); procedure_code may then be the bundle's national code or its first step's procedure.
+   */
+  bundleCode: string;
+  /** The bundle's form fields for its steps (e.g. childFullName, childBirthDate). PERSONAL DATA. */
+  bundleInputs: { [key: string]: string };
+}
+
+export interface SubmitDossierRequest_BundleInputsEntry {
+  key: string;
+  value: string;
 }
 
 /** Answer of POST /v1/dossiers (HTTP 201). */
@@ -236,6 +248,24 @@ export interface RecordDossierEventRequest {
   comment: string;
   /** CLOSED. */
   closeReason: CloseReason;
+  /** RESOLVED of a liên thông bundle: one result per step (sent by lienthong). */
+  results: BundleStepResult[];
+}
+
+/** One step's result of a liên thông bundle, listed on the dossier when the bundle is done. */
+export interface BundleStepResult {
+  stepCode: string;
+  procedureCode: string;
+  agencyCode: string;
+  completedAt: string;
+  resultNumber: string;
+  /** The step's outputs, e.g. {"personalIdNumber": "..."}. PERSONAL DATA: never log. */
+  outputs: { [key: string]: string };
+}
+
+export interface BundleStepResult_OutputsEntry {
+  key: string;
+  value: string;
 }
 
 export interface RecordDossierEventResponse {
@@ -330,6 +360,8 @@ function createBaseSubmitDossierRequest(): SubmitDossierRequest {
     components: [],
     fees: [],
     idempotencyKey: "",
+    bundleCode: "",
+    bundleInputs: {},
   };
 }
 
@@ -368,6 +400,12 @@ export const SubmitDossierRequest: MessageFns<SubmitDossierRequest> = {
     if (message.idempotencyKey !== "") {
       writer.uint32(90).string(message.idempotencyKey);
     }
+    if (message.bundleCode !== "") {
+      writer.uint32(98).string(message.bundleCode);
+    }
+    globalThis.Object.entries(message.bundleInputs).forEach(([key, value]: [string, string]) => {
+      SubmitDossierRequest_BundleInputsEntry.encode({ key: key as any, value }, writer.uint32(106).fork()).join();
+    });
     return writer;
   },
 
@@ -472,6 +510,25 @@ export const SubmitDossierRequest: MessageFns<SubmitDossierRequest> = {
             message.idempotencyKey = reader.string();
             continue;
           }
+          case 12: {
+            if (tag !== 98) {
+              break;
+            }
+
+            message.bundleCode = reader.string();
+            continue;
+          }
+          case 13: {
+            if (tag !== 106) {
+              break;
+            }
+
+            const entry13 = SubmitDossierRequest_BundleInputsEntry.decode(reader, reader.uint32());
+            if (entry13.value !== undefined) {
+              message.bundleInputs[entry13.key] = entry13.value;
+            }
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -525,6 +582,38 @@ export const SubmitDossierRequest: MessageFns<SubmitDossierRequest> = {
         : isSet(object.idempotency_key)
         ? globalThis.String(object.idempotency_key)
         : "",
+      bundleCode: isSet(object.bundleCode)
+        ? globalThis.String(object.bundleCode)
+        : isSet(object.bundle_code)
+        ? globalThis.String(object.bundle_code)
+        : "",
+      bundleInputs: isObject(object.bundleInputs)
+        ? (globalThis.Object.entries(object.bundleInputs) as [string, any][]).reduce(
+          (acc: { [key: string]: string }, [key, value]: [string, any]) => {
+            globalThis.Object.defineProperty(acc, key, {
+              value: globalThis.String(value),
+              enumerable: true,
+              configurable: true,
+              writable: true,
+            });
+            return acc;
+          },
+          {},
+        )
+        : isObject(object.bundle_inputs)
+        ? (globalThis.Object.entries(object.bundle_inputs) as [string, any][]).reduce(
+          (acc: { [key: string]: string }, [key, value]: [string, any]) => {
+            globalThis.Object.defineProperty(acc, key, {
+              value: globalThis.String(value),
+              enumerable: true,
+              configurable: true,
+              writable: true,
+            });
+            return acc;
+          },
+          {},
+        )
+        : {},
     };
   },
 
@@ -563,6 +652,18 @@ export const SubmitDossierRequest: MessageFns<SubmitDossierRequest> = {
     if (message.idempotencyKey !== "") {
       obj.idempotencyKey = message.idempotencyKey;
     }
+    if (message.bundleCode !== "") {
+      obj.bundleCode = message.bundleCode;
+    }
+    if (message.bundleInputs) {
+      const entries = globalThis.Object.entries(message.bundleInputs) as [string, string][];
+      if (entries.length > 0) {
+        obj.bundleInputs = {};
+        entries.forEach(([k, v]) => {
+          obj.bundleInputs[k] = v;
+        });
+      }
+    }
     return obj;
   },
 
@@ -584,6 +685,105 @@ export const SubmitDossierRequest: MessageFns<SubmitDossierRequest> = {
     message.components = object.components?.map((e) => DossierComponent.fromPartial(e)) || [];
     message.fees = object.fees?.map((e) => FeeLine.fromPartial(e)) || [];
     message.idempotencyKey = object.idempotencyKey ?? "";
+    message.bundleCode = object.bundleCode ?? "";
+    message.bundleInputs = (globalThis.Object.entries(object.bundleInputs ?? {}) as [string, string][]).reduce(
+      (acc: { [key: string]: string }, [key, value]: [string, string]) => {
+        if (value !== undefined) {
+          acc[key] = globalThis.String(value);
+        }
+        return acc;
+      },
+      {},
+    );
+    return message;
+  },
+};
+
+function createBaseSubmitDossierRequest_BundleInputsEntry(): SubmitDossierRequest_BundleInputsEntry {
+  return { key: "", value: "" };
+}
+
+export const SubmitDossierRequest_BundleInputsEntry: MessageFns<SubmitDossierRequest_BundleInputsEntry> = {
+  encode(message: SubmitDossierRequest_BundleInputsEntry, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.key !== "") {
+      writer.uint32(10).string(message.key);
+    }
+    if (message.value !== "") {
+      writer.uint32(18).string(message.value);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SubmitDossierRequest_BundleInputsEntry {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSubmitDossierRequest_BundleInputsEntry();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.key = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.value = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): SubmitDossierRequest_BundleInputsEntry {
+    return {
+      key: isSet(object.key) ? globalThis.String(object.key) : "",
+      value: isSet(object.value) ? globalThis.String(object.value) : "",
+    };
+  },
+
+  toJSON(message: SubmitDossierRequest_BundleInputsEntry): unknown {
+    const obj: any = {};
+    if (message.key !== "") {
+      obj.key = message.key;
+    }
+    if (message.value !== "") {
+      obj.value = message.value;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<SubmitDossierRequest_BundleInputsEntry>, I>>(
+    base?: I,
+  ): SubmitDossierRequest_BundleInputsEntry {
+    return SubmitDossierRequest_BundleInputsEntry.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<SubmitDossierRequest_BundleInputsEntry>, I>>(
+    object: I,
+  ): SubmitDossierRequest_BundleInputsEntry {
+    const message = createBaseSubmitDossierRequest_BundleInputsEntry();
+    message.key = object.key ?? "";
+    message.value = object.value ?? "";
     return message;
   },
 };
@@ -755,6 +955,7 @@ function createBaseRecordDossierEventRequest(): RecordDossierEventRequest {
     rating: 0,
     comment: "",
     closeReason: 0,
+    results: [],
   };
 }
 
@@ -831,6 +1032,9 @@ export const RecordDossierEventRequest: MessageFns<RecordDossierEventRequest> = 
     }
     if (message.closeReason !== 0) {
       writer.uint32(192).int32(message.closeReason);
+    }
+    for (const v of message.results) {
+      BundleStepResult.encode(v!, writer.uint32(202).fork()).join();
     }
     return writer;
   },
@@ -1040,6 +1244,14 @@ export const RecordDossierEventRequest: MessageFns<RecordDossierEventRequest> = 
             message.closeReason = reader.int32() as any;
             continue;
           }
+          case 25: {
+            if (tag !== 202) {
+              break;
+            }
+
+            message.results.push(BundleStepResult.decode(reader, reader.uint32()));
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1132,6 +1344,9 @@ export const RecordDossierEventRequest: MessageFns<RecordDossierEventRequest> = 
         : isSet(object.close_reason)
         ? closeReasonFromJSON(object.close_reason)
         : 0,
+      results: globalThis.Array.isArray(object?.results)
+        ? object.results.map((e: any) => BundleStepResult.fromJSON(e))
+        : [],
     };
   },
 
@@ -1209,6 +1424,9 @@ export const RecordDossierEventRequest: MessageFns<RecordDossierEventRequest> = 
     if (message.closeReason !== 0) {
       obj.closeReason = closeReasonToJSON(message.closeReason);
     }
+    if (message.results?.length) {
+      obj.results = message.results.map((e) => BundleStepResult.toJSON(e));
+    }
     return obj;
   },
 
@@ -1241,6 +1459,293 @@ export const RecordDossierEventRequest: MessageFns<RecordDossierEventRequest> = 
     message.rating = object.rating ?? 0;
     message.comment = object.comment ?? "";
     message.closeReason = object.closeReason ?? 0;
+    message.results = object.results?.map((e) => BundleStepResult.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseBundleStepResult(): BundleStepResult {
+  return { stepCode: "", procedureCode: "", agencyCode: "", completedAt: "", resultNumber: "", outputs: {} };
+}
+
+export const BundleStepResult: MessageFns<BundleStepResult> = {
+  encode(message: BundleStepResult, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.stepCode !== "") {
+      writer.uint32(10).string(message.stepCode);
+    }
+    if (message.procedureCode !== "") {
+      writer.uint32(18).string(message.procedureCode);
+    }
+    if (message.agencyCode !== "") {
+      writer.uint32(26).string(message.agencyCode);
+    }
+    if (message.completedAt !== "") {
+      writer.uint32(34).string(message.completedAt);
+    }
+    if (message.resultNumber !== "") {
+      writer.uint32(42).string(message.resultNumber);
+    }
+    globalThis.Object.entries(message.outputs).forEach(([key, value]: [string, string]) => {
+      BundleStepResult_OutputsEntry.encode({ key: key as any, value }, writer.uint32(50).fork()).join();
+    });
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): BundleStepResult {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseBundleStepResult();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.stepCode = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.procedureCode = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.agencyCode = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.completedAt = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.resultNumber = reader.string();
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            const entry6 = BundleStepResult_OutputsEntry.decode(reader, reader.uint32());
+            if (entry6.value !== undefined) {
+              message.outputs[entry6.key] = entry6.value;
+            }
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): BundleStepResult {
+    return {
+      stepCode: isSet(object.stepCode)
+        ? globalThis.String(object.stepCode)
+        : isSet(object.step_code)
+        ? globalThis.String(object.step_code)
+        : "",
+      procedureCode: isSet(object.procedureCode)
+        ? globalThis.String(object.procedureCode)
+        : isSet(object.procedure_code)
+        ? globalThis.String(object.procedure_code)
+        : "",
+      agencyCode: isSet(object.agencyCode)
+        ? globalThis.String(object.agencyCode)
+        : isSet(object.agency_code)
+        ? globalThis.String(object.agency_code)
+        : "",
+      completedAt: isSet(object.completedAt)
+        ? globalThis.String(object.completedAt)
+        : isSet(object.completed_at)
+        ? globalThis.String(object.completed_at)
+        : "",
+      resultNumber: isSet(object.resultNumber)
+        ? globalThis.String(object.resultNumber)
+        : isSet(object.result_number)
+        ? globalThis.String(object.result_number)
+        : "",
+      outputs: isObject(object.outputs)
+        ? (globalThis.Object.entries(object.outputs) as [string, any][]).reduce(
+          (acc: { [key: string]: string }, [key, value]: [string, any]) => {
+            globalThis.Object.defineProperty(acc, key, {
+              value: globalThis.String(value),
+              enumerable: true,
+              configurable: true,
+              writable: true,
+            });
+            return acc;
+          },
+          {},
+        )
+        : {},
+    };
+  },
+
+  toJSON(message: BundleStepResult): unknown {
+    const obj: any = {};
+    if (message.stepCode !== "") {
+      obj.stepCode = message.stepCode;
+    }
+    if (message.procedureCode !== "") {
+      obj.procedureCode = message.procedureCode;
+    }
+    if (message.agencyCode !== "") {
+      obj.agencyCode = message.agencyCode;
+    }
+    if (message.completedAt !== "") {
+      obj.completedAt = message.completedAt;
+    }
+    if (message.resultNumber !== "") {
+      obj.resultNumber = message.resultNumber;
+    }
+    if (message.outputs) {
+      const entries = globalThis.Object.entries(message.outputs) as [string, string][];
+      if (entries.length > 0) {
+        obj.outputs = {};
+        entries.forEach(([k, v]) => {
+          obj.outputs[k] = v;
+        });
+      }
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<BundleStepResult>, I>>(base?: I): BundleStepResult {
+    return BundleStepResult.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<BundleStepResult>, I>>(object: I): BundleStepResult {
+    const message = createBaseBundleStepResult();
+    message.stepCode = object.stepCode ?? "";
+    message.procedureCode = object.procedureCode ?? "";
+    message.agencyCode = object.agencyCode ?? "";
+    message.completedAt = object.completedAt ?? "";
+    message.resultNumber = object.resultNumber ?? "";
+    message.outputs = (globalThis.Object.entries(object.outputs ?? {}) as [string, string][]).reduce(
+      (acc: { [key: string]: string }, [key, value]: [string, string]) => {
+        if (value !== undefined) {
+          acc[key] = globalThis.String(value);
+        }
+        return acc;
+      },
+      {},
+    );
+    return message;
+  },
+};
+
+function createBaseBundleStepResult_OutputsEntry(): BundleStepResult_OutputsEntry {
+  return { key: "", value: "" };
+}
+
+export const BundleStepResult_OutputsEntry: MessageFns<BundleStepResult_OutputsEntry> = {
+  encode(message: BundleStepResult_OutputsEntry, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.key !== "") {
+      writer.uint32(10).string(message.key);
+    }
+    if (message.value !== "") {
+      writer.uint32(18).string(message.value);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): BundleStepResult_OutputsEntry {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseBundleStepResult_OutputsEntry();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.key = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.value = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): BundleStepResult_OutputsEntry {
+    return {
+      key: isSet(object.key) ? globalThis.String(object.key) : "",
+      value: isSet(object.value) ? globalThis.String(object.value) : "",
+    };
+  },
+
+  toJSON(message: BundleStepResult_OutputsEntry): unknown {
+    const obj: any = {};
+    if (message.key !== "") {
+      obj.key = message.key;
+    }
+    if (message.value !== "") {
+      obj.value = message.value;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<BundleStepResult_OutputsEntry>, I>>(base?: I): BundleStepResult_OutputsEntry {
+    return BundleStepResult_OutputsEntry.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<BundleStepResult_OutputsEntry>, I>>(
+    object: I,
+  ): BundleStepResult_OutputsEntry {
+    const message = createBaseBundleStepResult_OutputsEntry();
+    message.key = object.key ?? "";
+    message.value = object.value ?? "";
     return message;
   },
 };
@@ -2577,6 +3082,10 @@ type DeepPartial<T> = T extends Builtin ? T
 type KeysOfUnion<T> = T extends T ? keyof T : never;
 type Exact<P, I extends P> = P extends Builtin ? P
   : P & { [K in keyof P]: Exact<P[K], I[K]> } & { [K in Exclude<keyof I, KeysOfUnion<P>>]: never };
+
+function isObject(value: any): boolean {
+  return typeof value === "object" && value !== null;
+}
 
 function isSet(value: any): boolean {
   return value !== null && value !== undefined;

@@ -74,6 +74,8 @@ export enum StepStatus {
   STEP_STATUS_COMPLETED = 3,
   STEP_STATUS_REFUSED = 4,
   STEP_STATUS_TIMED_OUT = 5,
+  /** STEP_STATUS_CANCELLED - An operator cancelled the bundle's remaining steps before this one was done. */
+  STEP_STATUS_CANCELLED = 6,
   UNRECOGNIZED = -1,
 }
 
@@ -97,6 +99,9 @@ export function stepStatusFromJSON(object: any): StepStatus {
     case 5:
     case "STEP_STATUS_TIMED_OUT":
       return StepStatus.STEP_STATUS_TIMED_OUT;
+    case 6:
+    case "STEP_STATUS_CANCELLED":
+      return StepStatus.STEP_STATUS_CANCELLED;
     case -1:
     case "UNRECOGNIZED":
     default:
@@ -118,6 +123,8 @@ export function stepStatusToJSON(object: StepStatus): string {
       return "STEP_STATUS_REFUSED";
     case StepStatus.STEP_STATUS_TIMED_OUT:
       return "STEP_STATUS_TIMED_OUT";
+    case StepStatus.STEP_STATUS_CANCELLED:
+      return "STEP_STATUS_CANCELLED";
     case StepStatus.UNRECOGNIZED:
     default:
       return "UNRECOGNIZED";
@@ -187,6 +194,16 @@ export interface BundleStep {
   outputs: { [key: string]: string };
   /** Attempts made (1 + retries by operators). */
   attempts: number;
+  /** When the agency was warned that its slice is nearly used up; empty if not (yet). */
+  warnedAt: string;
+  /** When its slice passed unanswered (escalated to the one-stop desk's head); empty if not. */
+  timedOutAt: string;
+  /** How long this agency held the step (from request to answer, or to now), summed over attempts. */
+  heldSeconds: number;
+  /** This agency's share of the bundle's elapsed time, 0-1. */
+  shareOfElapsed: number;
+  /** Number of the step's (electronic) result, if any. */
+  resultNumber: string;
 }
 
 export interface BundleStep_OutputsEntry {
@@ -210,6 +227,12 @@ export interface Bundle {
   completedAt: string;
   steps: BundleStep[];
   timeliness: Timeliness;
+  /** The agency whose desk received the filing. */
+  receivingAgencyCode: string;
+  /** The step codes an operator must look at (refused or timed out); empty when none. */
+  attention: string[];
+  /** Vietnamese reason when the bundle failed or was cancelled. */
+  reason: string;
 }
 
 function createBaseStepDefinition(): StepDefinition {
@@ -688,6 +711,11 @@ function createBaseBundleStep(): BundleStep {
     reason: "",
     outputs: {},
     attempts: 0,
+    warnedAt: "",
+    timedOutAt: "",
+    heldSeconds: 0,
+    shareOfElapsed: 0,
+    resultNumber: "",
   };
 }
 
@@ -725,6 +753,21 @@ export const BundleStep: MessageFns<BundleStep> = {
     });
     if (message.attempts !== 0) {
       writer.uint32(88).int32(message.attempts);
+    }
+    if (message.warnedAt !== "") {
+      writer.uint32(98).string(message.warnedAt);
+    }
+    if (message.timedOutAt !== "") {
+      writer.uint32(106).string(message.timedOutAt);
+    }
+    if (message.heldSeconds !== 0) {
+      writer.uint32(112).int64(message.heldSeconds);
+    }
+    if (message.shareOfElapsed !== 0) {
+      writer.uint32(121).double(message.shareOfElapsed);
+    }
+    if (message.resultNumber !== "") {
+      writer.uint32(130).string(message.resultNumber);
     }
     return writer;
   },
@@ -833,6 +876,46 @@ export const BundleStep: MessageFns<BundleStep> = {
             message.attempts = reader.int32();
             continue;
           }
+          case 12: {
+            if (tag !== 98) {
+              break;
+            }
+
+            message.warnedAt = reader.string();
+            continue;
+          }
+          case 13: {
+            if (tag !== 106) {
+              break;
+            }
+
+            message.timedOutAt = reader.string();
+            continue;
+          }
+          case 14: {
+            if (tag !== 112) {
+              break;
+            }
+
+            message.heldSeconds = longToNumber(reader.int64());
+            continue;
+          }
+          case 15: {
+            if (tag !== 121) {
+              break;
+            }
+
+            message.shareOfElapsed = reader.double();
+            continue;
+          }
+          case 16: {
+            if (tag !== 130) {
+              break;
+            }
+
+            message.resultNumber = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -895,6 +978,31 @@ export const BundleStep: MessageFns<BundleStep> = {
         )
         : {},
       attempts: isSet(object.attempts) ? globalThis.Number(object.attempts) : 0,
+      warnedAt: isSet(object.warnedAt)
+        ? globalThis.String(object.warnedAt)
+        : isSet(object.warned_at)
+        ? globalThis.String(object.warned_at)
+        : "",
+      timedOutAt: isSet(object.timedOutAt)
+        ? globalThis.String(object.timedOutAt)
+        : isSet(object.timed_out_at)
+        ? globalThis.String(object.timed_out_at)
+        : "",
+      heldSeconds: isSet(object.heldSeconds)
+        ? globalThis.Number(object.heldSeconds)
+        : isSet(object.held_seconds)
+        ? globalThis.Number(object.held_seconds)
+        : 0,
+      shareOfElapsed: isSet(object.shareOfElapsed)
+        ? globalThis.Number(object.shareOfElapsed)
+        : isSet(object.share_of_elapsed)
+        ? globalThis.Number(object.share_of_elapsed)
+        : 0,
+      resultNumber: isSet(object.resultNumber)
+        ? globalThis.String(object.resultNumber)
+        : isSet(object.result_number)
+        ? globalThis.String(object.result_number)
+        : "",
     };
   },
 
@@ -939,6 +1047,21 @@ export const BundleStep: MessageFns<BundleStep> = {
     if (message.attempts !== 0) {
       obj.attempts = Math.round(message.attempts);
     }
+    if (message.warnedAt !== "") {
+      obj.warnedAt = message.warnedAt;
+    }
+    if (message.timedOutAt !== "") {
+      obj.timedOutAt = message.timedOutAt;
+    }
+    if (message.heldSeconds !== 0) {
+      obj.heldSeconds = Math.round(message.heldSeconds);
+    }
+    if (message.shareOfElapsed !== 0) {
+      obj.shareOfElapsed = floatToJson(message.shareOfElapsed);
+    }
+    if (message.resultNumber !== "") {
+      obj.resultNumber = message.resultNumber;
+    }
     return obj;
   },
 
@@ -966,6 +1089,11 @@ export const BundleStep: MessageFns<BundleStep> = {
       {},
     );
     message.attempts = object.attempts ?? 0;
+    message.warnedAt = object.warnedAt ?? "";
+    message.timedOutAt = object.timedOutAt ?? "";
+    message.heldSeconds = object.heldSeconds ?? 0;
+    message.shareOfElapsed = object.shareOfElapsed ?? 0;
+    message.resultNumber = object.resultNumber ?? "";
     return message;
   },
 };
@@ -1067,6 +1195,9 @@ function createBaseBundle(): Bundle {
     completedAt: "",
     steps: [],
     timeliness: 0,
+    receivingAgencyCode: "",
+    attention: [],
+    reason: "",
   };
 }
 
@@ -1101,6 +1232,15 @@ export const Bundle: MessageFns<Bundle> = {
     }
     if (message.timeliness !== 0) {
       writer.uint32(80).int32(message.timeliness);
+    }
+    if (message.receivingAgencyCode !== "") {
+      writer.uint32(90).string(message.receivingAgencyCode);
+    }
+    for (const v of message.attention) {
+      writer.uint32(98).string(v!);
+    }
+    if (message.reason !== "") {
+      writer.uint32(106).string(message.reason);
     }
     return writer;
   },
@@ -1198,6 +1338,30 @@ export const Bundle: MessageFns<Bundle> = {
             message.timeliness = reader.int32() as any;
             continue;
           }
+          case 11: {
+            if (tag !== 90) {
+              break;
+            }
+
+            message.receivingAgencyCode = reader.string();
+            continue;
+          }
+          case 12: {
+            if (tag !== 98) {
+              break;
+            }
+
+            message.attention.push(reader.string());
+            continue;
+          }
+          case 13: {
+            if (tag !== 106) {
+              break;
+            }
+
+            message.reason = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1248,6 +1412,15 @@ export const Bundle: MessageFns<Bundle> = {
         ? object.steps.map((e: any) => BundleStep.fromJSON(e))
         : [],
       timeliness: isSet(object.timeliness) ? timelinessFromJSON(object.timeliness) : 0,
+      receivingAgencyCode: isSet(object.receivingAgencyCode)
+        ? globalThis.String(object.receivingAgencyCode)
+        : isSet(object.receiving_agency_code)
+        ? globalThis.String(object.receiving_agency_code)
+        : "",
+      attention: globalThis.Array.isArray(object?.attention)
+        ? object.attention.map((e: any) => globalThis.String(e))
+        : [],
+      reason: isSet(object.reason) ? globalThis.String(object.reason) : "",
     };
   },
 
@@ -1283,6 +1456,15 @@ export const Bundle: MessageFns<Bundle> = {
     if (message.timeliness !== 0) {
       obj.timeliness = timelinessToJSON(message.timeliness);
     }
+    if (message.receivingAgencyCode !== "") {
+      obj.receivingAgencyCode = message.receivingAgencyCode;
+    }
+    if (message.attention?.length) {
+      obj.attention = message.attention;
+    }
+    if (message.reason !== "") {
+      obj.reason = message.reason;
+    }
     return obj;
   },
 
@@ -1303,9 +1485,16 @@ export const Bundle: MessageFns<Bundle> = {
     message.completedAt = object.completedAt ?? "";
     message.steps = object.steps?.map((e) => BundleStep.fromPartial(e)) || [];
     message.timeliness = object.timeliness ?? 0;
+    message.receivingAgencyCode = object.receivingAgencyCode ?? "";
+    message.attention = object.attention?.map((e) => e) || [];
+    message.reason = object.reason ?? "";
     return message;
   },
 };
+
+function floatToJson(value: number | null | undefined): number | string | null | undefined {
+  return typeof value === "number" && !globalThis.Number.isFinite(value) ? globalThis.String(value) : value;
+}
 
 type Builtin = Date | Function | Uint8Array | string | number | boolean | undefined;
 
@@ -1318,6 +1507,17 @@ type DeepPartial<T> = T extends Builtin ? T
 type KeysOfUnion<T> = T extends T ? keyof T : never;
 type Exact<P, I extends P> = P extends Builtin ? P
   : P & { [K in keyof P]: Exact<P[K], I[K]> } & { [K in Exclude<keyof I, KeysOfUnion<P>>]: never };
+
+function longToNumber(int64: { toString(): string }): number {
+  const num = globalThis.Number(int64.toString());
+  if (num > globalThis.Number.MAX_SAFE_INTEGER) {
+    throw new globalThis.Error("Value is larger than Number.MAX_SAFE_INTEGER");
+  }
+  if (num < globalThis.Number.MIN_SAFE_INTEGER) {
+    throw new globalThis.Error("Value is smaller than Number.MIN_SAFE_INTEGER");
+  }
+  return num;
+}
 
 function isObject(value: any): boolean {
   return typeof value === "object" && value !== null;

@@ -58,6 +58,8 @@ export interface StepCompleted {
   outputs: { [key: string]: string };
   /** Number of the step's (electronic) result, if any. */
   resultNumber: string;
+  /** The request's attempt this answers (StepRequested.attempt); a result for an earlier attempt is ignored. */
+  attempt: number;
 }
 
 export interface StepCompleted_OutputsEntry {
@@ -77,6 +79,8 @@ export interface StepRefused {
   refusedAt: string;
   /** Vietnamese reason, shown to operators and the applicant. */
   reason: string;
+  /** The request's attempt this answers. */
+  attempt: number;
 }
 
 /**
@@ -116,6 +120,35 @@ export interface BundleFailed {
   failedStepCode: string;
   reason: string;
   steps: BundleStep[];
+}
+
+/**
+ * An agency's slice is nearly used up (warnAtShare of it elapsed) and its step is unanswered.
+ * Type vn.onestop.lienthong.step_warned.v1, on "lienthong.<bundle>.<step>.warned".
+ */
+export interface StepWarned {
+  bundleId: string;
+  bundleCode: string;
+  stepCode: string;
+  agencyCode: string;
+  dueAt: string;
+  warnedAt: string;
+}
+
+/**
+ * The applicant is told what happened to their bundle (a step refused or late, the bundle failed).
+ * Type vn.onestop.lienthong.applicant_notified.v1, on "lienthong.bundle.applicant_notified".
+ */
+export interface ApplicantNotified {
+  bundleId: string;
+  bundleCode: string;
+  dossierCode: string;
+  stepCode: string;
+  /** "STEP_REFUSED", "STEP_TIMED_OUT" or "BUNDLE_FAILED". */
+  kind: string;
+  /** Vietnamese message for the applicant. PERSONAL DATA possible: never log. */
+  message: string;
+  notifiedAt: string;
 }
 
 function createBaseBundleRequested(): BundleRequested {
@@ -679,7 +712,16 @@ export const StepRequested_InputsEntry: MessageFns<StepRequested_InputsEntry> = 
 };
 
 function createBaseStepCompleted(): StepCompleted {
-  return { bundleId: "", bundleCode: "", stepCode: "", agencyCode: "", completedAt: "", outputs: {}, resultNumber: "" };
+  return {
+    bundleId: "",
+    bundleCode: "",
+    stepCode: "",
+    agencyCode: "",
+    completedAt: "",
+    outputs: {},
+    resultNumber: "",
+    attempt: 0,
+  };
 }
 
 export const StepCompleted: MessageFns<StepCompleted> = {
@@ -704,6 +746,9 @@ export const StepCompleted: MessageFns<StepCompleted> = {
     });
     if (message.resultNumber !== "") {
       writer.uint32(58).string(message.resultNumber);
+    }
+    if (message.attempt !== 0) {
+      writer.uint32(64).int32(message.attempt);
     }
     return writer;
   },
@@ -780,6 +825,14 @@ export const StepCompleted: MessageFns<StepCompleted> = {
             message.resultNumber = reader.string();
             continue;
           }
+          case 8: {
+            if (tag !== 64) {
+              break;
+            }
+
+            message.attempt = reader.int32();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -838,6 +891,7 @@ export const StepCompleted: MessageFns<StepCompleted> = {
         : isSet(object.result_number)
         ? globalThis.String(object.result_number)
         : "",
+      attempt: isSet(object.attempt) ? globalThis.Number(object.attempt) : 0,
     };
   },
 
@@ -870,6 +924,9 @@ export const StepCompleted: MessageFns<StepCompleted> = {
     if (message.resultNumber !== "") {
       obj.resultNumber = message.resultNumber;
     }
+    if (message.attempt !== 0) {
+      obj.attempt = Math.round(message.attempt);
+    }
     return obj;
   },
 
@@ -893,6 +950,7 @@ export const StepCompleted: MessageFns<StepCompleted> = {
       {},
     );
     message.resultNumber = object.resultNumber ?? "";
+    message.attempt = object.attempt ?? 0;
     return message;
   },
 };
@@ -983,7 +1041,7 @@ export const StepCompleted_OutputsEntry: MessageFns<StepCompleted_OutputsEntry> 
 };
 
 function createBaseStepRefused(): StepRefused {
-  return { bundleId: "", bundleCode: "", stepCode: "", agencyCode: "", refusedAt: "", reason: "" };
+  return { bundleId: "", bundleCode: "", stepCode: "", agencyCode: "", refusedAt: "", reason: "", attempt: 0 };
 }
 
 export const StepRefused: MessageFns<StepRefused> = {
@@ -1005,6 +1063,9 @@ export const StepRefused: MessageFns<StepRefused> = {
     }
     if (message.reason !== "") {
       writer.uint32(50).string(message.reason);
+    }
+    if (message.attempt !== 0) {
+      writer.uint32(56).int32(message.attempt);
     }
     return writer;
   },
@@ -1070,6 +1131,14 @@ export const StepRefused: MessageFns<StepRefused> = {
             message.reason = reader.string();
             continue;
           }
+          case 7: {
+            if (tag !== 56) {
+              break;
+            }
+
+            message.attempt = reader.int32();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1110,6 +1179,7 @@ export const StepRefused: MessageFns<StepRefused> = {
         ? globalThis.String(object.refused_at)
         : "",
       reason: isSet(object.reason) ? globalThis.String(object.reason) : "",
+      attempt: isSet(object.attempt) ? globalThis.Number(object.attempt) : 0,
     };
   },
 
@@ -1133,6 +1203,9 @@ export const StepRefused: MessageFns<StepRefused> = {
     if (message.reason !== "") {
       obj.reason = message.reason;
     }
+    if (message.attempt !== 0) {
+      obj.attempt = Math.round(message.attempt);
+    }
     return obj;
   },
 
@@ -1147,6 +1220,7 @@ export const StepRefused: MessageFns<StepRefused> = {
     message.agencyCode = object.agencyCode ?? "";
     message.refusedAt = object.refusedAt ?? "";
     message.reason = object.reason ?? "";
+    message.attempt = object.attempt ?? 0;
     return message;
   },
 };
@@ -1658,6 +1732,364 @@ export const BundleFailed: MessageFns<BundleFailed> = {
     message.failedStepCode = object.failedStepCode ?? "";
     message.reason = object.reason ?? "";
     message.steps = object.steps?.map((e) => BundleStep.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseStepWarned(): StepWarned {
+  return { bundleId: "", bundleCode: "", stepCode: "", agencyCode: "", dueAt: "", warnedAt: "" };
+}
+
+export const StepWarned: MessageFns<StepWarned> = {
+  encode(message: StepWarned, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.bundleId !== "") {
+      writer.uint32(10).string(message.bundleId);
+    }
+    if (message.bundleCode !== "") {
+      writer.uint32(18).string(message.bundleCode);
+    }
+    if (message.stepCode !== "") {
+      writer.uint32(26).string(message.stepCode);
+    }
+    if (message.agencyCode !== "") {
+      writer.uint32(34).string(message.agencyCode);
+    }
+    if (message.dueAt !== "") {
+      writer.uint32(42).string(message.dueAt);
+    }
+    if (message.warnedAt !== "") {
+      writer.uint32(50).string(message.warnedAt);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): StepWarned {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseStepWarned();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.bundleId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.bundleCode = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.stepCode = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.agencyCode = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.dueAt = reader.string();
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.warnedAt = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): StepWarned {
+    return {
+      bundleId: isSet(object.bundleId)
+        ? globalThis.String(object.bundleId)
+        : isSet(object.bundle_id)
+        ? globalThis.String(object.bundle_id)
+        : "",
+      bundleCode: isSet(object.bundleCode)
+        ? globalThis.String(object.bundleCode)
+        : isSet(object.bundle_code)
+        ? globalThis.String(object.bundle_code)
+        : "",
+      stepCode: isSet(object.stepCode)
+        ? globalThis.String(object.stepCode)
+        : isSet(object.step_code)
+        ? globalThis.String(object.step_code)
+        : "",
+      agencyCode: isSet(object.agencyCode)
+        ? globalThis.String(object.agencyCode)
+        : isSet(object.agency_code)
+        ? globalThis.String(object.agency_code)
+        : "",
+      dueAt: isSet(object.dueAt)
+        ? globalThis.String(object.dueAt)
+        : isSet(object.due_at)
+        ? globalThis.String(object.due_at)
+        : "",
+      warnedAt: isSet(object.warnedAt)
+        ? globalThis.String(object.warnedAt)
+        : isSet(object.warned_at)
+        ? globalThis.String(object.warned_at)
+        : "",
+    };
+  },
+
+  toJSON(message: StepWarned): unknown {
+    const obj: any = {};
+    if (message.bundleId !== "") {
+      obj.bundleId = message.bundleId;
+    }
+    if (message.bundleCode !== "") {
+      obj.bundleCode = message.bundleCode;
+    }
+    if (message.stepCode !== "") {
+      obj.stepCode = message.stepCode;
+    }
+    if (message.agencyCode !== "") {
+      obj.agencyCode = message.agencyCode;
+    }
+    if (message.dueAt !== "") {
+      obj.dueAt = message.dueAt;
+    }
+    if (message.warnedAt !== "") {
+      obj.warnedAt = message.warnedAt;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<StepWarned>, I>>(base?: I): StepWarned {
+    return StepWarned.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<StepWarned>, I>>(object: I): StepWarned {
+    const message = createBaseStepWarned();
+    message.bundleId = object.bundleId ?? "";
+    message.bundleCode = object.bundleCode ?? "";
+    message.stepCode = object.stepCode ?? "";
+    message.agencyCode = object.agencyCode ?? "";
+    message.dueAt = object.dueAt ?? "";
+    message.warnedAt = object.warnedAt ?? "";
+    return message;
+  },
+};
+
+function createBaseApplicantNotified(): ApplicantNotified {
+  return { bundleId: "", bundleCode: "", dossierCode: "", stepCode: "", kind: "", message: "", notifiedAt: "" };
+}
+
+export const ApplicantNotified: MessageFns<ApplicantNotified> = {
+  encode(message: ApplicantNotified, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.bundleId !== "") {
+      writer.uint32(10).string(message.bundleId);
+    }
+    if (message.bundleCode !== "") {
+      writer.uint32(18).string(message.bundleCode);
+    }
+    if (message.dossierCode !== "") {
+      writer.uint32(26).string(message.dossierCode);
+    }
+    if (message.stepCode !== "") {
+      writer.uint32(34).string(message.stepCode);
+    }
+    if (message.kind !== "") {
+      writer.uint32(42).string(message.kind);
+    }
+    if (message.message !== "") {
+      writer.uint32(50).string(message.message);
+    }
+    if (message.notifiedAt !== "") {
+      writer.uint32(58).string(message.notifiedAt);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ApplicantNotified {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseApplicantNotified();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.bundleId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.bundleCode = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.dossierCode = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.stepCode = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.kind = reader.string();
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.message = reader.string();
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.notifiedAt = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ApplicantNotified {
+    return {
+      bundleId: isSet(object.bundleId)
+        ? globalThis.String(object.bundleId)
+        : isSet(object.bundle_id)
+        ? globalThis.String(object.bundle_id)
+        : "",
+      bundleCode: isSet(object.bundleCode)
+        ? globalThis.String(object.bundleCode)
+        : isSet(object.bundle_code)
+        ? globalThis.String(object.bundle_code)
+        : "",
+      dossierCode: isSet(object.dossierCode)
+        ? globalThis.String(object.dossierCode)
+        : isSet(object.dossier_code)
+        ? globalThis.String(object.dossier_code)
+        : "",
+      stepCode: isSet(object.stepCode)
+        ? globalThis.String(object.stepCode)
+        : isSet(object.step_code)
+        ? globalThis.String(object.step_code)
+        : "",
+      kind: isSet(object.kind) ? globalThis.String(object.kind) : "",
+      message: isSet(object.message) ? globalThis.String(object.message) : "",
+      notifiedAt: isSet(object.notifiedAt)
+        ? globalThis.String(object.notifiedAt)
+        : isSet(object.notified_at)
+        ? globalThis.String(object.notified_at)
+        : "",
+    };
+  },
+
+  toJSON(message: ApplicantNotified): unknown {
+    const obj: any = {};
+    if (message.bundleId !== "") {
+      obj.bundleId = message.bundleId;
+    }
+    if (message.bundleCode !== "") {
+      obj.bundleCode = message.bundleCode;
+    }
+    if (message.dossierCode !== "") {
+      obj.dossierCode = message.dossierCode;
+    }
+    if (message.stepCode !== "") {
+      obj.stepCode = message.stepCode;
+    }
+    if (message.kind !== "") {
+      obj.kind = message.kind;
+    }
+    if (message.message !== "") {
+      obj.message = message.message;
+    }
+    if (message.notifiedAt !== "") {
+      obj.notifiedAt = message.notifiedAt;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ApplicantNotified>, I>>(base?: I): ApplicantNotified {
+    return ApplicantNotified.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ApplicantNotified>, I>>(object: I): ApplicantNotified {
+    const message = createBaseApplicantNotified();
+    message.bundleId = object.bundleId ?? "";
+    message.bundleCode = object.bundleCode ?? "";
+    message.dossierCode = object.dossierCode ?? "";
+    message.stepCode = object.stepCode ?? "";
+    message.kind = object.kind ?? "";
+    message.message = object.message ?? "";
+    message.notifiedAt = object.notifiedAt ?? "";
     return message;
   },
 };

@@ -38,6 +38,8 @@ export interface RequestBundleRequest {
   agencyCodes: { [key: string]: string };
   /** Idempotency: the same key returns the same bundle. */
   idempotencyKey: string;
+  /** The agency whose desk received the filing: steps go to the agencies of their kind nearest to it. */
+  receivingAgencyCode: string;
 }
 
 export interface RequestBundleRequest_InputsEntry {
@@ -56,6 +58,8 @@ export interface RequestBundleResponse {
 
 export interface GetBundleRequest {
   bundleId: string;
+  /** Instead of bundle_id: the dossier code of the filing. */
+  dossierCode: string;
 }
 
 export interface GetBundleResponse {
@@ -86,6 +90,8 @@ export interface CompleteStepRequest {
   completedAt: string;
   outputs: { [key: string]: string };
   resultNumber: string;
+  /** The request's attempt this answers (StepRequested.attempt). */
+  attempt: number;
 }
 
 export interface CompleteStepRequest_OutputsEntry {
@@ -102,6 +108,8 @@ export interface RefuseStepRequest {
   stepCode: string;
   refusedAt: string;
   reason: string;
+  /** The request's attempt this answers (StepRequested.attempt). */
+  attempt: number;
 }
 
 export interface RefuseStepResponse {
@@ -137,6 +145,19 @@ export interface ListBundleDefinitionsResponse {
   definitions: BundleDefinition[];
 }
 
+export interface ReassignStepRequest {
+  bundleId: string;
+  stepCode: string;
+  /** The agency to send the step to instead (of the step's kind, valid today). */
+  agencyCode: string;
+  /** Why (Vietnamese), recorded with who did it. */
+  reason: string;
+}
+
+export interface ReassignStepResponse {
+  bundle?: Bundle | undefined;
+}
+
 function createBaseRequestBundleRequest(): RequestBundleRequest {
   return {
     bundleCode: "",
@@ -146,6 +167,7 @@ function createBaseRequestBundleRequest(): RequestBundleRequest {
     inputs: {},
     agencyCodes: {},
     idempotencyKey: "",
+    receivingAgencyCode: "",
   };
 }
 
@@ -171,6 +193,9 @@ export const RequestBundleRequest: MessageFns<RequestBundleRequest> = {
     });
     if (message.idempotencyKey !== "") {
       writer.uint32(58).string(message.idempotencyKey);
+    }
+    if (message.receivingAgencyCode !== "") {
+      writer.uint32(66).string(message.receivingAgencyCode);
     }
     return writer;
   },
@@ -250,6 +275,14 @@ export const RequestBundleRequest: MessageFns<RequestBundleRequest> = {
             message.idempotencyKey = reader.string();
             continue;
           }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.receivingAgencyCode = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -326,6 +359,11 @@ export const RequestBundleRequest: MessageFns<RequestBundleRequest> = {
         : isSet(object.idempotency_key)
         ? globalThis.String(object.idempotency_key)
         : "",
+      receivingAgencyCode: isSet(object.receivingAgencyCode)
+        ? globalThis.String(object.receivingAgencyCode)
+        : isSet(object.receiving_agency_code)
+        ? globalThis.String(object.receiving_agency_code)
+        : "",
     };
   },
 
@@ -364,6 +402,9 @@ export const RequestBundleRequest: MessageFns<RequestBundleRequest> = {
     if (message.idempotencyKey !== "") {
       obj.idempotencyKey = message.idempotencyKey;
     }
+    if (message.receivingAgencyCode !== "") {
+      obj.receivingAgencyCode = message.receivingAgencyCode;
+    }
     return obj;
   },
 
@@ -397,6 +438,7 @@ export const RequestBundleRequest: MessageFns<RequestBundleRequest> = {
       {},
     );
     message.idempotencyKey = object.idempotencyKey ?? "";
+    message.receivingAgencyCode = object.receivingAgencyCode ?? "";
     return message;
   },
 };
@@ -649,13 +691,16 @@ export const RequestBundleResponse: MessageFns<RequestBundleResponse> = {
 };
 
 function createBaseGetBundleRequest(): GetBundleRequest {
-  return { bundleId: "" };
+  return { bundleId: "", dossierCode: "" };
 }
 
 export const GetBundleRequest: MessageFns<GetBundleRequest> = {
   encode(message: GetBundleRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.bundleId !== "") {
       writer.uint32(10).string(message.bundleId);
+    }
+    if (message.dossierCode !== "") {
+      writer.uint32(18).string(message.dossierCode);
     }
     return writer;
   },
@@ -681,6 +726,14 @@ export const GetBundleRequest: MessageFns<GetBundleRequest> = {
             message.bundleId = reader.string();
             continue;
           }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.dossierCode = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -700,6 +753,11 @@ export const GetBundleRequest: MessageFns<GetBundleRequest> = {
         : isSet(object.bundle_id)
         ? globalThis.String(object.bundle_id)
         : "",
+      dossierCode: isSet(object.dossierCode)
+        ? globalThis.String(object.dossierCode)
+        : isSet(object.dossier_code)
+        ? globalThis.String(object.dossier_code)
+        : "",
     };
   },
 
@@ -707,6 +765,9 @@ export const GetBundleRequest: MessageFns<GetBundleRequest> = {
     const obj: any = {};
     if (message.bundleId !== "") {
       obj.bundleId = message.bundleId;
+    }
+    if (message.dossierCode !== "") {
+      obj.dossierCode = message.dossierCode;
     }
     return obj;
   },
@@ -717,6 +778,7 @@ export const GetBundleRequest: MessageFns<GetBundleRequest> = {
   fromPartial<I extends Exact<DeepPartial<GetBundleRequest>, I>>(object: I): GetBundleRequest {
     const message = createBaseGetBundleRequest();
     message.bundleId = object.bundleId ?? "";
+    message.dossierCode = object.dossierCode ?? "";
     return message;
   },
 };
@@ -1061,7 +1123,7 @@ export const ListBundlesResponse: MessageFns<ListBundlesResponse> = {
 };
 
 function createBaseCompleteStepRequest(): CompleteStepRequest {
-  return { bundleId: "", stepCode: "", completedAt: "", outputs: {}, resultNumber: "" };
+  return { bundleId: "", stepCode: "", completedAt: "", outputs: {}, resultNumber: "", attempt: 0 };
 }
 
 export const CompleteStepRequest: MessageFns<CompleteStepRequest> = {
@@ -1080,6 +1142,9 @@ export const CompleteStepRequest: MessageFns<CompleteStepRequest> = {
     });
     if (message.resultNumber !== "") {
       writer.uint32(42).string(message.resultNumber);
+    }
+    if (message.attempt !== 0) {
+      writer.uint32(48).int32(message.attempt);
     }
     return writer;
   },
@@ -1140,6 +1205,14 @@ export const CompleteStepRequest: MessageFns<CompleteStepRequest> = {
             message.resultNumber = reader.string();
             continue;
           }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.attempt = reader.int32();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1188,6 +1261,7 @@ export const CompleteStepRequest: MessageFns<CompleteStepRequest> = {
         : isSet(object.result_number)
         ? globalThis.String(object.result_number)
         : "",
+      attempt: isSet(object.attempt) ? globalThis.Number(object.attempt) : 0,
     };
   },
 
@@ -1214,6 +1288,9 @@ export const CompleteStepRequest: MessageFns<CompleteStepRequest> = {
     if (message.resultNumber !== "") {
       obj.resultNumber = message.resultNumber;
     }
+    if (message.attempt !== 0) {
+      obj.attempt = Math.round(message.attempt);
+    }
     return obj;
   },
 
@@ -1235,6 +1312,7 @@ export const CompleteStepRequest: MessageFns<CompleteStepRequest> = {
       {},
     );
     message.resultNumber = object.resultNumber ?? "";
+    message.attempt = object.attempt ?? 0;
     return message;
   },
 };
@@ -1398,7 +1476,7 @@ export const CompleteStepResponse: MessageFns<CompleteStepResponse> = {
 };
 
 function createBaseRefuseStepRequest(): RefuseStepRequest {
-  return { bundleId: "", stepCode: "", refusedAt: "", reason: "" };
+  return { bundleId: "", stepCode: "", refusedAt: "", reason: "", attempt: 0 };
 }
 
 export const RefuseStepRequest: MessageFns<RefuseStepRequest> = {
@@ -1414,6 +1492,9 @@ export const RefuseStepRequest: MessageFns<RefuseStepRequest> = {
     }
     if (message.reason !== "") {
       writer.uint32(34).string(message.reason);
+    }
+    if (message.attempt !== 0) {
+      writer.uint32(40).int32(message.attempt);
     }
     return writer;
   },
@@ -1463,6 +1544,14 @@ export const RefuseStepRequest: MessageFns<RefuseStepRequest> = {
             message.reason = reader.string();
             continue;
           }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.attempt = reader.int32();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1493,6 +1582,7 @@ export const RefuseStepRequest: MessageFns<RefuseStepRequest> = {
         ? globalThis.String(object.refused_at)
         : "",
       reason: isSet(object.reason) ? globalThis.String(object.reason) : "",
+      attempt: isSet(object.attempt) ? globalThis.Number(object.attempt) : 0,
     };
   },
 
@@ -1510,6 +1600,9 @@ export const RefuseStepRequest: MessageFns<RefuseStepRequest> = {
     if (message.reason !== "") {
       obj.reason = message.reason;
     }
+    if (message.attempt !== 0) {
+      obj.attempt = Math.round(message.attempt);
+    }
     return obj;
   },
 
@@ -1522,6 +1615,7 @@ export const RefuseStepRequest: MessageFns<RefuseStepRequest> = {
     message.stepCode = object.stepCode ?? "";
     message.refusedAt = object.refusedAt ?? "";
     message.reason = object.reason ?? "";
+    message.attempt = object.attempt ?? 0;
     return message;
   },
 };
@@ -2096,6 +2190,204 @@ export const ListBundleDefinitionsResponse: MessageFns<ListBundleDefinitionsResp
   },
 };
 
+function createBaseReassignStepRequest(): ReassignStepRequest {
+  return { bundleId: "", stepCode: "", agencyCode: "", reason: "" };
+}
+
+export const ReassignStepRequest: MessageFns<ReassignStepRequest> = {
+  encode(message: ReassignStepRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.bundleId !== "") {
+      writer.uint32(10).string(message.bundleId);
+    }
+    if (message.stepCode !== "") {
+      writer.uint32(18).string(message.stepCode);
+    }
+    if (message.agencyCode !== "") {
+      writer.uint32(26).string(message.agencyCode);
+    }
+    if (message.reason !== "") {
+      writer.uint32(34).string(message.reason);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ReassignStepRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseReassignStepRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.bundleId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.stepCode = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.agencyCode = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.reason = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ReassignStepRequest {
+    return {
+      bundleId: isSet(object.bundleId)
+        ? globalThis.String(object.bundleId)
+        : isSet(object.bundle_id)
+        ? globalThis.String(object.bundle_id)
+        : "",
+      stepCode: isSet(object.stepCode)
+        ? globalThis.String(object.stepCode)
+        : isSet(object.step_code)
+        ? globalThis.String(object.step_code)
+        : "",
+      agencyCode: isSet(object.agencyCode)
+        ? globalThis.String(object.agencyCode)
+        : isSet(object.agency_code)
+        ? globalThis.String(object.agency_code)
+        : "",
+      reason: isSet(object.reason) ? globalThis.String(object.reason) : "",
+    };
+  },
+
+  toJSON(message: ReassignStepRequest): unknown {
+    const obj: any = {};
+    if (message.bundleId !== "") {
+      obj.bundleId = message.bundleId;
+    }
+    if (message.stepCode !== "") {
+      obj.stepCode = message.stepCode;
+    }
+    if (message.agencyCode !== "") {
+      obj.agencyCode = message.agencyCode;
+    }
+    if (message.reason !== "") {
+      obj.reason = message.reason;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ReassignStepRequest>, I>>(base?: I): ReassignStepRequest {
+    return ReassignStepRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ReassignStepRequest>, I>>(object: I): ReassignStepRequest {
+    const message = createBaseReassignStepRequest();
+    message.bundleId = object.bundleId ?? "";
+    message.stepCode = object.stepCode ?? "";
+    message.agencyCode = object.agencyCode ?? "";
+    message.reason = object.reason ?? "";
+    return message;
+  },
+};
+
+function createBaseReassignStepResponse(): ReassignStepResponse {
+  return { bundle: undefined };
+}
+
+export const ReassignStepResponse: MessageFns<ReassignStepResponse> = {
+  encode(message: ReassignStepResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.bundle !== undefined) {
+      Bundle.encode(message.bundle, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ReassignStepResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseReassignStepResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.bundle = Bundle.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ReassignStepResponse {
+    return { bundle: isSet(object.bundle) ? Bundle.fromJSON(object.bundle) : undefined };
+  },
+
+  toJSON(message: ReassignStepResponse): unknown {
+    const obj: any = {};
+    if (message.bundle !== undefined) {
+      obj.bundle = Bundle.toJSON(message.bundle);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ReassignStepResponse>, I>>(base?: I): ReassignStepResponse {
+    return ReassignStepResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ReassignStepResponse>, I>>(object: I): ReassignStepResponse {
+    const message = createBaseReassignStepResponse();
+    message.bundle = (object.bundle !== undefined && object.bundle !== null)
+      ? Bundle.fromPartial(object.bundle)
+      : undefined;
+    return message;
+  },
+};
+
 /** LienthongService routes a bundle's steps between agencies and tracks each agency's slice of time. */
 export type LienthongServiceService = typeof LienthongServiceService;
 export const LienthongServiceService = {
@@ -2168,6 +2460,17 @@ export const LienthongServiceService = {
     responseSerialize: (value: FailBundleResponse): Buffer => Buffer.from(FailBundleResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): FailBundleResponse => FailBundleResponse.decode(value),
   },
+  /** Operator action after a refusal or timeout: send the step to another agency. */
+  reassignStep: {
+    path: "/onestop.lienthong.v1.LienthongService/ReassignStep" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: ReassignStepRequest): Buffer => Buffer.from(ReassignStepRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ReassignStepRequest => ReassignStepRequest.decode(value),
+    responseSerialize: (value: ReassignStepResponse): Buffer =>
+      Buffer.from(ReassignStepResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ReassignStepResponse => ReassignStepResponse.decode(value),
+  },
   listBundleDefinitions: {
     path: "/onestop.lienthong.v1.LienthongService/ListBundleDefinitions" as const,
     requestStream: false as const,
@@ -2193,6 +2496,8 @@ export interface LienthongServiceServer extends UntypedServiceImplementation {
   retryStep: handleUnaryCall<RetryStepRequest, RetryStepResponse>;
   /** Operator action: give up on the bundle (BundleFailed); completed steps are kept. */
   failBundle: handleUnaryCall<FailBundleRequest, FailBundleResponse>;
+  /** Operator action after a refusal or timeout: send the step to another agency. */
+  reassignStep: handleUnaryCall<ReassignStepRequest, ReassignStepResponse>;
   listBundleDefinitions: handleUnaryCall<ListBundleDefinitionsRequest, ListBundleDefinitionsResponse>;
 }
 
@@ -2305,6 +2610,22 @@ export interface LienthongServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: FailBundleResponse) => void,
+  ): ClientUnaryCall;
+  /** Operator action after a refusal or timeout: send the step to another agency. */
+  reassignStep(
+    request: ReassignStepRequest,
+    callback: (error: ServiceError | null, response: ReassignStepResponse) => void,
+  ): ClientUnaryCall;
+  reassignStep(
+    request: ReassignStepRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ReassignStepResponse) => void,
+  ): ClientUnaryCall;
+  reassignStep(
+    request: ReassignStepRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ReassignStepResponse) => void,
   ): ClientUnaryCall;
   listBundleDefinitions(
     request: ListBundleDefinitionsRequest,

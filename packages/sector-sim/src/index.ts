@@ -1,0 +1,1 @@
+export { outputsOf, SectorSimulator, type Behaviour, type SeenRequest, type SimulatorOptions } from "./simulator.js";
