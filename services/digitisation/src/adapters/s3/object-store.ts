@@ -6,6 +6,8 @@ import {
   GetObjectCommand,
   HeadBucketCommand,
   HeadObjectCommand,
+  AbortMultipartUploadCommand,
+  ListMultipartUploadsCommand,
   ListObjectsV2Command,
   S3Client,
   S3ServiceException,
@@ -111,9 +113,26 @@ export class S3ObjectStore implements ObjectStorePort {
     });
   }
 
-  /** Temporary objects older than `olderThanMs` (left by uploads a crash cut short), removed. */
+  /**
+   * Temporary objects and unfinished multipart uploads older than `olderThanMs` (left by uploads a
+   * crash cut short), removed.
+   */
   async sweepIncoming(olderThanMs: number, now = Date.now()): Promise<number> {
     let removed = 0;
+    let keyMarker: string | undefined;
+    let uploadMarker: string | undefined;
+    do {
+      const page = await this.client.send(
+        new ListMultipartUploadsCommand({ Bucket: this.bucket, Prefix: INCOMING_PREFIX, KeyMarker: keyMarker, UploadIdMarker: uploadMarker }),
+      );
+      for (const upload of page.Uploads ?? []) {
+        if (upload.Key && upload.UploadId && upload.Initiated && now - upload.Initiated.getTime() > olderThanMs) {
+          await this.client.send(new AbortMultipartUploadCommand({ Bucket: this.bucket, Key: upload.Key, UploadId: upload.UploadId }));
+          removed++;
+        }
+      }
+      [keyMarker, uploadMarker] = page.IsTruncated ? [page.NextKeyMarker, page.NextUploadIdMarker] : [undefined, undefined];
+    } while (keyMarker);
     let token: string | undefined;
     do {
       const page = await this.client.send(new ListObjectsV2Command({ Bucket: this.bucket, Prefix: INCOMING_PREFIX, ContinuationToken: token }));
