@@ -7,6 +7,9 @@ import { waitFor } from "./wait.js";
 
 export interface ServiceProcess {
   httpUrl: string;
+  pid: number;
+  /** Sends `signal` without waiting (SIGSTOP / SIGCONT: a frozen process, for fault tests). */
+  signal(signal: NodeJS.Signals): void;
   /** Everything the process wrote (when no log file was given), for assertions and failure messages. */
   output(): string;
   /** Sends `signal` and resolves with the exit code (null when killed by a signal). */
@@ -69,5 +72,5 @@ export async function startServiceProcess(
     throw error;
   }
   died.catch(() => {}); // exits after start-up are the caller's to observe through stop()
-  return { httpUrl, output: () => output, stop };
+  return { httpUrl, pid: child.pid!, signal: (signal) => void child.kill(signal), output: () => output, stop };
 }
