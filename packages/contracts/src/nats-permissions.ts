@@ -202,7 +202,7 @@ export function serviceBusUse(service: ServiceAccount, options: PermissionOption
     case "payment":
       return {
         ...NONE,
-        ensures: ["PAYMENT", "DLQ"],
+        ensures: ["DOSSIER", "PAYMENT", "DLQ"],
         consumes: [{ stream: "DOSSIER", durable: paymentDurable(options), filterSubjects: [subjectFilter("vn.onestop.dossier.received.v1")] }],
         publishes: catalogueSubjects("payment"),
       };

@@ -87,10 +87,17 @@ describe("gateway callbacks", () => {
   it("given a payment made in time whose IPN arrives after the expiry, then it is confirmed", () => {
     expect(decideCallback(callback({ paidAt: MON_10 + 14 * MIN, now: MON_10 + 30 * MIN }), given(requested())).outcome).toBe("CONFIRMED");
   });
-  it("given an expired order, then any callback is LATE", () => {
+  it("given an expired order, then a success paid after the expiry, or a failure, is LATE", () => {
     const expired = given([...requested(), ...decideExpiry(given(requested()), MON_10 + 15 * MIN)]);
     expect(expired.status).toBe("EXPIRED");
-    expect(decideCallback(callback(), expired)).toEqual({ outcome: "LATE", events: [] });
+    expect(decideCallback(callback({ paidAt: MON_10 + 20 * MIN, now: MON_10 + 20 * MIN }), expired)).toEqual({ outcome: "LATE", events: [] });
+    expect(decideCallback(callback({ succeeded: false, responseCode: "24" }), expired)).toEqual({ outcome: "LATE", events: [] });
+  });
+  it("given an order expired before its IPN came, when the IPN says it was paid in time, then it counts: SUCCEEDED", () => {
+    const expired = given([...requested(), ...decideExpiry(given(requested()), MON_10 + 15 * MIN)]);
+    const { outcome, events } = decideCallback(callback({ paidAt: MON_10 + 14 * MIN, now: MON_10 + 30 * MIN }), expired);
+    expect(outcome).toBe("CONFIRMED");
+    expect(given([...requested(), { type: "EXPIRED", expiredAt: "2025-03-03T10:15:00+07:00" }, ...events]).status).toBe("SUCCEEDED");
   });
   it("given an order before its expiry, then expiry decides nothing", () => {
     expect(decideExpiry(given(requested()), MON_10 + 14 * MIN)).toEqual([]);

@@ -8,7 +8,8 @@
  *
  * A gateway callback is verified in the guide's order: signature, the order exists, the amount
  * matches, the order is not settled; then it is applied. A callback for an order already settled
- * (duplicate, replay) changes nothing; one paid after the order expired is refused as late.
+ * (duplicate, replay) changes nothing; one paid after the order expired is refused as late, while a
+ * success paid before the expiry whose IPN came after it still counts (the money was paid in time).
  */
 import { addWorkingHours, atLocalTime, addDays, localDateOf, formatInstant } from "@onestop/calendar";
 import { holdsCharge, type AssessedLine } from "./fees.js";
@@ -42,6 +43,8 @@ export interface PaymentState {
   refundedAt?: string;
   settlementDueAt?: string;
   settledAt?: string;
+  /** Set by the reconciliation that matched it against the gateway's file. */
+  reconciliationId?: string;
 }
 
 export type PaymentEvent =
@@ -134,12 +137,18 @@ export function decideCallback(callback: GatewayCallback, state: PaymentState | 
   if (!callback.signatureValid) return { outcome: "BAD_SIGNATURE", events: [] };
   if (!state || !ONLINE_CHANNELS.has(state.channel)) return { outcome: "NOT_FOUND", events: [] };
   if (callback.amount !== state.amount) return { outcome: "WRONG_AMOUNT", events: [] };
-  if (state.status === "EXPIRED") return { outcome: "LATE", events: [] };
-  if (state.status !== "PENDING") return { outcome: "ALREADY_CONFIRMED", events: [] };
   const paidAt = callback.paidAt ?? callback.now;
-  if (state.expiresAt && paidAt > Date.parse(state.expiresAt)) {
+  const paidInTime = !state.expiresAt || paidAt <= Date.parse(state.expiresAt);
+  if (state.status === "EXPIRED") {
+    // Closed before the gateway's answer came: a payment made in time still counts (its IPN was delayed or retried).
+    if (!(callback.succeeded && paidInTime)) return { outcome: "LATE", events: [] };
+    const due = settlementDueAt(state.channel, state.lines, paidAt);
+    return { outcome: "CONFIRMED", events: [{ type: "SUCCEEDED", paidAt: formatInstant(paidAt), gatewayTransactionId: callback.transactionNo, ...(due ? { settlementDueAt: due } : {}) }] };
+  }
+  if (state.status !== "PENDING") return { outcome: "ALREADY_CONFIRMED", events: [] };
+  if (!paidInTime) {
     // Paid after the order's expiry: the order is closed as expired, the money is found by reconciliation.
-    return { outcome: "LATE", events: [{ type: "EXPIRED", expiredAt: state.expiresAt }] };
+    return { outcome: "LATE", events: [{ type: "EXPIRED", expiredAt: state.expiresAt ?? formatInstant(callback.now) }] };
   }
   if (!callback.succeeded) {
     return { outcome: "CONFIRMED", events: [{ type: "FAILED", failedAt: formatInstant(paidAt), errorCode: callback.responseCode, reason: callback.reason }] };
