@@ -24,6 +24,9 @@
  *
  * Cost: an uncontended append is two round trips (insert, head update), plus one head read for
  * an instance's first append; appendMany inserts up to 100 records in one ordered insertMany.
+ * An append told that another follows at once (`headLater`) leaves the head to that one: during a
+ * burst of appends each costs one write, and the head catches up with the burst's last append
+ * (or `advanceHead()`), the state a crash between insert and head advance leaves anyway.
  * Appends of one instance run one after another; appends of several instances are serialised by
  * the seq race, so a lost race costs one lookahead read ($in of the next ids) and a retry.
  */
@@ -42,6 +45,14 @@ export interface MongoAuditLogOptions {
    * stop the append where a crash would (e.g. "record-inserted": inserted, head not advanced).
    */
   onStep?: (step: AppendStep, records: readonly AuditRecord[]) => void | Promise<void>;
+}
+
+export interface AppendOptions {
+  /**
+   * Asked once the records are inserted: true when another append follows at once, which then
+   * advances the head past these records too (the head is only a hint of where the chain ends).
+   */
+  headLater?: () => boolean;
 }
 
 export interface VerifyProgress {
@@ -135,6 +146,8 @@ export class MongoAuditLog {
   private position: ChainPosition | undefined;
   /** This instance's appends, one after another. */
   private queue: Promise<unknown> = Promise.resolve();
+  /** The last record inserted whose head advance was left to a later append. */
+  private headBehind: AuditRecord[] | undefined;
 
   private constructor(
     readonly collection: Collection<StoredDocument>,
@@ -159,7 +172,7 @@ export class MongoAuditLog {
    * of 100). Every entry is validated before anything is written. On failure part of the entries
    * may have been stored, each as a valid record.
    */
-  appendMany(entries: readonly AuditEntry[]): Promise<AuditRecord[]> {
+  appendMany(entries: readonly AuditEntry[], options: AppendOptions = {}): Promise<AuditRecord[]> {
     let valid: AuditEntry[];
     try {
       valid = entries.map((entry) => validateEntry(entry));
@@ -167,12 +180,25 @@ export class MongoAuditLog {
       return Promise.reject(error);
     }
     const at = this.now().toISOString();
-    const run = this.queue.then(() => this.appendValid(valid, at));
+    const run = this.queue.then(() => this.appendValid(valid, at, options.headLater));
     this.queue = run.catch(() => undefined);
     return run;
   }
 
-  private async appendValid(entries: readonly AuditEntry[], at: string): Promise<AuditRecord[]> {
+  /** Advances the head past the records whose appends left it to a later one (see AppendOptions); nothing when none did. */
+  advanceHead(): Promise<void> {
+    const run = this.queue.then(async () => {
+      const behind = this.headBehind;
+      if (!behind) return;
+      await this.moveHead(behind.at(-1)!);
+      this.headBehind = undefined;
+      await this.onStep?.("head-advanced", behind);
+    });
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  private async appendValid(entries: readonly AuditEntry[], at: string, headLater?: () => boolean): Promise<AuditRecord[]> {
     const written: AuditRecord[] = [];
     let position = this.position ?? (await this.readHead()) ?? GENESIS;
     while (written.length < entries.length) {
@@ -197,8 +223,14 @@ export class MongoAuditLog {
         position = { seq: last.seq, hash: last.hash };
         this.position = position;
         await this.onStep?.("record-inserted", mine);
-        await this.advanceHead(last);
-        await this.onStep?.("head-advanced", mine);
+        if (headLater?.() && written.length === entries.length) {
+          this.headBehind = [...(this.headBehind ?? []), ...mine];
+        } else {
+          await this.moveHead(last);
+          const advanced = [...(this.headBehind ?? []), ...mine];
+          this.headBehind = undefined;
+          await this.onStep?.("head-advanced", advanced);
+        }
       }
       if (lostRace) {
         position = await this.walkForward(position);
@@ -209,7 +241,7 @@ export class MongoAuditLog {
   }
 
   /** Moves the head to `record` unless it already stands there or beyond. */
-  private async advanceHead(record: AuditRecord): Promise<void> {
+  private async moveHead(record: AuditRecord): Promise<void> {
     try {
       await this.collection.updateOne(
         { _id: HEAD_ID, seq: { $lt: record.seq } },

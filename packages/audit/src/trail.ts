@@ -16,7 +16,8 @@ export interface AuditEvent {
 /**
  * The services' side of the audit log: records callers' actions, grouping the records of
  * concurrent requests into one append (group commit), so that auditing every request costs a
- * store round trip per batch rather than per request.
+ * store round trip per batch rather than per request. While requests keep coming, each batch is
+ * one insert: the head moves with the batch after which none is waiting.
  */
 export class AuditTrail {
   private waiting: Array<{ event: AuditEvent; resolve: (record: AuditRecord) => void; reject: (error: unknown) => void }> = [];
@@ -44,17 +45,28 @@ export class AuditTrail {
 
   private async flush(): Promise<void> {
     this.flushing = true;
+    do {
+      await this.flushWaiting();
+      // A batch that left the head to the next one, which then failed: the head catches up here.
+      await this.log.advanceHead().catch(() => undefined);
+    } while (this.waiting.length > 0);
+    this.flushing = false;
+  }
+
+  private async flushWaiting(): Promise<void> {
     while (this.waiting.length > 0) {
       const batch = this.waiting;
       this.waiting = [];
       try {
-        const records = await this.log.appendMany(batch.map(({ event }) => entryOf(event)));
+        const records = await this.log.appendMany(
+          batch.map(({ event }) => entryOf(event)),
+          { headLater: () => this.waiting.length > 0 },
+        );
         batch.forEach(({ resolve }, i) => resolve(records[i]!));
       } catch (error) {
         batch.forEach(({ reject }) => reject(error));
       }
     }
-    this.flushing = false;
   }
 }
 

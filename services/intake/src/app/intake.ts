@@ -80,9 +80,10 @@ export class Intake {
       };
       const stored: StoredDossier = { dossier, version: 1, receipt, ...(idempotencyKey ? { idempotency: { key: idempotencyKey, requestHash } } : {}) };
       await this.deps.audit.record({ caller, action: "dossier.submit", target: { type: "dossier", id: code }, outcome: "ok", details: { eventId: received.eventId } });
-      const outcome = await this.deps.repository.insert(stored, [this.deps.toOutboxEntry({ ...received, dossier: { ...facts, code } }, dossier)]);
+      const entries = [this.deps.toOutboxEntry({ ...received, dossier: { ...facts, code } }, dossier)];
+      const outcome = await this.deps.repository.insert(stored, entries);
       if (outcome === "inserted") {
-        this.deps.relay.kick(code);
+        this.deps.relay.kick(code, { version: stored.version, entries });
         return { created: true, receipt };
       }
       if (outcome === "key-taken") {
@@ -118,8 +119,9 @@ export class Intake {
       }
       // Conditional on the version read: if another writer (this process or another) changed the
       // dossier meanwhile, nothing is written and the event is decided again on the new state.
-      if (await this.deps.repository.update(code, stored.version, next, [this.deps.toOutboxEntry(event, next)])) {
-        this.deps.relay.kick(code);
+      const entries = [this.deps.toOutboxEntry(event, next)];
+      if (await this.deps.repository.update(code, stored.version, next, entries)) {
+        this.deps.relay.kick(code, { version: stored.version + 1, entries });
         return { applied: true, dossier: this.view(next) };
       }
     }

@@ -41,7 +41,16 @@ export interface DossierRepository {
 /** Turns an accepted event into what goes on the bus. */
 export type ToOutboxEntry = (event: DossierEvent, after: Dossier) => OutboxEntry;
 
-/** Publishes a dossier's pending outbox soon; the relay's sweep catches anything missed. */
+/** A write of a dossier: the version it made and the outbox entries it appended, in order. */
+export interface OutboxWrite {
+  version: number;
+  entries: readonly OutboxEntry[];
+}
+
+/**
+ * Publishes a dossier's pending outbox soon; the relay's sweep catches anything missed. With the
+ * write that was just made, the relay may publish its entries without reading the dossier back.
+ */
 export interface OutboxKick {
-  kick(code: string): void;
+  kick(code: string, written?: OutboxWrite): void;
 }

@@ -1,13 +1,17 @@
 import type { JetStreamClient } from "@nats-io/jetstream";
 import { publishEvent } from "@onestop/bus";
 import type { Logger } from "@onestop/telemetry";
-import type { OutboxKick } from "../../app/ports.js";
+import type { OutboxEntry, OutboxKick, OutboxWrite } from "../../app/ports.js";
 import { dossiersWithPendingEvents, type MongoDossierRepository } from "./dossier-repository.js";
 
-/** Dossiers read, published and emptied together (each dossier's events stay in order). */
+/** Dossiers published together (each dossier's events stay in order). */
 const BATCH = 64;
-/** Batches in flight: one is read or emptied while the other publishes. */
+/** Batches in flight: one is read while the other publishes. */
 const PARALLEL_BATCHES = 2;
+/** Most outboxes emptied by one bulk write. */
+const EMPTY_BATCH = 512;
+/** Dossiers whose published version is remembered; the oldest are forgotten first (they are read back then). */
+const REMEMBERED = 100_000;
 /**
  * A sweep waits at least this many times its own duration before the next one, so sweeping takes
  * at most 0,5 % of the store's time however large the collection grows: on the local store a
@@ -25,19 +29,35 @@ export interface OutboxRelayOptions {
   sweepEveryMs?: number;
 }
 
+/** Consecutive writes of one dossier kicked before it was published: versions `from` to `version`, their entries in order. */
+interface KickedWrites extends OutboxWrite {
+  from: number;
+}
+
 /**
- * Publishes each dossier's outbox in order, then empties it. A write is followed by a kick; what
- * could not be published (the bus is down) is tried again after `retryAfterMs`; a periodic sweep
- * (at start-up, then every `sweepEveryMs` or less often) finds outboxes that no running process
- * will publish. Publishing twice is harmless: the envelope id is the Nats-Msg-Id, so JetStream
- * keeps one copy. Idle, it does nothing but the sweep.
+ * Publishes each dossier's outbox in order, then empties it. A write is followed by a kick that
+ * carries the write's entries: when this relay already published everything the dossier's earlier
+ * versions appended (or it is the dossier's first version), it publishes them from memory, with no
+ * read of the dossier; otherwise (another writer came between, a retry, the sweep) it reads the
+ * outbox. Emptying is a separate step, many outboxes in one bulk write, so a slow write never
+ * holds up the next publish: until it is emptied, an outbox is published again at most (a
+ * duplicate). What could not be published (the bus is down) is tried again after `retryAfterMs`; a
+ * periodic sweep (at start-up, then every `sweepEveryMs` or less often) finds outboxes that no
+ * running process will publish. Publishing twice is harmless: the envelope id is the Nats-Msg-Id,
+ * so JetStream keeps one copy. Idle, it does nothing but the sweep.
  */
 export class OutboxRelay implements OutboxKick {
-  private readonly kicked = new Set<string>();
+  /** Kicked dossiers, with the writes to publish from memory (undefined: read the outbox). */
+  private readonly kicked = new Map<string, KickedWrites | undefined>();
   /** Dossiers a worker is publishing now: a kick meanwhile waits for it, so one dossier has one publisher here. */
   private readonly publishing = new Set<string>();
   private readonly failed = new Set<string>();
+  /** Per dossier, the version up to which every entry of its outbox is known published (oldest first). */
+  private readonly publishedThrough = new Map<string, number>();
+  /** Published outboxes to empty: the version published. */
+  private readonly toEmpty = new Map<string, number>();
   private draining: Promise<void> | undefined;
+  private emptying: Promise<void> | undefined;
   private sweeping: Promise<void> | undefined;
   private sweepTimer: NodeJS.Timeout | undefined;
   private retryTimer: NodeJS.Timeout | undefined;
@@ -66,11 +86,20 @@ export class OutboxRelay implements OutboxKick {
     clearTimeout(this.sweepTimer);
     clearTimeout(this.retryTimer);
     await this.sweeping;
-    while (this.draining) await this.draining;
+    while (this.draining || this.emptying) await (this.draining ?? this.emptying);
   }
 
-  kick(code: string): void {
-    this.kicked.add(code);
+  /**
+   * Asks for the dossier's outbox to be published. `written`: the write just made; two writes
+   * kicked before either is published are published together when their versions follow each other.
+   */
+  kick(code: string, written?: OutboxWrite): void {
+    const writes = written && { from: written.version, ...written };
+    if (!this.kicked.has(code)) this.kicked.set(code, writes);
+    else {
+      const waiting = this.kicked.get(code);
+      this.kicked.set(code, waiting && writes && writes.version === waiting.version + 1 ? { from: waiting.from, version: writes.version, entries: [...waiting.entries, ...writes.entries] } : undefined);
+    }
     this.ensureDraining();
   }
 
@@ -105,6 +134,13 @@ export class OutboxRelay implements OutboxKick {
     });
   }
 
+  private ensureEmptying(): void {
+    this.emptying ??= this.empty().finally(() => {
+      this.emptying = undefined;
+      if (this.toEmpty.size > 0) this.ensureEmptying();
+    });
+  }
+
   private scheduleRetry(): void {
     if (this.retryTimer || this.stopped) return;
     this.retryTimer = setTimeout(() => {
@@ -117,16 +153,16 @@ export class OutboxRelay implements OutboxKick {
 
   private async drain(): Promise<void> {
     const worker = async () => {
-      for (let codes = this.take(); codes.length > 0; codes = this.take()) {
-        for (const code of codes) this.publishing.add(code);
+      for (let kicks = this.take(); kicks.length > 0; kicks = this.take()) {
+        for (const [code] of kicks) this.publishing.add(code);
         try {
-          await this.publishOutboxes(codes);
+          await this.publishOutboxes(kicks);
         } catch (error) {
-          for (const code of codes) this.failed.add(code);
+          for (const [code] of kicks) this.failed.add(code);
           this.scheduleRetry();
-          this.log.warn("outboxes not published yet; will retry", { dossiers: codes.length, error });
+          this.log.warn("outboxes not published yet; will retry", { dossiers: kicks.length, error });
         } finally {
-          for (const code of codes) this.publishing.delete(code);
+          for (const [code] of kicks) this.publishing.delete(code);
         }
       }
     };
@@ -134,31 +170,46 @@ export class OutboxRelay implements OutboxKick {
   }
 
   /** Up to BATCH kicked dossiers no worker is publishing (the worker that is takes them again when done). */
-  private take(): string[] {
-    const codes: string[] = [];
-    for (const code of this.kicked) {
+  private take(): Array<[string, KickedWrites | undefined]> {
+    const kicks: Array<[string, KickedWrites | undefined]> = [];
+    for (const [code, written] of this.kicked) {
       if (this.publishing.has(code)) continue;
       this.kicked.delete(code);
-      codes.push(code);
-      if (codes.length === BATCH) break;
+      kicks.push([code, written]);
+      if (kicks.length === BATCH) break;
     }
-    return codes;
+    return kicks;
   }
 
   /**
-   * One read of the dossiers' outboxes, their events published (each dossier's in order, the
-   * dossiers at once), then one bulk write emptying those published.
+   * The outboxes to publish: a kicked write whose earlier versions are known published is its
+   * own entries; the others are read in one query (`_id: {$in}`). Each dossier's entries are then
+   * published in order, the dossiers at once, and the published outboxes queued for emptying.
    */
-  private async publishOutboxes(codes: readonly string[]): Promise<void> {
-    const { dossiers } = this.repository;
-    const docs = (await dossiers.find({ _id: { $in: [...codes] } }, { projection: { outbox: 1, version: 1 } }).toArray()).filter((doc) => doc.outbox.length > 0);
+  private async publishOutboxes(kicks: ReadonlyArray<readonly [string, KickedWrites | undefined]>): Promise<void> {
+    const outboxes: Array<{ _id: string; version: number; outbox: readonly OutboxEntry[] }> = [];
+    const toRead: string[] = [];
+    for (const [code, written] of kicks) {
+      const through = this.publishedThrough.get(code);
+      if (written && through !== undefined && written.version <= through) continue; // published already, with more
+      if (written && (written.from === 1 || through === written.from - 1)) {
+        outboxes.push({ _id: code, version: written.version, outbox: written.entries });
+      } else toRead.push(code);
+    }
+    if (toRead.length > 0) {
+      const read = await this.repository.dossiers.find({ _id: { $in: toRead } }, { projection: { outbox: 1, version: 1 } }).toArray();
+      for (const doc of read) {
+        if (doc.outbox.length > 0) outboxes.push(doc);
+        else this.remember(doc._id, doc.version); // emptied: everything up to this version was published
+      }
+    }
     const results = await Promise.allSettled(
-      docs.map(async (doc) => {
+      outboxes.map(async (doc) => {
         for (const entry of doc.outbox) await publishEvent(this.js, entry.subject, entry.envelope);
       }),
     );
-    const published = docs.filter((_, i) => results[i]!.status === "fulfilled");
-    const failures = docs.filter((_, i) => results[i]!.status === "rejected");
+    const published = outboxes.filter((_, i) => results[i]!.status === "fulfilled");
+    const failures = outboxes.filter((_, i) => results[i]!.status === "rejected");
     if (failures.length > 0) {
       for (const doc of failures) this.failed.add(doc._id);
       this.scheduleRetry();
@@ -168,15 +219,50 @@ export class OutboxRelay implements OutboxKick {
     this.log.debug("events published", {
       events: published.flatMap((doc) => doc.outbox.map((entry) => ({ dossier: doc._id, type: entry.envelope.type, id: entry.envelope.id, subject: entry.subject }))),
     });
-    // Emptied only if the version is still the one read: a change recorded meanwhile appended its
-    // events and moved the version, so nothing unpublished is dropped; the dossier is then
-    // published again. The relay leaves the version alone, so it never makes a writer retry.
-    // ($set, not $pull: FerretDB's $pull removes only elements equal to the value, it ignores conditions.)
-    const emptied = await dossiers.bulkWrite(
-      published.map((doc) => ({ updateOne: { filter: { _id: doc._id, version: doc.version }, update: { $set: { outbox: [] } } } })),
-      { ordered: false },
-    );
-    // Which ones changed meanwhile is not reported: publish them all again (JetStream drops the duplicates).
-    if (emptied.matchedCount < published.length) for (const doc of published) this.kicked.add(doc._id);
+    for (const doc of published) {
+      this.remember(doc._id, doc.version);
+      if ((this.toEmpty.get(doc._id) ?? 0) < doc.version) this.toEmpty.set(doc._id, doc.version);
+    }
+    this.ensureEmptying();
+  }
+
+  private remember(code: string, version: number): void {
+    if ((this.publishedThrough.get(code) ?? 0) > version) return;
+    this.publishedThrough.delete(code); // to the end: the oldest stay first
+    this.publishedThrough.set(code, version);
+    if (this.publishedThrough.size > REMEMBERED) this.publishedThrough.delete(this.publishedThrough.keys().next().value!);
+  }
+
+  /**
+   * Empties published outboxes, up to EMPTY_BATCH in one bulk write, each only if the version is
+   * still the one published: a change recorded meanwhile appended its events and moved the version,
+   * so nothing unpublished is dropped; that change's own kick publishes and empties it. The relay
+   * leaves the version alone, so it never makes a writer retry. ($set, not $pull: FerretDB's $pull
+   * removes only elements equal to the value, it ignores conditions.)
+   */
+  private async empty(): Promise<void> {
+    while (this.toEmpty.size > 0) {
+      const batch: Array<[string, number]> = [];
+      for (const item of this.toEmpty) {
+        batch.push(item);
+        if (batch.length === EMPTY_BATCH) break;
+      }
+      for (const [code] of batch) this.toEmpty.delete(code);
+      try {
+        const emptied = await this.repository.dossiers.bulkWrite(
+          batch.map(([code, version]) => ({ updateOne: { filter: { _id: code, version }, update: { $set: { outbox: [] } } } })),
+          { ordered: false },
+        );
+        // Which ones changed meanwhile is not reported: those no newer publish is known for are read
+        // and published again (JetStream drops the duplicates).
+        if (emptied.matchedCount < batch.length) {
+          for (const [code, version] of batch) if (this.publishedThrough.get(code) === version && !this.kicked.has(code)) this.kick(code);
+        }
+      } catch (error) {
+        for (const [code] of batch) this.failed.add(code);
+        this.scheduleRetry();
+        this.log.warn("published outboxes not emptied yet; will retry", { dossiers: batch.length, error });
+      }
+    }
   }
 }
