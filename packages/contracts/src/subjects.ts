@@ -563,15 +563,6 @@ export function eventTypeOfSchema(schema: string): EventType | undefined {
 /**
  * Intake commands answer their publisher: JetStream answers the NATS reply subject itself (the
  * publish acknowledgement), so the publisher names its reply subject in this header.
-  "vn.onestop.payment.discrepancy_found.v1": {
-    stream: "PAYMENT",
-    route: byAgency("payment", "discrepancy_found"),
-    message: json(payment.DiscrepancyFound),
-    schema: "onestop.payment.v1.DiscrepancyFound",
-    summary: "A reconciliation found a payment missing, extra or of another amount on the statement.",
-    publisher: "payment",
-    subscribers: ["console"],
-  },
  */
 export const COMMAND_REPLY_HEADER = "Onestop-Reply-To";
 
