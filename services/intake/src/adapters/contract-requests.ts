@@ -46,6 +46,8 @@ export function submissionFromContract(request: SubmitDossierRequest): { body: R
     applicant,
     components: request.components.map((c) => ({ typeCode: c.typeCode, name: c.name, reused: c.reused })),
     fees: request.fees.length > 0 ? request.fees.map((f) => ({ code: f.code, amount: f.amount })) : undefined,
+    bundleCode: given(request.bundleCode),
+    bundleInputs: Object.keys(request.bundleInputs).length > 0 ? request.bundleInputs : undefined,
   });
   return { body, ...(request.idempotencyKey ? { idempotencyKey: request.idempotencyKey } : {}) };
 }
@@ -59,7 +61,10 @@ export function lifecycleEventFromContract(request: RecordDossierEventRequest): 
     PAUSED: { reason: enumName(pauseReasonToJSON(request.pauseReason), "PAUSE_REASON_") },
     DEADLINE_EXTENDED: { newDueDate: given(request.newDueAt)?.slice(0, 10), reason: given(request.reason) },
     TRANSFERRED: { toAgencyCode: request.toAgencyCode },
-    RESOLVED: { outcome: enumName(outcomeToJSON(request.outcome), "OUTCOME_") },
+    RESOLVED: {
+      outcome: enumName(outcomeToJSON(request.outcome), "OUTCOME_"),
+      results: request.results.length > 0 ? request.results.map((result) => compact({ ...result, resultNumber: given(result.resultNumber) })) : undefined,
+    },
     RESULT_RETURNED: {
       channel: enumName(channelToJSON(request.channel), "CHANNEL_"),
       electronic: request.electronic || documentFormToJSON(request.form) === "DOCUMENT_FORM_ELECTRONIC",

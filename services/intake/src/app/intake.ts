@@ -80,7 +80,7 @@ export class Intake {
       };
       const stored: StoredDossier = { dossier, version: 1, receipt, ...(idempotencyKey ? { idempotency: { key: idempotencyKey, requestHash } } : {}) };
       await this.deps.audit.record({ caller, action: "dossier.submit", target: { type: "dossier", id: code }, outcome: "ok", details: { eventId: received.eventId } });
-      const entries = [this.deps.toOutboxEntry({ ...received, dossier: { ...facts, code } }, dossier)];
+      const entries = [this.deps.toOutboxEntry({ ...received, dossier: { ...facts, code } }, dossier)].flat();
       const outcome = await this.deps.repository.insert(stored, entries);
       if (outcome === "inserted") {
         this.deps.relay.kick(code, { version: stored.version, entries });
@@ -119,7 +119,7 @@ export class Intake {
       }
       // Conditional on the version read: if another writer (this process or another) changed the
       // dossier meanwhile, nothing is written and the event is decided again on the new state.
-      const entries = [this.deps.toOutboxEntry(event, next)];
+      const entries = [this.deps.toOutboxEntry(event, next)].flat();
       if (await this.deps.repository.update(code, stored.version, next, entries)) {
         this.deps.relay.kick(code, { version: stored.version + 1, entries });
         return { applied: true, dossier: this.view(next) };
@@ -182,6 +182,7 @@ function viewOf(dossier: Dossier, calendar: WorkingCalendar) {
   return {
     ...dossier,
     applicant: maskPersonalData(dossier.applicant) as Dossier["applicant"],
+    ...(dossier.bundleResults ? { bundleResults: maskPersonalData(dossier.bundleResults) as Dossier["bundleResults"] } : {}),
     ...deadlineView(dossier, calendar),
   };
 }

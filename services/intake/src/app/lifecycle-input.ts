@@ -18,7 +18,25 @@ const lifecycleSchema = z.discriminatedUnion(
     z.object({ ...base, type: z.literal("RESUMED") }),
     z.object({ ...base, type: z.literal("DEADLINE_EXTENDED"), newDueDate: isoDate, reason: text(1000).optional() }),
     z.object({ ...base, type: z.literal("TRANSFERRED"), toAgencyCode: text(50) }),
-    z.object({ ...base, type: z.literal("RESOLVED"), outcome: z.enum(["APPROVED", "REFUSED"]) }),
+    z.object({
+      ...base,
+      type: z.literal("RESOLVED"),
+      outcome: z.enum(["APPROVED", "REFUSED"]),
+      // A liên thông bundle's steps (lienthong sends them); outputs are personal data.
+      results: z
+        .array(
+          z.object({
+            stepCode: text(64),
+            procedureCode: text(20),
+            agencyCode: text(20),
+            completedAt: isoWithOffset(),
+            resultNumber: text(100).optional(),
+            outputs: z.record(z.string().regex(/^[A-Za-z][A-Za-z0-9]{0,63}$/, "must be a field name"), text(500)).default({}),
+          }),
+        )
+        .max(20)
+        .optional(),
+    }),
     z.object({ ...base, type: z.literal("RESULT_RETURNED"), channel: z.enum(["IN_PERSON", "POSTAL", "ONLINE"]), electronic: z.boolean() }),
     z.object({ ...base, type: z.literal("REFUSED"), reason: text(1000).optional() }),
     z.object({ ...base, type: z.literal("WITHDRAWN") }),

@@ -39,7 +39,7 @@ export interface DossierRepository {
 }
 
 /** Turns an accepted event into what goes on the bus. */
-export type ToOutboxEntry = (event: DossierEvent, after: Dossier) => OutboxEntry;
+export type ToOutboxEntry = (event: DossierEvent, after: Dossier) => OutboxEntry | OutboxEntry[];
 
 /** A write of a dossier: the version it made and the outbox entries it appended, in order. */
 export interface OutboxWrite {

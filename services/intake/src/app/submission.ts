@@ -27,6 +27,12 @@ const submissionSchema = z.object({
     .max(200)
     .default([]),
   fees: z.array(z.object({ code: text(50), amount: z.number().int("whole VND").min(0) })).max(50).optional(),
+  /** A liên thông bundle's filing (BIRTH, DEATH or the bundle's national code) and its form fields for the steps. */
+  bundleCode: text(20).optional(),
+  bundleInputs: z
+    .record(z.string().regex(/^[A-Za-z][A-Za-z0-9]{0,63}$/, "must be a field name like childFullName"), text(2000))
+    .refine((inputs) => Object.keys(inputs).length <= 64, "at most 64 fields")
+    .optional(),
 });
 
 export type SubmissionInput = z.input<typeof submissionSchema>;
@@ -53,7 +59,16 @@ export function receiveSubmission(body: unknown, eventId: string, ctx: Submissio
   if (Date.parse(input.receivedAt) > ctx.now.getTime() + 60_000) {
     errors.push({ path: "receivedAt", message: "must not be in the future" });
   }
-  const procedure = ctx.catalogue.procedure(input.procedureCode);
+  // A bundle is filed under its code, or under its national code as the procedure: its lead
+  // procedure (the first step) is the dossier's, its whole limit the dossier's limit.
+  const bundle = ctx.catalogue.bundle?.(input.bundleCode ?? input.procedureCode);
+  if (input.bundleCode !== undefined && !bundle) errors.push({ path: "bundleCode", message: `unknown bundle ${input.bundleCode}` });
+  if (input.bundleInputs !== undefined && !bundle) errors.push({ path: "bundleInputs", message: "only for a bundle's filing (bundleCode)" });
+  if (bundle && input.procedureCode !== bundle.firstProcedureCode && input.procedureCode !== bundle.nationalCode && input.procedureCode !== bundle.code) {
+    errors.push({ path: "procedureCode", message: `must be the bundle's national code ${bundle.nationalCode ?? bundle.code} or its first procedure ${bundle.firstProcedureCode}` });
+  }
+  if (bundle?.onlineOnly && input.channel !== "ONLINE") errors.push({ path: "channel", message: `bundle ${bundle.code} is filed online only` });
+  const procedure = ctx.catalogue.procedure(bundle ? bundle.firstProcedureCode : input.procedureCode);
   if (!procedure) errors.push({ path: "procedureCode", message: `unknown procedure ${input.procedureCode}` });
   const agency = ctx.catalogue.agencyAt(input.agencyCode, receivedDay);
   if (!agency) errors.push({ path: "agencyCode", message: `no agency ${input.agencyCode} valid on ${receivedDay}` });
@@ -76,7 +91,8 @@ export function receiveSubmission(body: unknown, eventId: string, ctx: Submissio
     input.fees ??
     procedure.fees.map((line) => ({ code: line.code, amount: input.channel === "ONLINE" ? (line.onlineAmount ?? line.amount) : line.amount }));
   const components: Component[] = input.components;
-  const dueAt = computeDueAt({ receivedAt: input.receivedAt, timeLimit: procedure.timeLimit }, ctx.calendar).dueAt!;
+  const timeLimit = bundle?.timeLimit ?? procedure.timeLimit;
+  const dueAt = computeDueAt({ receivedAt: input.receivedAt, timeLimit }, ctx.calendar).dueAt!;
   return {
     eventId,
     type: "RECEIVED",
@@ -94,9 +110,11 @@ export function receiveSubmission(body: unknown, eventId: string, ctx: Submissio
       applicant: input.applicant,
       components,
       fees,
-      timeLimit: procedure.timeLimit,
+      timeLimit,
       originalDueAt: dueAt,
+      ...(bundle ? { bundleCode: bundle.code } : {}),
     },
+    ...(bundle ? { bundleInputs: input.bundleInputs ?? {} } : {}),
   };
 }
 

@@ -84,6 +84,20 @@ export interface Dossier {
   endedAt?: string;
   rating?: number;
   timeline: TimelineEntry[];
+  /** A liên thông bundle's filing: the bundle (BIRTH, DEATH); lienthong routes its steps. */
+  bundleCode?: string;
+  /** The bundle's steps' results, one per step, set when lienthong resolves it. Outputs are PERSONAL DATA. */
+  bundleResults?: BundleStepResult[];
+}
+
+/** One step's result of a bundle, as lienthong reports it on RESOLVED. */
+export interface BundleStepResult {
+  stepCode: string;
+  procedureCode: string;
+  agencyCode: string;
+  completedAt: string;
+  resultNumber?: string;
+  outputs: Record<string, string>;
 }
 
 const DOSSIER_EVENT_TYPES = [

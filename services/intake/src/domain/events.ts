@@ -1,5 +1,5 @@
 import type { PauseReason } from "@onestop/calendar";
-import type { Dossier, Outcome, ResultChannel } from "./dossier.js";
+import type { BundleStepResult, Dossier, Outcome, ResultChannel } from "./dossier.js";
 
 interface Base {
   eventId: string;
@@ -15,7 +15,7 @@ export type LifecycleEvent =
   | (Base & { type: "RESUMED" })
   | (Base & { type: "DEADLINE_EXTENDED"; newDueDate: string; reason?: string })
   | (Base & { type: "TRANSFERRED"; toAgencyCode: string })
-  | (Base & { type: "RESOLVED"; outcome: Outcome })
+  | (Base & { type: "RESOLVED"; outcome: Outcome; results?: BundleStepResult[] })
   | (Base & { type: "RESULT_RETURNED"; channel: ResultChannel; electronic: boolean })
   | (Base & { type: "REFUSED"; reason?: string })
   | (Base & { type: "WITHDRAWN" })
@@ -26,6 +26,8 @@ export type LifecycleEvent =
 export interface ReceivedEvent extends Base {
   type: "RECEIVED";
   dossier: Omit<Dossier, "status" | "supplements" | "pauses" | "extensions" | "transfers" | "timeline">;
+  /** A bundle's form fields, for lienthong's start command only (not kept on the dossier). PERSONAL DATA. */
+  bundleInputs?: Record<string, string>;
 }
 
 export type DossierEvent = ReceivedEvent | LifecycleEvent;

@@ -120,7 +120,7 @@ function clockEventOf(event: LifecycleEvent): ClockEvent | undefined {
 /** The dossier right after its receipt. */
 export function start(event: ReceivedEvent): Dossier {
   return {
-    ...event.dossier,
+    ...(event.dossier as Dossier),
     status: "PROCESSING",
     supplements: [],
     pauses: [],
@@ -148,7 +148,9 @@ const STATUS_AFTER: Partial<Record<LifecycleEventType, DossierStatus>> = {
  * pauses, extensions, deciding agency and transfers, decision or end) through the shared fold.
  */
 export function evolve(dossier: Dossier, event: LifecycleEvent): Dossier {
-  const { eventId, type, at, ...details } = event;
+  // A bundle's step results (personal data in their outputs) are kept once, not in the timeline.
+  const { eventId, type, at, ...rest } = event;
+  const { results, ...details } = rest as typeof rest & { results?: Dossier["bundleResults"] };
   const entry: TimelineEntry = { eventId, type, at, ...(Object.keys(details).length ? { details } : {}) };
   const next: Dossier = { ...dossier, status: STATUS_AFTER[type] ?? dossier.status, timeline: [...dossier.timeline, entry] };
   switch (event.type) {
@@ -166,6 +168,7 @@ export function evolve(dossier: Dossier, event: LifecycleEvent): Dossier {
         agencyCode: clock.agencyCode,
         transfers: clock.transfers,
         ...(clock.resolution ? { resolution: clock.resolution } : {}),
+        ...(results ? { bundleResults: results } : {}),
         ...(clock.end ? { endedAt: clock.end.at } : {}),
       };
     }

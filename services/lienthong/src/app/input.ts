@@ -20,6 +20,8 @@ const fields = z.record(z.string().regex(/^[A-Za-z][A-Za-z0-9]{0,63}$/, "tên tr
 
 /** Why and by whom: an operator's action must say why (recorded with who). */
 export const reasonSchema = z.object({ reason: text(1000) });
+/** gRPC RetryStep names it `note`. */
+export const noteSchema = z.object({ note: text(1000) });
 export const reassignSchema = z.object({ agencyCode: z.string().regex(/^\d{3}\.\d{2}\.\d{2}\.[A-Z]\d{2}$/, "phải là mã định danh cơ quan, ví dụ 000.00.90.H06"), reason: text(1000) });
 
 const resultSchema = z.discriminatedUnion(

@@ -1,5 +1,5 @@
-import { newEnvelope } from "@onestop/bus";
-import { applicantRef, EVENT_CATALOG, subjectFor, type EventType } from "@onestop/contracts";
+import { derivedEventId, newEnvelope } from "@onestop/bus";
+import { applicantRef, EVENT_CATALOG, RequestBundleRequest, subjectFor, type EventType } from "@onestop/contracts";
 import type { Dossier } from "../../domain/dossier.js";
 import type { DossierEvent } from "../../domain/events.js";
 import type { OutboxEntry, ToOutboxEntry } from "../../app/ports.js";
@@ -45,6 +45,7 @@ function payloadOf(event: DossierEvent, after: Dossier, personalDataKey: string)
         applicantRef: applicantRef(d.applicant.idNumber, personalDataKey),
         components: d.components,
         fees: d.fees,
+        bundleCode: d.bundleCode ?? "",
       };
     }
     case "SUPPLEMENT_REQUESTED":
@@ -92,13 +93,31 @@ function payloadOf(event: DossierEvent, after: Dossier, personalDataKey: string)
  * applicant references made with `personalDataKey` (config PERSONAL_DATA_KEY).
  */
 export function dossierOutboxEntries(personalDataKey: string): ToOutboxEntry {
-  return (event: DossierEvent, after: Dossier): OutboxEntry => {
+  return (event: DossierEvent, after: Dossier): OutboxEntry | OutboxEntry[] => {
     const type = TYPE_OF[event.type];
     const codec = EVENT_CATALOG[type].message as { fromJSON(json: unknown): unknown; toJSON(message: unknown): unknown };
     const data = codec.toJSON(codec.fromJSON(payloadOf(event, after, personalDataKey))) as Record<string, unknown>;
-    return {
+    const announced: OutboxEntry = {
       subject: subjectFor(type, { agencyCode: after.agencyCode } as never),
       envelope: newEnvelope({ type, source: `urn:onestop:agency:${after.agencyCode}`, subject: after.code, time: event.at, data }),
     };
+    if (event.type !== "RECEIVED" || after.bundleCode === undefined) return announced;
+    return [announced, bundleStart(event, after, announced.envelope.id)];
+  };
+}
+
+/**
+ * A bundle's filing also goes to lienthong as its start command (`lienthong.bundle.start`, the
+ * LIENTHONG stream): the dossier code, the receiving desk and the form fields the steps need.
+ * The form is personal data and travels only there, never on DOSSIER.
+ */
+function bundleStart(event: Extract<DossierEvent, { type: "RECEIVED" }>, after: Dossier, receiptId: string): OutboxEntry {
+  const type = "vn.onestop.lienthong.start_bundle.v1";
+  const data = RequestBundleRequest.toJSON(
+    RequestBundleRequest.fromJSON({ bundleCode: after.bundleCode, dossierCode: after.code, requestedAt: after.receivedAt, receivingAgencyCode: after.receivingUnitCode, inputs: event.bundleInputs ?? {}, idempotencyKey: after.code }),
+  ) as Record<string, unknown>;
+  return {
+    subject: subjectFor(type, {}),
+    envelope: newEnvelope({ id: derivedEventId(receiptId, "bundle-start"), type, source: `urn:onestop:agency:${after.receivingUnitCode}`, subject: after.code, time: event.at, data }),
   };
 }

@@ -14,7 +14,7 @@ import { authenticateCallLimited, GRPC_SERVER_OPTIONS, RETRY_AFTER_KEY, type Rat
 import type { Logger } from "@onestop/telemetry";
 import { bundleVerdict, type Bundle } from "../../domain/bundle.js";
 import { ValidationError } from "../../app/errors.js";
-import { parse, parseResult, parseStart, reasonSchema, reassignSchema } from "../../app/input.js";
+import { noteSchema, parse, parseResult, parseStart, reasonSchema, reassignSchema } from "../../app/input.js";
 import type { Lienthong } from "../../app/lienthong.js";
 import { stepJson } from "../bus/bundle-events.js";
 import { problemOf } from "../http/problems.js";
@@ -102,7 +102,7 @@ function service({ app, catalogue, verifier, limiter, log }: LienthongGrpcDeps):
       return message(outcome.bundle ?? (await app.get(caller, request.bundleId)));
     }),
     retryStep: unary(async (request, caller) => {
-      const { reason } = parse(reasonSchema, { reason: request.note });
+      const { note: reason } = parse(noteSchema, { note: request.note });
       return message(await app.retry(caller, request.bundleId, request.stepCode, reason));
     }),
     reassignStep: unary(async (request, caller) => {
