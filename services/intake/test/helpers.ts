@@ -67,6 +67,13 @@ export class DossierStream {
     return found;
   }
 
+  /** How many received events the stream holds for each dossier code. */
+  async receivedCounts(): Promise<Map<string, number>> {
+    const counts = new Map<string, number>();
+    for (const event of await this.eventsAfter(0)) if (event.type === "vn.onestop.dossier.received.v1") counts.set(event.subject, (counts.get(event.subject) ?? 0) + 1);
+    return counts;
+  }
+
   async lastSeq(): Promise<number> {
     return (await this.jsm.streams.info("DOSSIER")).state.last_seq;
   }

@@ -8,8 +8,6 @@ import { natsEnv, startNatsCluster, type NatsCluster, type NatsClusterNode } fro
 import { serviceToken, startServiceProcess, testEnv, waitFor, type ServiceProcess } from "@onestop/testkit";
 import { client, DossierStream, submission } from "./helpers.js";
 
-const RECEIVED = "vn.onestop.dossier.received.v1";
-
 /** Submits dossiers four at a time until stopped; keeps the codes intake answered 201 for. */
 function steadyLoad(submit: () => Promise<{ status: number; body: { code?: string | undefined } }>) {
   const accepted: string[] = [];
@@ -97,8 +95,7 @@ describe("intake on a 3-node NATS cluster (streams R3, sync_interval: always)", 
       try {
         const receivedOnce = await waitFor(
           async () => {
-            const counts = new Map<string, number>();
-            for (const event of await stream.eventsAfter(0)) if (event.type === RECEIVED) counts.set(event.subject, (counts.get(event.subject) ?? 0) + 1);
+            const counts = await stream.receivedCounts();
             return load.accepted.every((code) => counts.has(code)) && counts;
           },
           { timeoutMs: 60_000, intervalMs: 1_000, description: "every accepted dossier's received event on the stream" },
