@@ -44,9 +44,15 @@ export interface ConsumerSpec {
   /** Messages handled at once. */
   concurrency?: number;
   deadLetters?: DeadLetterTarget;
+  /**
+   * Where a durable new to the stream begins: the events stored from this instant on (a service
+   * deployed beside a system that handled the earlier ones). Default: the stream's first event.
+   * Once the durable exists it keeps its position, whatever this says.
+   */
+  startTime?: Date;
 }
 
-export type ResolvedSpec = Required<ConsumerSpec>;
+export type ResolvedSpec = Required<Omit<ConsumerSpec, "startTime">> & Pick<ConsumerSpec, "startTime">;
 
 export function resolve(spec: ConsumerSpec): ResolvedSpec {
   return {
@@ -74,7 +80,7 @@ function consumerConfig(spec: ResolvedSpec): Partial<ConsumerConfig> {
   return {
     durable_name: spec.durable,
     ack_policy: AckPolicy.Explicit,
-    deliver_policy: DeliverPolicy.All,
+    ...(spec.startTime ? { deliver_policy: DeliverPolicy.StartTime, opt_start_time: spec.startTime.toISOString() } : { deliver_policy: DeliverPolicy.All }),
     ack_wait: spec.ackWaitMs * 1_000_000,
     max_deliver: spec.maxDeliver,
     max_ack_pending: Math.max(spec.concurrency * 4, 64),
@@ -97,7 +103,9 @@ export async function ensureConsumer(jsm: JetStreamManager, spec: ConsumerSpec):
   const config = consumerConfig(resolved);
   try {
     await jsm.consumers.info(resolved.stream, resolved.durable);
-    await jsm.consumers.update(resolved.stream, resolved.durable, config);
+    // JetStream refuses to change where a durable starts: the update leaves it as created.
+    const { deliver_policy: _policy, opt_start_time: _time, ...changeable } = config;
+    await jsm.consumers.update(resolved.stream, resolved.durable, changeable);
   } catch (error) {
     if (!(error instanceof JetStreamApiError) || error.code !== JetStreamApiCodes.ConsumerNotFound) throw error;
     await jsm.consumers.add(resolved.stream, config);

@@ -157,6 +157,37 @@ describe("at-least-once delivery with exactly-once effects", () => {
   });
 });
 
+describe("where a new durable begins", () => {
+  it("given events stored before and after its start time, then only the later ones; restarted with another start time, it keeps its place", async () => {
+    const durable = uniqueName("since");
+    const subject = `${SUBJECTS}.since.${durable}`;
+    const before = payment(uniqueName("acct"), 1);
+    await publishEvent(js, subject, before);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const startTime = new Date();
+    const after = payment(uniqueName("acct"), 2);
+    await publishEvent(js, subject, after);
+
+    const seen: string[] = [];
+    const spec = { stream: STREAM, durable, filterSubjects: [subject] };
+    const run = (at: Date) => startConsumer(nc, js, jsm, { ...spec, startTime: at }, async (event) => void seen.push(event.id), quiet);
+    const first = await run(startTime);
+    await waitFor(() => seen.length >= 1, { timeoutMs: 10_000, description: "the later event" });
+    await first.stop();
+    // Restarted asking for the stream's beginning: a durable's start cannot move, nothing is redelivered.
+    const later = payment(uniqueName("acct"), 3);
+    await publishEvent(js, subject, later);
+    const second = await run(new Date(0));
+    try {
+      await waitFor(() => seen.length >= 2, { timeoutMs: 10_000, description: "the event after the restart" });
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      expect(seen).toEqual([after.id, later.id]);
+    } finally {
+      await second.stop();
+    }
+  });
+});
+
 describe("dead letters", () => {
   it("copies a message that keeps failing to the dead-letter stream after N deliveries, and replay brings it back", async () => {
     const durable = uniqueName("fragile");

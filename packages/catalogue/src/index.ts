@@ -35,3 +35,4 @@ export { parseAgenciesCsv, parseAgenciesJson, parseUnitsCsv, parseUnitsJson } fr
 export { AgencyRegistry, buildAgencyRegistry } from "./agency-registry.js";
 export { SEED_FILES, loadSeedAgencyKinds, loadSeedAgencyRegistry, loadSeedCatalogue } from "./seed.js";
 export { normalizeText } from "./text.js";
+export { isIsoDate as isCalendarDate } from "./dates.js";

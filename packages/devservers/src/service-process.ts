@@ -19,7 +19,9 @@ export interface ServiceProcess {
 /**
  * Runs `services/<name>/src/main.ts` as its own Node process, from source, and waits for
  * `GET /healthz`. Environment entries are added to the parent's; without HTTP_PORT a free port
- * is chosen. With `logFile` the output goes there instead of being kept in memory.
+ * is chosen, and without GRPC_PORT the system picks one (each service's default gRPC port would
+ * collide between test files run side by side). With `logFile` the output goes there instead of
+ * being kept in memory.
  */
 export async function startServiceProcess(
   name: string,
@@ -32,7 +34,7 @@ export async function startServiceProcess(
   const child = spawn(
     process.execPath,
     ["--conditions=onestop:source", "--import", "tsx", join(root, "services", name, "src", "main.ts")],
-    { cwd: join(root, "services", name), env: { ...process.env, HTTP_PORT: String(port), ...env }, stdio: ["ignore", "pipe", "pipe"] },
+    { cwd: join(root, "services", name), env: { ...process.env, HTTP_PORT: String(port), GRPC_PORT: "0", ...env }, stdio: ["ignore", "pipe", "pipe"] },
   );
   let output = "";
   if (options.logFile) {

@@ -67,10 +67,10 @@ export class DossierStream {
     return found;
   }
 
-  /** How many received events the stream holds for each dossier code. */
-  async receivedCounts(): Promise<Map<string, number>> {
+  /** How many received events the stream holds for each dossier code (after sequence `afterSeq`). */
+  async receivedCounts(afterSeq = 0): Promise<Map<string, number>> {
     const counts = new Map<string, number>();
-    for (const event of await this.eventsAfter(0)) if (event.type === "vn.onestop.dossier.received.v1") counts.set(event.subject, (counts.get(event.subject) ?? 0) + 1);
+    for (const event of await this.eventsAfter(afterSeq)) if (event.type === "vn.onestop.dossier.received.v1") counts.set(event.subject, (counts.get(event.subject) ?? 0) + 1);
     return counts;
   }
 

@@ -233,6 +233,13 @@ describe("POST /v1/dossiers/{code}/events", () => {
     expect(unknown.status).toBe(400);
     expect(unknown.body.errors[0].path).toBe("type");
   });
+
+  it("answers 400 naming newDueDate for an extension to a day no calendar has (30 February)", async () => {
+    const code = await newDossier("2025-10-06T09:00:00+07:00");
+    const impossible = await api.event(code, { eventId: "d1", type: "DEADLINE_EXTENDED", at: "2025-10-07T10:00:00+07:00", newDueDate: "2026-02-30" });
+    expect(impossible.status).toBe(400);
+    expect(impossible.body.errors.map((error: { path: string }) => error.path)).toEqual(["newDueDate"]);
+  });
 });
 
 describe("catalogue and calendar queries", () => {

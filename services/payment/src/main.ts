@@ -59,7 +59,7 @@ runMain(async () => {
       });
       await relay.start();
       onShutdown(() => relay.stop());
-      const consumer = await startReceiptsConsumer({ nats, js, jsm, db, payments, durable: config.PAYMENT_CONSUMER, log });
+      const consumer = await startReceiptsConsumer({ nats, js, jsm, db, payments, durable: config.PAYMENT_CONSUMER, since: config.PAYMENT_RECEIPTS_SINCE, log });
       onShutdown(() => consumer.stop());
       const expiry = setInterval(() => void payments.expireDue().catch((error: unknown) => log.warn("expiring orders failed; trying again", { error })), config.EXPIRY_SWEEP_MS);
       expiry.unref();

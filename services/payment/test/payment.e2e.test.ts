@@ -27,6 +27,7 @@ const AGENCY = "000.00.03.H06"; // Sở Tư pháp tỉnh Bắc Ninh
 const PREFIX = `PAY${env.prefix.slice(1, 7).toUpperCase()}`;
 const TTL_SECONDS = 3;
 const LOG = join(tmpdir(), `${uniqueName("payment")}.log`);
+const STARTED_AT = formatInstant(Date.now());
 
 let payment: ServiceProcess;
 let sim: GatewaySimulator;
@@ -53,7 +54,10 @@ function paymentEnv(): Record<string, string> {
     MONGO_URL: env.mongoUrl,
     MONGO_DB: env.dbName,
     HTTP_PORT: String(port),
+    GRPC_PORT: "0",
     PAYMENT_CONSUMER: `${env.prefix}-payment`,
+    // The shared stream holds every other test file's receipts: start with this file's.
+    PAYMENT_RECEIPTS_SINCE: STARTED_AT,
     VNPAY_TMN_CODE: TMN,
     VNPAY_HASH_SECRET: SECRET,
     VNPAY_PAYMENT_URL: sim.paymentPageUrl,

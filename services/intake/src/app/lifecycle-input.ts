@@ -2,12 +2,13 @@ import { z } from "zod";
 import { RATING_MAX } from "../domain/dossier.js";
 import type { LifecycleEvent } from "../domain/events.js";
 import { ValidationError } from "./errors.js";
-import { isoWithOffset, text, zodErrors } from "./validation.js";
+import { isCalendarDate, isoWithOffset, text, zodErrors } from "./validation.js";
 
 /** An identifier: no control characters (nor line separators), which no desk's ids hold and the audit record refuses. */
 const eventId = text(100).pipe(z.string().regex(/^[^\u0000-\u001f\u007f-\u009f\u2028\u2029]*$/, "must not contain control characters"));
 const base = { eventId, at: isoWithOffset() };
-const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, "must be a date YYYY-MM-DD");
+/** A new due date: a real calendar day (not 2025-02-30) within the years the calendar knows. */
+const isoDate = z.string().refine((value) => isCalendarDate(value) && value >= "1900-01-01" && value <= "2199-12-31", "must be a real date YYYY-MM-DD");
 
 const lifecycleSchema = z.discriminatedUnion(
   "type",

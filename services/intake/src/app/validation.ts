@@ -1,3 +1,4 @@
+import { isCalendarDate } from "@onestop/catalogue";
 import { z } from "zod";
 import type { FieldError } from "./errors.js";
 
@@ -35,16 +36,6 @@ function isRealInstant(value: string): boolean {
   return !Number.isNaN(Date.parse(value));
 }
 
-/** A real calendar day written YYYY-MM-DD (not 2025-02-30, not 2025-13-01). */
-export function isCalendarDate(text: string): boolean {
-  const match = /^(\d{4})-(\d{2})-(\d{2})$/.exec(text);
-  if (!match) return false;
-  const [year, month, day] = [Number(match[1]), Number(match[2]), Number(match[3])];
-  const date = new Date(0);
-  date.setUTCFullYear(year, month - 1, day); // not Date.UTC, which reads years 0-99 as 1900-1999
-  return date.getUTCFullYear() === year && date.getUTCMonth() === month - 1 && date.getUTCDate() === day;
-}
-
 export function zodErrors(error: z.ZodError): FieldError[] {
   return error.issues.map((issue) => ({ path: pathOf(issue.path), message: issue.message }));
 }
@@ -55,3 +46,5 @@ function pathOf(path: readonly PropertyKey[]): string {
     "",
   ) || "(body)";
 }
+
+export { isCalendarDate };
