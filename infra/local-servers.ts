@@ -1,15 +1,6 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import {
-  defaultRealmFile,
-  repoRoot,
-  startFerretDb,
-  startKeycloak,
-  startNats,
-  type FerretDbServer,
-  type KeycloakServer,
-  type NatsServer,
-} from "@onestop/devservers";
+import { defaultRealmFile, repoRoot, startFerretDb, startKeycloak, startNats, type FerretDbServer, type KeycloakServer, type NatsServer } from "@onestop/devservers";
 
 export interface LocalServers {
   nats: NatsServer;

@@ -17,6 +17,7 @@ case "${1:-}" in
     ;;
   test)
     bash infra/install.sh
+    pnpm check                                           # biome: formatting and lint rules
     pnpm build
     pnpm lint                                            # tsc --noEmit everywhere, buf lint
     pnpm --filter @onestop/contracts proto:breaking      # contracts vs the main branch

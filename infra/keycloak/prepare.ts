@@ -6,14 +6,7 @@
 // or stale.
 import { cpSync, existsSync, mkdtempSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
-import {
-  clientCredentialsGrant,
-  defaultRealmFile,
-  keycloakDistribution,
-  passwordGrant,
-  realmHash,
-  startKeycloak,
-} from "@onestop/devservers";
+import { clientCredentialsGrant, defaultRealmFile, keycloakDistribution, passwordGrant, realmHash, startKeycloak } from "@onestop/devservers";
 
 const aot = process.argv.includes("--aot");
 const distribution = keycloakDistribution();

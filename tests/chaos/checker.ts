@@ -26,14 +26,7 @@ interface ReportTotals {
   pending: { total: number };
 }
 
-export async function check(options: {
-  ledger: DossierRecord[];
-  nc: NatsConnection;
-  storeUrl: string;
-  reportingUrls: string[];
-  token: () => Promise<string>;
-  poisonIds: string[];
-}): Promise<Verdict> {
+export async function check(options: { ledger: DossierRecord[]; nc: NatsConnection; storeUrl: string; reportingUrls: string[]; token: () => Promise<string>; poisonIds: string[] }): Promise<Verdict> {
   const details: string[] = [];
   const dossiers = options.ledger.filter((record) => record.code);
   const verdict: Verdict = { accepted: options.ledger.reduce((sum, record) => sum + record.acknowledged.length, 0), lost: 0, appliedTwice: 0, stuck: 0, details };
@@ -68,7 +61,10 @@ export async function check(options: {
   // 2. Nothing left waiting in intake's outboxes.
   const mongo = await MongoClient.connect(options.storeUrl);
   try {
-    const waiting = await mongo.db("chaos_intake").collection("dossiers").countDocuments({ "outbox.0": { $exists: true } });
+    const waiting = await mongo
+      .db("chaos_intake")
+      .collection("dossiers")
+      .countDocuments({ "outbox.0": { $exists: true } });
     if (waiting > 0) details.push(`${waiting} dossiers with events still in intake's outbox`);
     verdict.stuck += waiting;
   } finally {

@@ -96,14 +96,19 @@ export class LoadDriver {
     const record: DossierRecord = { key: `${this.runId}-${index}`, story: STORIES[index % STORIES.length]!, channel: index % 3 === 0 ? "IN_PERSON" : "ONLINE", acknowledged: [], settled: false };
     this.dossiers.push(record);
     const day = RECEIPT_DAYS[index % RECEIPT_DAYS.length]!;
-    const received = await this.send("POST", "/v1/dossiers", {
-      procedureCode: PROCEDURE,
-      agencyCode: CHAOS_AGENCY,
-      channel: record.channel,
-      receivedAt: at(day, "09:00:00"),
-      applicant: { idNumber: "024090001234", fullName: "Phạm Thị Lan", phone: "0912345678" },
-      components: [{ typeCode: "TK_TTHN", name: "Tờ khai cấp Giấy xác nhận tình trạng hôn nhân" }],
-    }, { "Idempotency-Key": record.key });
+    const received = await this.send(
+      "POST",
+      "/v1/dossiers",
+      {
+        procedureCode: PROCEDURE,
+        agencyCode: CHAOS_AGENCY,
+        channel: record.channel,
+        receivedAt: at(day, "09:00:00"),
+        applicant: { idNumber: "024090001234", fullName: "Phạm Thị Lan", phone: "0912345678" },
+        components: [{ typeCode: "TK_TTHN", name: "Tờ khai cấp Giấy xác nhận tình trạng hôn nhân" }],
+      },
+      { "Idempotency-Key": record.key },
+    );
     record.code = received.code as string;
     record.acknowledged.push("RECEIVED");
     for (const [step, event] of storyEvents(record.story, day).entries()) {

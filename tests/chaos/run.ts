@@ -45,7 +45,9 @@ async function main(): Promise<number> {
     const elapsed = () => (Date.now() - started) / 1_000;
     load.start(rate);
     const progress = setInterval(() => {
-      say(`${vn(elapsed())}/${vn(seconds)} s · ${vn(load.dossiers.length)} dossiers begun · ${vn(load.acknowledgedRequests)} requests acknowledged · ${vn(load.stats.retries)} retries · ${vn([...recoveries.values()].flat().length)} faults survived`);
+      say(
+        `${vn(elapsed())}/${vn(seconds)} s · ${vn(load.dossiers.length)} dossiers begun · ${vn(load.acknowledgedRequests)} requests acknowledged · ${vn(load.stats.retries)} retries · ${vn([...recoveries.values()].flat().length)} faults survived`,
+      );
     }, 10_000);
     const kinds = faultKinds(system, nc, poisonIds);
     for (let round = 0; elapsed() < seconds; round++) {
@@ -80,7 +82,9 @@ async function main(): Promise<number> {
     }
 
     const acknowledged = load.acknowledgedRequests;
-    say(`load held: ${vn(load.dossiers.length)} dossiers, ${vn(acknowledged)} requests acknowledged in ${vn(loadSeconds)} s (${vn(acknowledged / loadSeconds, 1)} requests/s), ${vn(load.stats.retries)} retries; answers other than 2xx: ${JSON.stringify(Object.fromEntries(load.stats.answers))}`);
+    say(
+      `load held: ${vn(load.dossiers.length)} dossiers, ${vn(acknowledged)} requests acknowledged in ${vn(loadSeconds)} s (${vn(acknowledged / loadSeconds, 1)} requests/s), ${vn(load.stats.retries)} retries; answers other than 2xx: ${JSON.stringify(Object.fromEntries(load.stats.answers))}`,
+    );
     say("faults survived (seconds after the repair until every service was ready / every report caught up; median, max):");
     const medianMax = (values: number[]) => {
       const sorted = [...values].sort((a, b) => a - b);

@@ -36,7 +36,10 @@ describe("telemetry export chosen by the environment", () => {
       await waitFor(() => received.some((r) => r.path === "/v1/traces"), { description: "an OTLP trace export" });
       await new Promise<void>((resolve) => collector.close(() => resolve()));
     }
-    const traces = received.filter((r) => r.path === "/v1/traces").map((r) => r.text).join("");
+    const traces = received
+      .filter((r) => r.path === "/v1/traces")
+      .map((r) => r.text)
+      .join("");
     expect(traces).toContain("intake-under-test");
     expect(traces).toContain("/v1/procedures");
   });

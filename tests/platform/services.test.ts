@@ -64,8 +64,6 @@ describe("every service as a real process", () => {
   });
 
   it("refuses to start with a clear message when the configuration is invalid", async () => {
-    await expect(startServiceProcess("payment", { NATS_URL: env.natsUrl, MONGO_URL: env.mongoUrl, LOG_LEVEL: "loud" })).rejects.toThrow(
-      /LOG_LEVEL/,
-    );
+    await expect(startServiceProcess("payment", { NATS_URL: env.natsUrl, MONGO_URL: env.mongoUrl, LOG_LEVEL: "loud" })).rejects.toThrow(/LOG_LEVEL/);
   });
 });

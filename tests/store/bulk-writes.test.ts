@@ -64,7 +64,10 @@ describe("store contract: bulk writes", () => {
 
   it("applies, in order, a bulk that updates one document several times", async () => {
     const [a] = store.collection<{ _id: string; steps: string[]; n: number }>("repeated");
-    await a.insertMany([{ _id: "x", steps: [], n: 0 }, { _id: "y", steps: [], n: 0 }]);
+    await a.insertMany([
+      { _id: "x", steps: [], n: 0 },
+      { _id: "y", steps: [], n: 0 },
+    ]);
     const result = await a.bulkWrite([
       { updateOne: { filter: { _id: "x" }, update: { $push: { steps: "first" }, $inc: { n: 1 } } } },
       { updateOne: { filter: { _id: "y" }, update: { $push: { steps: "other" }, $inc: { n: 1 } } } },
@@ -94,7 +97,10 @@ describe("store contract: bulk writes", () => {
       expect({ matched: result.matchedCount, modified: result.modifiedCount }).toEqual({ matched: size, modified: size });
       const stored = await a.find().toArray();
       expect(stored).toHaveLength(size);
-      expect(stored.filter((row) => key(row[field] ?? -1) !== row._id), `documents not showing the ${field} update`).toEqual([]);
+      expect(
+        stored.filter((row) => key(row[field] ?? -1) !== row._id),
+        `documents not showing the ${field} update`,
+      ).toEqual([]);
     });
   }
 });

@@ -74,10 +74,11 @@ describe("store contract: deletes racing updates", () => {
       const removed = races.filter((race) => race.outcome === "delete won").map((race) => race.id);
       deleted.push(...removed);
       alive = races.filter((race) => race.outcome === "update won").map((race) => race.id);
-      const stored = await updater.find({ _id: { $in: [...removed, ...alive] } }).sort({ _id: 1 }).toArray();
-      expect(stored, `round ${version}: every acknowledged update kept, every acknowledged delete gone`).toEqual(
-        alive.map((id) => ({ _id: id, version: version + 1, state: `updated ${version}` })),
-      );
+      const stored = await updater
+        .find({ _id: { $in: [...removed, ...alive] } })
+        .sort({ _id: 1 })
+        .toArray();
+      expect(stored, `round ${version}: every acknowledged update kept, every acknowledged delete gone`).toEqual(alive.map((id) => ({ _id: id, version: version + 1, state: `updated ${version}` })));
     }
 
     // Updates of deleted documents match nothing and bring nothing back.

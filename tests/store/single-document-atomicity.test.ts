@@ -29,9 +29,7 @@ describe("store contract: single-document updates are atomic", () => {
     await a.insertOne({ _id: "counter", n: 0 });
 
     const perClient = 1_000;
-    const results = await Promise.all(
-      [a, b].flatMap((collection) => range(perClient).map(() => collection.updateOne({ _id: "counter" }, { $inc: { n: 1 } }))),
-    );
+    const results = await Promise.all([a, b].flatMap((collection) => range(perClient).map(() => collection.updateOne({ _id: "counter" }, { $inc: { n: 1 } }))));
 
     expect(results.filter((result) => result.modifiedCount === 1)).toHaveLength(2 * perClient);
     expect(await a.findOne({ _id: "counter" })).toEqual({ _id: "counter", n: 2 * perClient });
@@ -44,11 +42,7 @@ describe("store contract: single-document updates are atomic", () => {
     const rounds = 30;
     const racers = range(4).map((i) => ({ name: `racer-${i}`, collection: i % 2 === 0 ? a : b }));
     for (const version of range(rounds)) {
-      const results = await Promise.all(
-        racers.map(({ name, collection }) =>
-          collection.updateOne({ _id: "doc", version }, { $set: { owner: `${name}@${version}` }, $inc: { version: 1 } }),
-        ),
-      );
+      const results = await Promise.all(racers.map(({ name, collection }) => collection.updateOne({ _id: "doc", version }, { $set: { owner: `${name}@${version}` }, $inc: { version: 1 } })));
       const winners = racers.filter((_, i) => results[i]?.modifiedCount === 1).map(({ name }) => `${name}@${version}`);
       expect(winners, `round ${version}`).toHaveLength(1);
       expect(results.map((result) => result.matchedCount).sort(), `round ${version}: losers match nothing`).toEqual([0, 0, 0, 1]);

@@ -15,10 +15,7 @@ export interface TwoClients {
 export async function connectTwoClients(): Promise<TwoClients> {
   const env = testEnv();
   // Large pools so that hundreds of concurrent operations reach the server at once.
-  const clients = [
-    await MongoClient.connect(env.mongoUrl, { maxPoolSize: 64 }),
-    await MongoClient.connect(env.mongoUrl, { maxPoolSize: 64 }),
-  ] as const;
+  const clients = [await MongoClient.connect(env.mongoUrl, { maxPoolSize: 64 }), await MongoClient.connect(env.mongoUrl, { maxPoolSize: 64 })] as const;
   const dbs: [Db, Db] = [clients[0].db(env.dbName), clients[1].db(env.dbName)];
   return {
     collection<T extends Document>(label: string): [Collection<T>, Collection<T>] {

@@ -39,12 +39,16 @@ describe("store contract: unique indexes", () => {
     const racers = 8;
     for (const round of range(rounds)) {
       const key = `key-${round}`;
-      const settled = await Promise.allSettled(
-        range(racers).map((i) => (i % 2 === 0 ? a : b).updateOne({ key }, { $inc: { hits: 1 } }, { upsert: true })),
-      );
+      const settled = await Promise.allSettled(range(racers).map((i) => (i % 2 === 0 ? a : b).updateOne({ key }, { $inc: { hits: 1 } }, { upsert: true })));
       const outcomes = settled.map(outcome);
-      expect(outcomes.filter((o) => !allowedOutcomes.includes(o)), `${key}: outcomes ${outcomes.join(", ")}`).toEqual([]);
-      expect(outcomes.filter((o) => o === "inserted"), key).toHaveLength(1);
+      expect(
+        outcomes.filter((o) => !allowedOutcomes.includes(o)),
+        `${key}: outcomes ${outcomes.join(", ")}`,
+      ).toEqual([]);
+      expect(
+        outcomes.filter((o) => o === "inserted"),
+        key,
+      ).toHaveLength(1);
 
       const stored = await a.find({ key }).toArray();
       expect(stored, key).toHaveLength(1);

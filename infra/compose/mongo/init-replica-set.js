@@ -23,7 +23,7 @@ function currentStatus() {
 }
 
 function hasPrimary(status) {
-  return status !== undefined && status.members.some((member) => member.stateStr === "PRIMARY");
+  return status?.members.some((member) => member.stateStr === "PRIMARY");
 }
 
 if (currentStatus() === undefined) {

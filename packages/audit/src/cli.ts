@@ -51,11 +51,20 @@ function positiveInteger(text: string | undefined, option: string, fallback: num
 
 function describe(record: AuditRecord): string {
   const actor = record.actor;
-  const who = [`${actor.kind}:${actor.subject}`, actor.username ? `(${actor.username})` : "", `[${actor.roles.join(",")}]`, actor.agencyCode ? `@${actor.agencyCode}${actor.unitCode ? `/${actor.unitCode}` : ""}` : ""]
+  const who = [
+    `${actor.kind}:${actor.subject}`,
+    actor.username ? `(${actor.username})` : "",
+    `[${actor.roles.join(",")}]`,
+    actor.agencyCode ? `@${actor.agencyCode}${actor.unitCode ? `/${actor.unitCode}` : ""}` : "",
+  ]
     .filter(Boolean)
     .join(" ");
   const from = [record.from.transport, record.from.address].filter(Boolean).join(" ");
-  const details = record.details ? `  ${Object.entries(record.details).map(([k, v]) => `${k}=${v}`).join(" ")}` : "";
+  const details = record.details
+    ? `  ${Object.entries(record.details)
+        .map(([k, v]) => `${k}=${v}`)
+        .join(" ")}`
+    : "";
   return `#${record.seq}\t${record.at}\t${who}\t${record.action}\t${record.target.type}:${record.target.id}\t${record.outcome}\t${from}${details}`;
 }
 
@@ -103,9 +112,7 @@ async function main(argv: string[]): Promise<number> {
       const records = await log.tail(n);
       for (const record of records) process.stdout.write(`${describe(record)}\n`);
       const last = records[records.length - 1];
-      process.stdout.write(
-        last ? `${count(records.length)} bản ghi cuối của ${dbName}.${collection} (tổng ${count(last.seq)} bản ghi).\n` : `Nhật ký ${dbName}.${collection} chưa có bản ghi nào.\n`,
-      );
+      process.stdout.write(last ? `${count(records.length)} bản ghi cuối của ${dbName}.${collection} (tổng ${count(last.seq)} bản ghi).\n` : `Nhật ký ${dbName}.${collection} chưa có bản ghi nào.\n`);
       return 0;
     }
 

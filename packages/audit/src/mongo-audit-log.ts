@@ -70,9 +70,7 @@ export interface VerifyOptions {
   anchors?: readonly ChainPosition[];
 }
 
-export type VerifyResult =
-  | { ok: true; count: number; head: ChainPosition }
-  | { ok: false; firstBrokenSeq: number; reason: BreakReason; detail: string; verified: number };
+export type VerifyResult = { ok: true; count: number; head: ChainPosition } | { ok: false; firstBrokenSeq: number; reason: BreakReason; detail: string; verified: number };
 
 export interface ChainHead extends ChainPosition {
   /** The last record's time, absent for an empty chain. */
@@ -243,11 +241,7 @@ export class MongoAuditLog {
   /** Moves the head to `record` unless it already stands there or beyond. */
   private async moveHead(record: AuditRecord): Promise<void> {
     try {
-      await this.collection.updateOne(
-        { _id: HEAD_ID, seq: { $lt: record.seq } },
-        { $set: { seq: record.seq, hash: record.hash, at: record.at } },
-        { upsert: true },
-      );
+      await this.collection.updateOne({ _id: HEAD_ID, seq: { $lt: record.seq } }, { $set: { seq: record.seq, hash: record.hash, at: record.at } }, { upsert: true });
     } catch (error) {
       // The head exists at or beyond this seq: the upsert's insert lost to it, as it should.
       if (!isDuplicateKey(error)) throw error;
@@ -352,12 +346,7 @@ export class MongoAuditLog {
    * No record at `seq`: the chain's end, a record appended since the batch was read ("grown"),
    * or a deletion (a later record exists, or the head named a later one).
    */
-  private async classifyHole(
-    seq: number,
-    head: ChainHead | undefined,
-    batch: Map<string, StoredDocument>,
-    ends: EndChecks,
-  ): Promise<"end" | "grown" | { reason: BreakReason; detail: string }> {
+  private async classifyHole(seq: number, head: ChainHead | undefined, batch: Map<string, StoredDocument>, ends: EndChecks): Promise<"end" | "grown" | { reason: BreakReason; detail: string }> {
     const deleted = { reason: "missing" as const, detail: `no record ${seq}, though later records exist: it was deleted` };
     if (head && seq <= head.seq) return { ...deleted, detail: `no record ${seq}, though the head names record ${head.seq}: it was deleted` };
     for (const id of batch.keys()) if (RECORD_ID.test(id) && Number(id) > seq) return deleted;

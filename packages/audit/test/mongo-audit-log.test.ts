@@ -210,7 +210,10 @@ describe("several writers", () => {
     const [a, b] = [await openLog(collection), await openLog(collection)];
     const batch = (label: string) => Array.from({ length: 60 }, (_, i) => entry(i, { details: { writer: label } }));
     const results = await Promise.all([a.appendMany(batch("a")), b.appendMany(batch("b")), a.appendMany(batch("a2")), b.appendMany(batch("b2"))]);
-    const seqs = results.flat().map((r) => r.seq).sort((x, y) => x - y);
+    const seqs = results
+      .flat()
+      .map((r) => r.seq)
+      .sort((x, y) => x - y);
     expect(seqs).toEqual(Array.from({ length: 240 }, (_, i) => i + 1));
     expect(await b.verify()).toMatchObject({ ok: true, count: 240 });
     const stored240 = await a.read(1, 240);

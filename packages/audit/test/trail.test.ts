@@ -37,7 +37,10 @@ describe("a burst of requests", () => {
         return Promise.all(Array.from({ length: 25 }, (_, i) => trail.record(event(wave * 25 + i))));
       }),
     );
-    const seqs = records.flat().map((record) => record.seq).sort((a, b) => a - b);
+    const seqs = records
+      .flat()
+      .map((record) => record.seq)
+      .sort((a, b) => a - b);
     expect(seqs).toEqual(Array.from({ length: 300 }, (_, i) => i + 1));
     expect(steps["record-inserted"]).toBeGreaterThan(1);
     expect(steps["head-advanced"]).toBeLessThan(steps["record-inserted"]);

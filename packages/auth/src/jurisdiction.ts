@@ -60,9 +60,7 @@ export class Jurisdiction {
       if (requested.agencyCode === undefined) return { ...requested, agencyCode: this.current(principal.agencyCode) };
       if (this.sameAgency(principal.agencyCode, requested.agencyCode)) return requested;
     }
-    throw new ForbiddenError(
-      requested.agencyCode ? `Tài khoản không có quyền xem báo cáo của cơ quan ${requested.agencyCode}` : "Tài khoản không có quyền xem báo cáo",
-    );
+    throw new ForbiddenError(requested.agencyCode ? `Tài khoản không có quyền xem báo cáo của cơ quan ${requested.agencyCode}` : "Tài khoản không có quyền xem báo cáo");
   }
 
   /** May run operations (rebuilds, freezing a published form): the province's operators and services. */

@@ -56,7 +56,12 @@ describe("a refused token", () => {
   });
 
   it("uses a shared secret or no signature at all", async () => {
-    const hs = await new SignJWT(officer).setProtectedHeader({ alg: "HS256" }).setIssuer(issuer).setAudience(audience).setExpirationTime("5m").sign(new TextEncoder().encode("x".repeat(32)));
+    const hs = await new SignJWT(officer)
+      .setProtectedHeader({ alg: "HS256" })
+      .setIssuer(issuer)
+      .setAudience(audience)
+      .setExpirationTime("5m")
+      .sign(new TextEncoder().encode("x".repeat(32)));
     await refusedWith(hs, "algorithm not allowed");
     const unsigned = new UnsecuredJWT(officer).setIssuer(issuer).setAudience(audience).setExpirationTime("5m").encode();
     const error = await verifier.verify(unsigned).catch((e: unknown) => e);

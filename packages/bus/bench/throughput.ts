@@ -57,9 +57,16 @@ async function busConsume(nc: NatsConnection, js: JetStreamClient, jsm: JetStrea
   let seen = 0;
   let done!: () => void;
   const finished = new Promise<void>((resolve) => (done = resolve));
-  const running = await startConsumer(nc, js, jsm, { stream, durable, concurrency: 256 }, async () => {
-    if (++seen === EVENTS) done();
-  }, { warn: () => {}, error: () => {} });
+  const running = await startConsumer(
+    nc,
+    js,
+    jsm,
+    { stream, durable, concurrency: 256 },
+    async () => {
+      if (++seen === EVENTS) done();
+    },
+    { warn: () => {}, error: () => {} },
+  );
   const t0 = Date.now();
   await finished;
   const t1 = Date.now();
@@ -86,9 +93,7 @@ try {
       const subject = `bench.${side}.${round}.dossier`;
       if (side === "raw") {
         // The baseline serialises each event too: any publisher has to.
-        results.rawPublish.push(
-          await timed(() => windowed(EVENTS, (i) => js.publish(subject, encodeEnvelope(events[i]!), { msgID: events[i]!.id }))),
-        );
+        results.rawPublish.push(await timed(() => windowed(EVENTS, (i) => js.publish(subject, encodeEnvelope(events[i]!), { msgID: events[i]!.id }))));
         results.rawConsume.push(await timed(() => rawConsume(js, jsm, stream, "reader")));
       } else {
         results.busPublish.push(await timed(() => windowed(EVENTS, (i) => publishEvent(js, subject, events[i]!))));

@@ -43,14 +43,7 @@ export interface BatchConsumerSpec extends Omit<ConsumerSpec, "concurrency"> {
  * each one is handled as soon as it arrives, without waiting for a batch to fill. Messages are
  * acknowledged after the handler has resolved, so a crash redelivers the batch.
  */
-export async function startBatchConsumer(
-  nc: NatsConnection,
-  js: JetStreamClient,
-  jsm: JetStreamManager,
-  spec: BatchConsumerSpec,
-  handler: BatchHandler,
-  log: ConsumerLog,
-): Promise<RunningConsumer> {
+export async function startBatchConsumer(nc: NatsConnection, js: JetStreamClient, jsm: JetStreamManager, spec: BatchConsumerSpec, handler: BatchHandler, log: ConsumerLog): Promise<RunningConsumer> {
   const { maxBatch = 256, ...consumerSpec } = spec;
   // Two batches unacknowledged: the next one arrives while this one is handled.
   const resolved = resolve({ ...consumerSpec, concurrency: maxBatch * 2 });
@@ -115,14 +108,7 @@ export async function startBatchConsumer(
   };
 }
 
-async function handleBatch(
-  js: JetStreamClient,
-  spec: ReturnType<typeof resolve>,
-  handler: BatchHandler,
-  messages: readonly JsMsg[],
-  acks: AckBatch,
-  log: ConsumerLog,
-): Promise<void> {
+async function handleBatch(js: JetStreamClient, spec: ReturnType<typeof resolve>, handler: BatchHandler, messages: readonly JsMsg[], acks: AckBatch, log: ConsumerLog): Promise<void> {
   const consumed: Array<ConsumedEvent & { message: JsMsg }> = [];
   for (const message of messages) {
     const info = message.info; // parsed from the reply subject on every access: read it once
@@ -147,4 +133,3 @@ async function handleBatch(
     else acks.add(item.message);
   }
 }
-

@@ -84,11 +84,7 @@ function consumerConfig(spec: ResolvedSpec): Partial<ConsumerConfig> {
     ack_wait: spec.ackWaitMs * 1_000_000,
     max_deliver: spec.maxDeliver,
     max_ack_pending: Math.max(spec.concurrency * 4, 64),
-    ...(spec.filterSubjects.length === 1
-      ? { filter_subject: spec.filterSubjects[0] }
-      : spec.filterSubjects.length > 1
-        ? { filter_subjects: spec.filterSubjects }
-        : {}),
+    ...(spec.filterSubjects.length === 1 ? { filter_subject: spec.filterSubjects[0] } : spec.filterSubjects.length > 1 ? { filter_subjects: spec.filterSubjects } : {}),
   };
 }
 
@@ -119,14 +115,7 @@ export async function ensureConsumer(jsm: JetStreamManager, spec: ConsumerSpec):
  * (the process crashed, or the handler outlived ack_wait) reach dead letters too, through the
  * server's max-deliveries advisory.
  */
-export async function startConsumer(
-  nc: NatsConnection,
-  js: JetStreamClient,
-  jsm: JetStreamManager,
-  spec: ConsumerSpec,
-  handler: EventHandler,
-  log: ConsumerLog,
-): Promise<RunningConsumer> {
+export async function startConsumer(nc: NatsConnection, js: JetStreamClient, jsm: JetStreamManager, spec: ConsumerSpec, handler: EventHandler, log: ConsumerLog): Promise<RunningConsumer> {
   const resolved = resolve(spec);
   await ensureConsumer(jsm, resolved);
   const advisories = watchExhaustedDeliveries(nc, js, jsm, resolved, log);
@@ -165,15 +154,7 @@ export async function startConsumer(
   };
 }
 
-async function handleMessage(
-  js: JetStreamClient,
-  spec: ResolvedSpec,
-  handler: EventHandler,
-  message: JsMsg,
-  log: ConsumerLog,
-  spanAttributes: Attributes,
-  acks: AckBatch,
-): Promise<void> {
+async function handleMessage(js: JetStreamClient, spec: ResolvedSpec, handler: EventHandler, message: JsMsg, log: ConsumerLog, spanAttributes: Attributes, acks: AckBatch): Promise<void> {
   const info = message.info; // parsed from the reply subject on every access: read it once
   const { span, context: spanContext } = startConsumerSpan(spanAttributes, message.subject, message);
   try {
@@ -192,15 +173,7 @@ async function handleMessage(
  * A message whose handling failed: redelivered after the backoff, or copied to dead letters when
  * it is poison or this was its last delivery.
  */
-export async function settleFailure(
-  js: JetStreamClient,
-  spec: ResolvedSpec,
-  message: JsMsg,
-  streamSeq: number,
-  deliveryCount: number,
-  error: unknown,
-  log: ConsumerLog,
-): Promise<void> {
+export async function settleFailure(js: JetStreamClient, spec: ResolvedSpec, message: JsMsg, streamSeq: number, deliveryCount: number, error: unknown, log: ConsumerLog): Promise<void> {
   const reason = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
   const poison = error instanceof PoisonMessageError;
   if (!poison && deliveryCount < spec.maxDeliver) {
@@ -317,13 +290,7 @@ interface MaxDeliveriesAdvisory {
  * Copies to dead letters the messages the server stopped redelivering without ever getting an
  * answer. startConsumer runs it for its own consumer; an operator process may run it alone.
  */
-export function watchExhaustedDeliveries(
-  nc: NatsConnection,
-  js: JetStreamClient,
-  jsm: JetStreamManager,
-  consumerSpec: ConsumerSpec,
-  log: ConsumerLog,
-): Subscription {
+export function watchExhaustedDeliveries(nc: NatsConnection, js: JetStreamClient, jsm: JetStreamManager, consumerSpec: ConsumerSpec, log: ConsumerLog): Subscription {
   const spec = resolve(consumerSpec);
   const subject = `$JS.EVENT.ADVISORY.CONSUMER.MAX_DELIVERIES.${spec.stream}.${spec.durable}`;
   return nc.subscribe(subject, {

@@ -63,13 +63,7 @@ export function failedFromJsMsg(message: JsMsg): FailedMessage {
 }
 
 /** Copies a failed message to the dead-letter stream with why it failed; once per consumer and message. */
-export async function sendToDeadLetters(
-  js: JetStreamClient,
-  target: DeadLetterTarget,
-  consumer: string,
-  failed: FailedMessage,
-  reason: string,
-): Promise<void> {
+export async function sendToDeadLetters(js: JetStreamClient, target: DeadLetterTarget, consumer: string, failed: FailedMessage, reason: string): Promise<void> {
   const headers = natsHeaders();
   headers.set(H.reason, reason.slice(0, 1_000));
   headers.set(H.subject, failed.subject);
@@ -110,12 +104,7 @@ export async function listDeadLetters(js: JetStreamClient, target: DeadLetterTar
  * stream. It gets a new dedupe id (the original is still inside the duplicate window); consumers
  * that had already processed it skip it through their processed-event ledger.
  */
-export async function replayDeadLetter(
-  js: JetStreamClient,
-  jsm: JetStreamManager,
-  seq: number,
-  target: DeadLetterTarget = DEFAULT_DEAD_LETTERS,
-): Promise<{ subject: string; seq: number }> {
+export async function replayDeadLetter(js: JetStreamClient, jsm: JetStreamManager, seq: number, target: DeadLetterTarget = DEFAULT_DEAD_LETTERS): Promise<{ subject: string; seq: number }> {
   const stored = await jsm.streams.getMessage(target.stream, { seq });
   if (!stored) throw new Error(`no dead letter with sequence ${seq} in ${target.stream}`);
   const subject = stored.header.get(H.subject);

@@ -41,9 +41,7 @@ async function main(args: string[]): Promise<number> {
     const letters = await listDeadLetters(js, target);
     if (command === "list") {
       for (const l of letters) {
-        process.stdout.write(
-          `${l.seq}\t${l.deadAt.toISOString()}\t${l.consumer}\t${l.subject}\t${l.stream}#${l.streamSeq}\t${l.deliveries}×\t${l.reason}\n`,
-        );
+        process.stdout.write(`${l.seq}\t${l.deadAt.toISOString()}\t${l.consumer}\t${l.subject}\t${l.stream}#${l.streamSeq}\t${l.deliveries}×\t${l.reason}\n`);
       }
       process.stdout.write(`${letters.length} dead letter(s) in ${target.stream}\n`);
       return 0;

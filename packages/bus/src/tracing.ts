@@ -40,11 +40,7 @@ export function startProducerSpan(subject: string, messageId: string): { span: S
  * context to run the handler in. Split from running the handler so the consumer's hot path has
  * a single async frame per message.
  */
-export function startConsumerSpan(
-  attributes: Attributes,
-  subject: string,
-  message: HeaderSource,
-): { span: Span; context: Context } {
+export function startConsumerSpan(attributes: Attributes, subject: string, message: HeaderSource): { span: Span; context: Context } {
   const parent = propagation.extract(ROOT_CONTEXT, message, headerGetter);
   const span = tracer.startSpan(`process ${subject}`, { kind: SpanKind.CONSUMER, attributes }, parent);
   return { span, context: trace.setSpan(parent, span) };
@@ -58,7 +54,6 @@ export function endSpan(span: Span, error?: unknown): void {
   }
   span.end();
 }
-
 
 /**
  * Starts the consumer span of a batch, linked to the trace context each message carries (a batch

@@ -19,7 +19,6 @@ import {
   watchExhaustedDeliveries,
   type DeadLetterTarget,
   type EventEnvelope,
-  type RunningConsumer,
 } from "../src/index.js";
 import { applyPaymentOnce } from "./fixtures/effect.js";
 
@@ -100,7 +99,9 @@ describe("at-least-once delivery with exactly-once effects", () => {
     let deliveries = 0;
     const ledger = await ProcessedEventLedger.open(db);
     const survivor = await startConsumer(
-      nc, js, jsm,
+      nc,
+      js,
+      jsm,
       { stream: STREAM, durable, ackWaitMs: 1_000 },
       idempotent(ledger, durable, async (event, delivery) => {
         deliveries = delivery.deliveryCount;
@@ -196,7 +197,9 @@ describe("dead letters", () => {
     let broken = true;
     const seen: number[] = [];
     const running = await startConsumer(
-      nc, js, jsm,
+      nc,
+      js,
+      jsm,
       { stream: STREAM, durable, filterSubjects: [subject], maxDeliver: 3, backoffMs: [50], deadLetters: DEAD },
       async (received, delivery) => {
         seen.push(delivery.deliveryCount);
@@ -206,10 +209,7 @@ describe("dead letters", () => {
     );
     try {
       await publishEvent(js, subject, event);
-      const letter = await waitFor(
-        async () => (await listDeadLetters(js, DEAD)).find((l) => l.consumer === durable),
-        { timeoutMs: 15_000, description: "dead letter" },
-      );
+      const letter = await waitFor(async () => (await listDeadLetters(js, DEAD)).find((l) => l.consumer === durable), { timeoutMs: 15_000, description: "dead letter" });
       expect(seen).toEqual([1, 2, 3]);
       expect(letter).toMatchObject({ subject, stream: STREAM, deliveries: 3, msgId: event.id });
       expect(letter.reason).toContain("sector system unreachable");
@@ -227,9 +227,16 @@ describe("dead letters", () => {
     const durable = uniqueName("strict");
     const subject = `${SUBJECTS}.poison.${durable}`;
     let handled = 0;
-    const running = await startConsumer(nc, js, jsm, { stream: STREAM, durable, filterSubjects: [subject], deadLetters: DEAD }, async () => {
-      handled += 1;
-    }, quiet);
+    const running = await startConsumer(
+      nc,
+      js,
+      jsm,
+      { stream: STREAM, durable, filterSubjects: [subject], deadLetters: DEAD },
+      async () => {
+        handled += 1;
+      },
+      quiet,
+    );
     try {
       await js.publish(subject, "not json at all", { msgID: uniqueName("raw") });
       const letter = await waitFor(async () => (await listDeadLetters(js, DEAD)).find((l) => l.consumer === durable), {

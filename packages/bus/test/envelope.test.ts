@@ -4,7 +4,13 @@ import { decodeEnvelope, derivedEventId, encodeEnvelope, newEnvelope, PoisonMess
 
 describe("event envelopes", () => {
   it("round-trips through the CloudEvents JSON form", () => {
-    const envelope = newEnvelope({ type: "vn.onestop.dossier.received.v1", source: "urn:onestop:agency:000.00.51.H06", subject: "000.00.51.H06-250929-0001", time: "2025-09-29T10:00:00+07:00", data: { fees: [{ code: "LP", amount: 0 }] } });
+    const envelope = newEnvelope({
+      type: "vn.onestop.dossier.received.v1",
+      source: "urn:onestop:agency:000.00.51.H06",
+      subject: "000.00.51.H06-250929-0001",
+      time: "2025-09-29T10:00:00+07:00",
+      data: { fees: [{ code: "LP", amount: 0 }] },
+    });
     expect(isUuidV7(envelope.id)).toBe(true);
     expect(decodeEnvelope(encodeEnvelope(envelope))).toEqual(envelope);
   });

@@ -4,7 +4,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { jetstream, jetstreamManager, type JetStreamClient, type JetStreamManager } from "@nats-io/jetstream";
+import { jetstream, jetstreamManager, type JetStreamClient } from "@nats-io/jetstream";
 import { connect, headers as natsHeaders, type NatsConnection, type PermissionViolationError } from "@nats-io/transport-node";
 import { COMMAND_REPLY_HEADER, sectorConsumer, STREAMS, type StreamName } from "@onestop/contracts";
 import { startNats, type NatsServer } from "@onestop/devservers";
@@ -123,12 +123,23 @@ describe("NATS users: what each one needs works", () => {
     await ensureStreams(jsm, [spec("DOSSIER"), spec("PAYMENT"), spec("DIGITISATION"), spec("DLQ")]);
     const seen: string[] = [];
     const running: RunningConsumer[] = [];
-    for (const [stream, durable] of [["DOSSIER", "reporting-facts"], ["PAYMENT", "reporting-facts-payment"], ["DIGITISATION", "reporting-facts-digitisation"]] as const) {
+    for (const [stream, durable] of [
+      ["DOSSIER", "reporting-facts"],
+      ["PAYMENT", "reporting-facts-payment"],
+      ["DIGITISATION", "reporting-facts-digitisation"],
+    ] as const) {
       running.push(
-        await startBatchConsumer(reporting.nc, reporting.js, jsm, { stream, durable, filterSubjects: [...STREAMS[stream].subjects] }, async (batch) => {
-          seen.push(...batch.map((item) => item.delivery.subject));
-          return new Map();
-        }, quiet),
+        await startBatchConsumer(
+          reporting.nc,
+          reporting.js,
+          jsm,
+          { stream, durable, filterSubjects: [...STREAMS[stream].subjects] },
+          async (batch) => {
+            seen.push(...batch.map((item) => item.delivery.subject));
+            return new Map();
+          },
+          quiet,
+        ),
       );
     }
     try {
@@ -198,7 +209,13 @@ describe("NATS users: what each one must not do is refused", () => {
     const intake = await connectAs("intake");
     const sub = intake.nc.subscribe("lienthong.>");
     await intake.refused("subscription", "lienthong.>");
-    await expect((async () => { for await (const _ of sub) { /* nothing comes */ } })()).rejects.toThrow(/permission/i);
+    await expect(
+      (async () => {
+        for await (const _ of sub) {
+          /* nothing comes */
+        }
+      })(),
+    ).rejects.toThrow(/permission/i);
     const jsm = await jetstreamManager(intake.nc);
     await expect(jsm.consumers.info("DOSSIER", "reporting-facts")).rejects.toThrow();
     await intake.refused("publish", "$JS.API.CONSUMER.INFO.DOSSIER.reporting-facts");

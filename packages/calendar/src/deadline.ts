@@ -4,17 +4,7 @@
  * the end (24:00) of its last day (Civil Code 2015 art. 147–148).
  */
 import { defaultCalendar, type WorkingCalendar } from "./calendar.js";
-import {
-  addDays,
-  daysBetween,
-  endOfDayMs,
-  formatInstant,
-  localDateOf,
-  localTimeOfDayMs,
-  toEpochMs,
-  type Instant,
-  type LocalDate,
-} from "./dates.js";
+import { addDays, daysBetween, endOfDayMs, formatInstant, localDateOf, localTimeOfDayMs, toEpochMs, type Instant, type LocalDate } from "./dates.js";
 import { ruleSetFor, type DeadlineRuleSet, type RuleSetId } from "./rules.js";
 
 export type TimeLimitUnit = "WORKING_DAYS" | "DAYS";
@@ -76,12 +66,7 @@ export interface LegalDeadline {
   extendedFrom?: LocalDate;
 }
 
-export type DeadlineErrorCode =
-  | "INVALID_TIME_LIMIT"
-  | "EVENTS_OUT_OF_ORDER"
-  | "TOO_MANY_EXTENSIONS"
-  | "LATE_APOLOGY"
-  | "INVALID_EXTENSION_DATE";
+export type DeadlineErrorCode = "INVALID_TIME_LIMIT" | "EVENTS_OUT_OF_ORDER" | "TOO_MANY_EXTENSIONS" | "LATE_APOLOGY" | "INVALID_EXTENSION_DATE";
 
 export class DeadlineError extends Error {
   override readonly name = "DeadlineError";
@@ -99,7 +84,7 @@ function checkTimeLimit(limit: TimeLimit): void {
   }
   if (limit.sameDay) {
     if (limit.amount !== 0 || limit.unit !== "WORKING_DAYS") {
-      throw new DeadlineError("INVALID_TIME_LIMIT", "a same-day limit is { amount: 0, unit: \"WORKING_DAYS\", sameDay: true }");
+      throw new DeadlineError("INVALID_TIME_LIMIT", 'a same-day limit is { amount: 0, unit: "WORKING_DAYS", sameDay: true }');
     }
   } else if (!Number.isInteger(limit.amount) || limit.amount < 1) {
     throw new DeadlineError("INVALID_TIME_LIMIT", `amount must be a whole number ≥ 1, got ${limit.amount}`);
@@ -147,13 +132,7 @@ function pausedDays(pauses: readonly Pause[]): Set<LocalDate> {
 }
 
 /** The last day of a time limit counted from `start`. */
-function lastDayOf(
-  start: Instant,
-  limit: TimeLimit,
-  rules: DeadlineRuleSet,
-  calendar: WorkingCalendar,
-  paused: ReadonlySet<LocalDate> = new Set(),
-): LocalDate {
+function lastDayOf(start: Instant, limit: TimeLimit, rules: DeadlineRuleSet, calendar: WorkingCalendar, paused: ReadonlySet<LocalDate> = new Set()): LocalDate {
   const startDay = localDateOf(start);
   if (limit.sameDay) {
     const afterCutoff = localTimeOfDayMs(start) > rules.sameDayCutoffMinutes * 60_000;
@@ -215,12 +194,7 @@ export function computeDueAt(clock: DossierClock, calendar: WorkingCalendar = de
 }
 
 /** One move of the due date, announced by an apology at least one day before it, to a later working day. */
-function applyExtension(
-  dueDate: LocalDate,
-  extensions: readonly Extension[],
-  rules: DeadlineRuleSet,
-  calendar: WorkingCalendar,
-): LocalDate {
+function applyExtension(dueDate: LocalDate, extensions: readonly Extension[], rules: DeadlineRuleSet, calendar: WorkingCalendar): LocalDate {
   if (extensions.length > rules.maxExtensions) {
     throw new DeadlineError("TOO_MANY_EXTENSIONS", `the due date may be moved ${rules.maxExtensions} time(s) only`);
   }

@@ -46,10 +46,7 @@ function newMoon(k: number): number {
   c1 = c1 - 0.0074 * Math.sin(RAD * (M - Mpr)) + 0.0004 * Math.sin(RAD * (2 * F + M));
   c1 = c1 - 0.0004 * Math.sin(RAD * (2 * F - M)) - 0.0006 * Math.sin(RAD * (2 * F + Mpr));
   c1 = c1 + 0.001 * Math.sin(RAD * (2 * F - Mpr)) + 0.0005 * Math.sin(RAD * (2 * Mpr + M));
-  const deltaT =
-    T < -11
-      ? 0.001 + 0.000839 * T + 0.0002261 * T2 - 0.00000845 * T3 - 0.000000081 * T * T3
-      : -0.000278 + 0.000265 * T + 0.000262 * T2;
+  const deltaT = T < -11 ? 0.001 + 0.000839 * T + 0.0002261 * T2 - 0.00000845 * T3 - 0.000000081 * T * T3 : -0.000278 + 0.000265 * T + 0.000262 * T2;
   return jd + c1 - deltaT;
 }
 
@@ -135,10 +132,7 @@ export class NoSuchLunarDateError extends Error {
 
 export function lunarToSolar(lunar: LunarDate, timeZone = VIETNAM_TIME_ZONE): LocalDate {
   const { day, month, year, leap } = lunar;
-  const [a11, b11] =
-    month < 11
-      ? [lunarMonth11(year - 1, timeZone), lunarMonth11(year, timeZone)]
-      : [lunarMonth11(year, timeZone), lunarMonth11(year + 1, timeZone)];
+  const [a11, b11] = month < 11 ? [lunarMonth11(year - 1, timeZone), lunarMonth11(year, timeZone)] : [lunarMonth11(year, timeZone), lunarMonth11(year + 1, timeZone)];
   const k = Math.floor(0.5 + (a11 - NEW_MOON_EPOCH) / SYNODIC_MONTH);
   let off = month - 11;
   if (off < 0) off += 12;

@@ -58,9 +58,7 @@ export const RULE_SETS: readonly DeadlineRuleSet[] = [DECREE_61_2018, DECREE_118
 /** The rule set in force on the (Vietnamese) day the dossier was received. */
 export function ruleSetFor(receivedAt: Instant): DeadlineRuleSet {
   const day = localDateOf(receivedAt);
-  const found = RULE_SETS.find(
-    (rules) => (rules.receivedFrom === null || day >= rules.receivedFrom) && (rules.receivedUntil === null || day <= rules.receivedUntil),
-  );
+  const found = RULE_SETS.find((rules) => (rules.receivedFrom === null || day >= rules.receivedFrom) && (rules.receivedUntil === null || day <= rules.receivedUntil));
   if (!found) throw new Error(`no deadline rule set covers ${day}`);
   return found;
 }

@@ -78,16 +78,10 @@ function coveredMs(intervals: Array<[number, number]>): number {
  * The national indicator's verdict. `originalDueAt` is the due date printed on the receipt when
  * it is known; otherwise it is computed from receipt and time limit alone.
  */
-export function indicatorVerdict(
-  dossier: ResolvedDossier & { originalDueAt?: Instant },
-  calendar: WorkingCalendar = defaultCalendar,
-): IndicatorVerdictResult {
+export function indicatorVerdict(dossier: ResolvedDossier & { originalDueAt?: Instant }, calendar: WorkingCalendar = defaultCalendar): IndicatorVerdictResult {
   checkResolution(dossier);
   const resolved = toEpochMs(dossier.resolvedAt);
-  const dueDate =
-    dossier.originalDueAt !== undefined
-      ? localDateOf(dossier.originalDueAt)
-      : computeDueAt({ receivedAt: dossier.receivedAt, timeLimit: dossier.timeLimit }, calendar).dueDate;
+  const dueDate = dossier.originalDueAt !== undefined ? localDateOf(dossier.originalDueAt) : computeDueAt({ receivedAt: dossier.receivedAt, timeLimit: dossier.timeLimit }, calendar).dueDate;
   if (dueDate === null) throw new Error("a dossier with no events always has a due date");
 
   const waits: Array<[number, number]> = [

@@ -45,12 +45,7 @@ function checkSessions(sessions: readonly OfficeSession[]): void {
  * sessions of working days (a payment at lunch, in the evening or on a holiday starts counting at the
  * next session). A period ending exactly at a session's end ends there, not at the next session's start.
  */
-export function addWorkingHours(
-  from: Instant | number,
-  hours: number,
-  calendar: WorkingCalendar = defaultCalendar,
-  sessions: readonly OfficeSession[] = DEFAULT_OFFICE_SESSIONS,
-): number {
+export function addWorkingHours(from: Instant | number, hours: number, calendar: WorkingCalendar = defaultCalendar, sessions: readonly OfficeSession[] = DEFAULT_OFFICE_SESSIONS): number {
   if (!Number.isFinite(hours) || hours <= 0) throw new RangeError(`working hours must be > 0, got ${hours}`);
   checkSessions(sessions);
   const start = toEpochMs(from);
@@ -69,12 +64,7 @@ export function addWorkingHours(
 }
 
 /** Working time in milliseconds between two instants (0 when `to` is not after `from`). */
-export function workingMsBetween(
-  from: Instant | number,
-  to: Instant | number,
-  calendar: WorkingCalendar = defaultCalendar,
-  sessions: readonly OfficeSession[] = DEFAULT_OFFICE_SESSIONS,
-): number {
+export function workingMsBetween(from: Instant | number, to: Instant | number, calendar: WorkingCalendar = defaultCalendar, sessions: readonly OfficeSession[] = DEFAULT_OFFICE_SESSIONS): number {
   checkSessions(sessions);
   const start = toEpochMs(from);
   const end = toEpochMs(to);

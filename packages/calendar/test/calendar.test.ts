@@ -1,14 +1,5 @@
 import { describe, expect, it } from "vitest";
-import {
-  dayOfWeek,
-  defaultCalendar,
-  InvalidScheduleError,
-  OFFICIAL_SCHEDULES,
-  parseSchedule,
-  WorkingCalendar,
-  type NonWorkingDay,
-  type OfficialSchedule,
-} from "../src/index.js";
+import { dayOfWeek, defaultCalendar, InvalidScheduleError, OFFICIAL_SCHEDULES, parseSchedule, WorkingCalendar, type NonWorkingDay, type OfficialSchedule } from "../src/index.js";
 
 const computedOnly = new WorkingCalendar({ schedules: [] });
 const weekdaysOff = (calendar: WorkingCalendar, year: number) =>
@@ -66,11 +57,17 @@ describe("official schedule 2026 (Thông báo 9441/TB-BNV, Công văn 12729/VPCP
     expect(weekdaysOff(defaultCalendar, 2026)).toEqual([
       "2026-01-01", // Thursday, Tết Dương lịch
       "2026-01-02", // Friday, swapped for Saturday 10/01
-      "2026-02-16", "2026-02-17", "2026-02-18", "2026-02-19", "2026-02-20", // Tết: 29 Chạp to mùng 4
+      "2026-02-16",
+      "2026-02-17",
+      "2026-02-18",
+      "2026-02-19",
+      "2026-02-20", // Tết: 29 Chạp to mùng 4
       "2026-04-27", // Monday, in lieu of the Hùng Kings' day on Sunday 26/04
-      "2026-04-30", "2026-05-01", // Thursday and Friday, no swap
+      "2026-04-30",
+      "2026-05-01", // Thursday and Friday, no swap
       "2026-08-31", // Monday, swapped for Saturday 22/08
-      "2026-09-01", "2026-09-02", // Tuesday and Wednesday, Quốc khánh
+      "2026-09-01",
+      "2026-09-02", // Tuesday and Wednesday, Quốc khánh
     ]);
   });
 
@@ -102,8 +99,13 @@ describe("official schedule 2024 (Thông báo 5015/TB-LĐTBXH, Công văn 2450/V
     // Tết days Thu 08 – Mon 12 include Saturday 10 and Sunday 11, taken back on Tuesday 13 and Wednesday 14.
     const days = defaultCalendar.nonWorkingDays(2024).filter((day) => day.date >= "2024-02-08" && day.date <= "2024-02-14");
     expect(days.map((day) => `${day.date} ${day.kind}`)).toEqual([
-      "2024-02-08 holiday", "2024-02-09 holiday", "2024-02-10 holiday", "2024-02-11 holiday",
-      "2024-02-12 holiday", "2024-02-13 compensatory", "2024-02-14 compensatory",
+      "2024-02-08 holiday",
+      "2024-02-09 holiday",
+      "2024-02-10 holiday",
+      "2024-02-11 holiday",
+      "2024-02-12 holiday",
+      "2024-02-13 compensatory",
+      "2024-02-14 compensatory",
     ]);
   });
 });
@@ -142,8 +144,13 @@ describe("computed default (Labour Code 2019 art. 111(3), 112)", () => {
     // Default: two days before mùng 1 and mùng 1–3; Saturday 06 and Sunday 07 are taken back after Monday 08.
     const days = defaultCalendar.nonWorkingDays(2027).filter((day) => day.date >= "2027-02-04" && day.date <= "2027-02-10");
     expect(days.map((day) => `${day.date} ${day.reason}`)).toEqual([
-      "2027-02-04 Tết Nguyên đán", "2027-02-05 Tết Nguyên đán", "2027-02-06 Tết Nguyên đán", "2027-02-07 Tết Nguyên đán",
-      "2027-02-08 Tết Nguyên đán", "2027-02-09 Nghỉ bù Tết Nguyên đán", "2027-02-10 Nghỉ bù Tết Nguyên đán",
+      "2027-02-04 Tết Nguyên đán",
+      "2027-02-05 Tết Nguyên đán",
+      "2027-02-06 Tết Nguyên đán",
+      "2027-02-07 Tết Nguyên đán",
+      "2027-02-08 Tết Nguyên đán",
+      "2027-02-09 Nghỉ bù Tết Nguyên đán",
+      "2027-02-10 Nghỉ bù Tết Nguyên đán",
     ]);
     expect(defaultCalendar.sourceOf(2027)).toBe("computed");
   });
@@ -159,9 +166,7 @@ describe("computed default (Labour Code 2019 art. 111(3), 112)", () => {
 
   it("given 2023 (Hùng Kings' day Saturday 29/04, 30/04 Sunday), when computing, then 01/05 to 03/05 are off as the 2023 break was", () => {
     // 1/5 Monday is itself a holiday, so the days in lieu of 29/4 and 30/4 are Tuesday 2/5 and Wednesday 3/5.
-    expect(weekdaysOff(computedOnly, 2023).filter((day) => day >= "2023-04-24" && day <= "2023-05-07")).toEqual([
-      "2023-05-01", "2023-05-02", "2023-05-03",
-    ]);
+    expect(weekdaysOff(computedOnly, 2023).filter((day) => day >= "2023-04-24" && day <= "2023-05-07")).toEqual(["2023-05-01", "2023-05-02", "2023-05-03"]);
   });
 });
 

@@ -1,16 +1,5 @@
 import { describe, expect, it } from "vitest";
-import {
-  agenciesHeld,
-  agencyAt,
-  computeDueAt,
-  foldClock,
-  foldClockEvents,
-  LEAVES_PROCESSING,
-  leftProcessingAt,
-  startClock,
-  type ClockEvent,
-  type ClockState,
-} from "../src/index.js";
+import { agenciesHeld, agencyAt, computeDueAt, foldClock, foldClockEvents, LEAVES_PROCESSING, leftProcessingAt, startClock, type ClockEvent, type ClockState } from "../src/index.js";
 
 // Received Monday 03/03/2025 09:00 by commune A, 5 working days: counting starts the next day,
 // Tue 4, Wed 5, Thu 6, Fri 7, Mon 10/03 → due on receipt Monday 10/03/2025 (no holiday in March 2025).
@@ -41,10 +30,7 @@ describe("supplement requests and returns", () => {
   });
 
   it("given no open request, when a supplement is received, then that is an anomaly and the supplements stay as they were", () => {
-    const { clock, when } = given(
-      { type: "SUPPLEMENT_REQUESTED", at: "2025-03-04T10:00:00+07:00" },
-      { type: "SUPPLEMENT_RECEIVED", at: "2025-03-05T10:00:00+07:00" },
-    );
+    const { clock, when } = given({ type: "SUPPLEMENT_REQUESTED", at: "2025-03-04T10:00:00+07:00" }, { type: "SUPPLEMENT_RECEIVED", at: "2025-03-05T10:00:00+07:00" });
     const after = when({ type: "SUPPLEMENT_RECEIVED", at: "2025-03-06T10:00:00+07:00" });
     expect(rules(after)).toEqual(["SUPPLEMENT_RECEIVED_WITHOUT_REQUEST"]);
     expect(after.supplements).toEqual(clock.supplements);
@@ -172,10 +158,7 @@ describe("the deciding agency and its transfers", () => {
 
 describe("resolution and end", () => {
   it("keeps the first decision and the first end; the dossier left processing at the earlier of them", () => {
-    const { clock } = given(
-      { type: "RESOLVED", at: "2025-03-07T10:00:00+07:00", outcome: "APPROVED" },
-      { type: "RESOLVED", at: "2025-03-08T10:00:00+07:00", outcome: "REFUSED" },
-    );
+    const { clock } = given({ type: "RESOLVED", at: "2025-03-07T10:00:00+07:00", outcome: "APPROVED" }, { type: "RESOLVED", at: "2025-03-08T10:00:00+07:00", outcome: "REFUSED" });
     expect(clock.resolution).toEqual({ at: "2025-03-07T10:00:00+07:00", outcome: "APPROVED" });
     expect(leftProcessingAt(clock)).toBe("2025-03-07T10:00:00+07:00");
 

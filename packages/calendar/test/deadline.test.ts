@@ -1,13 +1,5 @@
 import { describe, expect, it } from "vitest";
-import {
-  computeDueAt,
-  DeadlineError,
-  InvalidDateError,
-  ruleSetFor,
-  supplementRequestDeadline,
-  type DossierClock,
-  type TimeLimit,
-} from "../src/index.js";
+import { computeDueAt, DeadlineError, InvalidDateError, ruleSetFor, supplementRequestDeadline, type DossierClock, type TimeLimit } from "../src/index.js";
 
 const workingDays = (amount: number): TimeLimit => ({ amount, unit: "WORKING_DAYS" });
 const days = (amount: number): TimeLimit => ({ amount, unit: "DAYS" });
@@ -254,9 +246,7 @@ describe("input checks", () => {
 
   it("given a same-day limit with an amount, or a zero amount without same-day, when computing, then it is refused", () => {
     const receivedAt = "2025-03-03T09:00:00+07:00";
-    expect(() => computeDueAt({ receivedAt, timeLimit: { amount: 1, unit: "WORKING_DAYS", sameDay: true } })).toThrow(
-      expect.objectContaining({ code: "INVALID_TIME_LIMIT" }),
-    );
+    expect(() => computeDueAt({ receivedAt, timeLimit: { amount: 1, unit: "WORKING_DAYS", sameDay: true } })).toThrow(expect.objectContaining({ code: "INVALID_TIME_LIMIT" }));
     expect(() => computeDueAt({ receivedAt, timeLimit: workingDays(0) })).toThrow(expect.objectContaining({ code: "INVALID_TIME_LIMIT" }));
   });
 });

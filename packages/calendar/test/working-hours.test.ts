@@ -43,7 +43,12 @@ describe("8 working hours from a payment", () => {
 
   it("given overlapping sessions or a non-positive period, then it refuses", () => {
     expect(() => due("2025-03-03T10:00:00+07:00", 0)).toThrow(RangeError);
-    expect(() => due("2025-03-03T10:00:00+07:00", 8, [{ startMinute: 600, endMinute: 700 }, { startMinute: 650, endMinute: 800 }])).toThrow(RangeError);
+    expect(() =>
+      due("2025-03-03T10:00:00+07:00", 8, [
+        { startMinute: 600, endMinute: 700 },
+        { startMinute: 650, endMinute: 800 },
+      ]),
+    ).toThrow(RangeError);
   });
 });
 

@@ -66,17 +66,21 @@ export function buildAgencyRegistry(units: AdministrativeUnit[], agencies: Agenc
   );
 }
 
-export function buildAgencyRegistryFromRows(
-  units: RowOf<AdministrativeUnit>[],
-  agencies: RowOf<Agency>[],
-  files: { units?: string; agencies?: string } = {},
-): ImportResult<AgencyRegistry> {
-  const inFile = (file: string | undefined) => (error: ImportError): ImportError => (file === undefined ? error : { file, ...error });
+export function buildAgencyRegistryFromRows(units: RowOf<AdministrativeUnit>[], agencies: RowOf<Agency>[], files: { units?: string; agencies?: string } = {}): ImportResult<AgencyRegistry> {
+  const inFile =
+    (file: string | undefined) =>
+    (error: ImportError): ImportError =>
+      file === undefined ? error : { file, ...error };
   const unitValues = units.map((row) => row.value);
   const errors = [
     ...[...crossCheckVersions(units, "unit"), ...crossCheckParents(units)].map(inFile(files.units)),
     ...[...crossCheckVersions(agencies, "agency"), ...crossCheckAgencyUnits(agencies, unitValues)].map(inFile(files.agencies)),
   ];
   if (errors.length > 0) return failure(errors);
-  return success(new AgencyRegistry(unitValues, agencies.map((row) => row.value)));
+  return success(
+    new AgencyRegistry(
+      unitValues,
+      agencies.map((row) => row.value),
+    ),
+  );
 }

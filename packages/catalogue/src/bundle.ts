@@ -108,9 +108,7 @@ function validateBundle(record: unknown, checker: RowChecker): BundleDefinition 
   const code = checker.oneOf(record.code, "code", BUNDLE_CODES);
   const name = checker.text(record.name, "name", { maxLength: 600 });
   const hasNationalCode = record.nationalCode !== undefined && record.nationalCode !== null && record.nationalCode !== "";
-  const nationalCode = hasNationalCode
-    ? checker.matching(record.nationalCode, "nationalCode", PROCEDURE_CODE, 'a national procedure code like "2.002621"')
-    : undefined;
+  const nationalCode = hasNationalCode ? checker.matching(record.nationalCode, "nationalCode", PROCEDURE_CODE, 'a national procedure code like "2.002621"') : undefined;
   const onlineOnly = checker.flag(record.onlineOnly, "onlineOnly", false);
   const timeLimit = readBundleTimeLimit(record.timeLimit, checker);
   const note = checker.optionalText(record.note, "note", { maxLength: 2000 });

@@ -83,11 +83,7 @@ export function buildCatalogue(procedures: Procedure[], bundles: BundleDefinitio
   );
 }
 
-export function buildCatalogueFromRows(
-  procedures: RowOf<Procedure>[],
-  bundles: RowOf<BundleDefinition>[],
-  files: { procedures?: string; bundles?: string } = {},
-): ImportResult<Catalogue> {
+export function buildCatalogueFromRows(procedures: RowOf<Procedure>[], bundles: RowOf<BundleDefinition>[], files: { procedures?: string; bundles?: string } = {}): ImportResult<Catalogue> {
   const inFile = (file: string | undefined) => (file === undefined ? {} : { file });
   const errors: ImportError[] = crossCheckProcedures(procedures).map((error) => ({ ...inFile(files.procedures), ...error }));
   const defined = new Set(bundles.map(({ value }) => value.code));
@@ -97,9 +93,7 @@ export function buildCatalogueFromRows(
     }
   }
   for (const { row, value } of bundles) {
-    const steps = procedures
-      .filter((procedure) => procedure.value.bundleCode === value.code)
-      .map((procedure) => procedure.value.bundleStep!);
+    const steps = procedures.filter((procedure) => procedure.value.bundleCode === value.code).map((procedure) => procedure.value.bundleStep!);
     if (steps.length === 0) {
       errors.push({ ...inFile(files.bundles), row, field: "code", message: `bundle ${value.code} has no procedures; set bundleCode and bundleStep on its procedures` });
       continue;
@@ -117,5 +111,10 @@ export function buildCatalogueFromRows(
     }
   }
   if (errors.length > 0) return failure(errors);
-  return success(new Catalogue(procedures.map((row) => row.value), bundles.map((row) => row.value)));
+  return success(
+    new Catalogue(
+      procedures.map((row) => row.value),
+      bundles.map((row) => row.value),
+    ),
+  );
 }

@@ -30,5 +30,8 @@ export function cellText(cell: string | undefined): unknown {
 export function cellList(cell: string | undefined): unknown {
   const text = cell ?? "";
   if (text.trim() === "") return undefined;
-  return text.split("|").map((item) => item.trim()).filter((item) => item !== "");
+  return text
+    .split("|")
+    .map((item) => item.trim())
+    .filter((item) => item !== "");
 }

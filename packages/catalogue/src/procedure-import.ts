@@ -42,13 +42,23 @@ export function parseProcedureRowsJson(text: string): ImportResult<RowOf<Procedu
 }
 
 const FIXED_COLUMNS = [
-  "code", "codeVerified", "name", "sectorCode", "sectorName", "levels", "timeLimitAmount", "timeLimitUnit",
-  "sameDay", "onlineMode", "resultType", "bundleCode", "bundleStep", "feeExemptions", "note",
+  "code",
+  "codeVerified",
+  "name",
+  "sectorCode",
+  "sectorName",
+  "levels",
+  "timeLimitAmount",
+  "timeLimitUnit",
+  "sameDay",
+  "onlineMode",
+  "resultType",
+  "bundleCode",
+  "bundleStep",
+  "feeExemptions",
+  "note",
 ] as const;
-const REQUIRED_COLUMNS = [
-  "code", "name", "sectorCode", "sectorName", "levels", "timeLimitAmount", "timeLimitUnit", "onlineMode",
-  "resultType", "fee1Code", "fee1Name", "fee1Amount",
-];
+const REQUIRED_COLUMNS = ["code", "name", "sectorCode", "sectorName", "levels", "timeLimitAmount", "timeLimitUnit", "onlineMode", "resultType", "fee1Code", "fee1Name", "fee1Amount"];
 const FEE_PARTS = ["Code", "Name", "Amount", "OnlineAmount", "Per", "Condition"] as const;
 const FEE_COLUMN = /^fee([1-9]\d*)(Code|Name|Amount|OnlineAmount|Per|Condition)$/;
 
@@ -61,10 +71,14 @@ export function parseProcedureRowsCsv(text: string): ImportResult<RowOf<Procedur
   const columns = header.cells.map((cell) => cell.trim());
   const headerErrors = checkHeader(columns, header.line);
   if (headerErrors.length > 0) return failure(headerErrors);
-  const feeGroups = [...new Set(columns.flatMap((column) => {
-    const match = FEE_COLUMN.exec(column);
-    return match ? [Number(match[1])] : [];
-  }))].sort((a, b) => a - b);
+  const feeGroups = [
+    ...new Set(
+      columns.flatMap((column) => {
+        const match = FEE_COLUMN.exec(column);
+        return match ? [Number(match[1])] : [];
+      }),
+    ),
+  ].sort((a, b) => a - b);
 
   const errors: ImportError[] = [];
   const rows: RowOf<Procedure>[] = [];
@@ -101,10 +115,7 @@ function checkHeader(columns: string[], line: number): ImportError[] {
 }
 
 /** Builds the JSON shape of one CSV row. Fee groups whose cells are all empty are left out. */
-function toProcedureShape(
-  cells: Map<string, string | undefined>,
-  feeGroups: number[],
-): { shape: Record<string, unknown>; groupOfFee: number[] } {
+function toProcedureShape(cells: Map<string, string | undefined>, feeGroups: number[]): { shape: Record<string, unknown>; groupOfFee: number[] } {
   const fees: Record<string, unknown>[] = [];
   const groupOfFee: number[] = [];
   for (const group of feeGroups) {

@@ -1,15 +1,5 @@
-import { RowChecker, isPlainObject, shown } from "./fields.js";
-import {
-  BUNDLE_CODES,
-  LEVELS,
-  ONLINE_MODES,
-  RESULT_TYPES,
-  TIME_UNITS,
-  type FeeLine,
-  type Level,
-  type Procedure,
-  type TimeLimit,
-} from "./procedure.js";
+import { type RowChecker, isPlainObject, shown } from "./fields.js";
+import { BUNDLE_CODES, LEVELS, ONLINE_MODES, RESULT_TYPES, TIME_UNITS, type FeeLine, type Level, type Procedure, type TimeLimit } from "./procedure.js";
 import type { ImportError, RowOf } from "./result.js";
 
 export const PROCEDURE_CODE = /^\d\.\d{6}$/;
@@ -17,8 +7,20 @@ const SECTOR_CODE = /^[A-Z][A-Z0-9_]{1,39}$/;
 const FEE_CODE = /^[A-Z][A-Z0-9_]{1,59}$/;
 
 const PROCEDURE_FIELDS = [
-  "code", "codeVerified", "name", "sectorCode", "sectorName", "levels", "timeLimit", "onlineMode",
-  "fees", "feeExemptions", "resultType", "bundleCode", "bundleStep", "note",
+  "code",
+  "codeVerified",
+  "name",
+  "sectorCode",
+  "sectorName",
+  "levels",
+  "timeLimit",
+  "onlineMode",
+  "fees",
+  "feeExemptions",
+  "resultType",
+  "bundleCode",
+  "bundleStep",
+  "note",
 ] as const;
 const TIME_LIMIT_FIELDS = ["amount", "unit", "sameDay"] as const;
 const FEE_FIELDS = ["code", "name", "amount", "onlineAmount", "per", "condition"] as const;
@@ -174,10 +176,7 @@ function readTextList(value: unknown, path: string, checker: RowChecker): string
  * Checks that need several rows: unique codes, one name per sector code, one procedure per bundle step.
  * Errors name the later row and point back to the earlier one.
  */
-export function crossCheckProcedures(
-  rows: RowOf<Procedure>[],
-  fieldName: (path: string) => string = (path) => path,
-): ImportError[] {
+export function crossCheckProcedures(rows: RowOf<Procedure>[], fieldName: (path: string) => string = (path) => path): ImportError[] {
   const errors: ImportError[] = [];
   const byCode = new Map<string, number>();
   const sectorNames = new Map<string, { name: string; row: number }>();

@@ -2,14 +2,7 @@ import type { AdministrativeUnit, Agency } from "./agency.js";
 import { parseCsv } from "./csv.js";
 import { cellText } from "./csv-values.js";
 import { RowChecker } from "./fields.js";
-import {
-  AGENCY_FIELDS,
-  UNIT_FIELDS,
-  crossCheckParents,
-  crossCheckVersions,
-  validateAgency,
-  validateUnit,
-} from "./registry-validation.js";
+import { AGENCY_FIELDS, UNIT_FIELDS, crossCheckParents, crossCheckVersions, validateAgency, validateUnit } from "./registry-validation.js";
 import { failure, success, type ImportError, type ImportResult, type RowOf } from "./result.js";
 
 type Validate<T> = (record: unknown, checker: RowChecker) => T | undefined;
@@ -76,7 +69,10 @@ function parseRowsJson<T>(text: string, format: RowFormat<T>): ImportResult<RowO
     return failure([{ row: 0, field: "", message: `not valid JSON: ${(error as Error).message}` }]);
   }
   if (!Array.isArray(data)) return failure([{ row: 0, field: "", message: `the file must hold a JSON array of ${format.kind} records` }]);
-  return collect(data.map((record, index) => ({ row: index + 1, record })), format);
+  return collect(
+    data.map((record, index) => ({ row: index + 1, record })),
+    format,
+  );
 }
 
 function parseRowsCsv<T>(text: string, format: RowFormat<T>): ImportResult<RowOf<T>[]> {

@@ -1,13 +1,6 @@
-import {
-  AGENCY_CODE,
-  DISTRICT_LEVEL_ABOLISHED_ON,
-  LEVEL_RANK,
-  UNIT_CODE_BY_LEVEL,
-  type AdministrativeUnit,
-  type Agency,
-} from "./agency.js";
+import { AGENCY_CODE, DISTRICT_LEVEL_ABOLISHED_ON, LEVEL_RANK, UNIT_CODE_BY_LEVEL, type AdministrativeUnit, type Agency } from "./agency.js";
 import { dayAfter, isWithin } from "./dates.js";
-import { RowChecker, isPlainObject, shown } from "./fields.js";
+import { type RowChecker, isPlainObject, shown } from "./fields.js";
 import { LEVELS, type Level } from "./procedure.js";
 import type { ImportError, RowOf } from "./result.js";
 import type { Versioned } from "./versioned.js";
@@ -61,9 +54,7 @@ export function validateUnit(record: unknown, checker: RowChecker): Administrati
     parentCode = checker.matching(record.parentCode, "parentCode", /^\d{2,3}$/, "the code of the province or district this unit belongs to");
   }
   const period = readPeriod(record, level, checker);
-  const successorCode = format
-    ? readSuccessor(record, period?.validTo, format.pattern, `${format.expected} (a successor is a unit of the same level)`, checker)
-    : undefined;
+  const successorCode = format ? readSuccessor(record, period?.validTo, format.pattern, `${format.expected} (a successor is a unit of the same level)`, checker) : undefined;
   if (!checker.ok) return undefined;
   const unit: AdministrativeUnit = { code: code!, name: name!, level: level!, validFrom: period!.validFrom, validTo: period!.validTo };
   if (parentCode !== undefined) unit.parentCode = parentCode;

@@ -33,10 +33,7 @@ function inFile<T>(file: string, result: ImportResult<T>): ImportResult<T> {
 export function loadSeedCatalogue(dataDir: URL = DEFAULT_DATA_DIR): ImportResult<Catalogue> {
   const proceduresFile = existsSync(new URL(SEED_FILES.procedures, dataDir)) ? SEED_FILES.procedures : "procedures.csv";
   const proceduresText = read(dataDir, proceduresFile);
-  const procedures = inFile(
-    proceduresFile,
-    proceduresFile.endsWith(".json") ? parseProcedureRowsJson(proceduresText) : parseProcedureRowsCsv(proceduresText),
-  );
+  const procedures = inFile(proceduresFile, proceduresFile.endsWith(".json") ? parseProcedureRowsJson(proceduresText) : parseProcedureRowsCsv(proceduresText));
   const bundles = inFile(SEED_FILES.bundles, parseBundleRowsJson(read(dataDir, SEED_FILES.bundles)));
   if (!procedures.ok || !bundles.ok) {
     return failure([...(procedures.ok ? [] : procedures.errors), ...(bundles.ok ? [] : bundles.errors)]);

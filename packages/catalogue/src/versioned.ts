@@ -29,9 +29,7 @@ export class VersionedRegistry<T extends Versioned> {
   /** Everything valid on `date`, sorted by code. */
   at(date: string): T[] {
     assertIsoDate(date);
-    return [...this.byCode.values()]
-      .flatMap((versions) => versions.filter((item) => isWithin(date, item.validFrom, item.validTo)))
-      .sort((a, b) => a.code.localeCompare(b.code));
+    return [...this.byCode.values()].flatMap((versions) => versions.filter((item) => isWithin(date, item.validFrom, item.validTo))).sort((a, b) => a.code.localeCompare(b.code));
   }
 
   /** The version of `code` valid on `date`; without a date, the most recent version. */

@@ -54,10 +54,7 @@ describe("Catalogue", () => {
   });
 
   it("serves the GET /v1/procedures shape: no internal fields, bundleCode only on bundle steps", () => {
-    const result = buildCatalogue(
-      [procedure("1.001193", { bundleCode: "BIRTH", bundleStep: 1, note: "nguồn", feeExemptions: ["Miễn"] }), procedure("1.004873")],
-      [birth],
-    );
+    const result = buildCatalogue([procedure("1.001193", { bundleCode: "BIRTH", bundleStep: 1, note: "nguồn", feeExemptions: ["Miễn"] }), procedure("1.004873")], [birth]);
     if (!result.ok) throw new Error("expected a catalogue");
     expect(result.value.summaries()).toEqual([
       {
@@ -122,9 +119,7 @@ describe("parseBundlesJson", () => {
       ok: true,
       value: [{ code: "DEATH", name: "Liên thông đăng ký khai tử", onlineOnly: false, timeLimit: null }],
     });
-    const result = parseBundlesJson(
-      JSON.stringify([death, { ...death, timeLimit: { amount: 0, unit: "WORKING_DAYS", sameDay: true } }, { ...death, code: "MARRIAGE" }]),
-    );
+    const result = parseBundlesJson(JSON.stringify([death, { ...death, timeLimit: { amount: 0, unit: "WORKING_DAYS", sameDay: true } }, { ...death, code: "MARRIAGE" }]));
     expect(result.ok).toBe(false);
     if (result.ok) return;
     expect(result.errors.map(({ row, field }) => ({ row, field }))).toEqual([

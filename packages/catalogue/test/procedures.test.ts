@@ -190,10 +190,7 @@ describe("parseProceduresCsv", () => {
   });
 
   it("maps a fee error to its own column group even when earlier groups are empty", () => {
-    const csv = [
-      CSV_HEADER,
-      "1.003197,,Xóa đăng ký thường trú,CU_TRU,Đăng ký cư trú,COMMUNE,1,WORKING_DAYS,,FULL,ELECTRONIC,,,,,,,,,,,KHONG_THU,,0,,,",
-    ].join("\n");
+    const csv = [CSV_HEADER, "1.003197,,Xóa đăng ký thường trú,CU_TRU,Đăng ký cư trú,COMMUNE,1,WORKING_DAYS,,FULL,ELECTRONIC,,,,,,,,,,,KHONG_THU,,0,,,"].join("\n");
     expect(parseProceduresCsv(csv)).toEqual({ ok: false, errors: [{ row: 2, field: "fee2Name", message: "is required" }] });
   });
 
@@ -204,8 +201,18 @@ describe("parseProceduresCsv", () => {
     if (result.ok) return;
     expect(result.errors.every((error) => error.row === 1)).toBe(true);
     expect(result.errors.map((error) => error.field)).toEqual([
-      "sectorcode", "name", "sectorCode", "sectorName", "levels", "timeLimitAmount", "timeLimitUnit", "onlineMode",
-      "resultType", "fee1Code", "fee1Name", "fee1Amount",
+      "sectorcode",
+      "name",
+      "sectorCode",
+      "sectorName",
+      "levels",
+      "timeLimitAmount",
+      "timeLimitUnit",
+      "onlineMode",
+      "resultType",
+      "fee1Code",
+      "fee1Name",
+      "fee1Amount",
     ]);
   });
 });

@@ -34,9 +34,7 @@ const codes = (items: { code: string }[]) => items.map((item) => item.code);
 describe("AgencyRegistry: effective-dated queries", () => {
   it("lists the old agencies on 30/6/2025 and the new ones on 1/7/2025", () => {
     const registry = fixtureRegistry();
-    expect(codes(registry.agenciesAt("2025-06-30"))).toEqual([
-      "000.00.05.H04", "000.00.33.H04", "000.01.33.H04", "000.02.33.H04",
-    ]);
+    expect(codes(registry.agenciesAt("2025-06-30"))).toEqual(["000.00.05.H04", "000.00.33.H04", "000.01.33.H04", "000.02.33.H04"]);
     expect(codes(registry.agenciesAt("2025-07-01"))).toEqual(["000.00.05.H06", "000.00.58.H06"]);
     expect(codes(registry.agenciesAt("2025-02-28"))).toContain("000.00.04.H04");
     expect(codes(registry.agenciesAt("2025-03-01"))).not.toContain("000.00.04.H04");

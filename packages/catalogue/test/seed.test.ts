@@ -23,8 +23,20 @@ describe("seed catalogue", () => {
     expect(catalogue.procedures().length).toBeGreaterThanOrEqual(60);
     const sectors = catalogue.sectors().map((sector) => sector.code);
     for (const sector of [
-      "HO_TICH", "CU_TRU", "DAT_DAI", "XAY_DUNG", "HO_KINH_DOANH", "DOANH_NGHIEP", "BAO_TRO_XA_HOI", "BHXH", "BHYT",
-      "CHUNG_THUC", "DUONG_BO", "KHAM_CHUA_BENH", "GIAO_DUC", "MOI_TRUONG",
+      "HO_TICH",
+      "CU_TRU",
+      "DAT_DAI",
+      "XAY_DUNG",
+      "HO_KINH_DOANH",
+      "DOANH_NGHIEP",
+      "BAO_TRO_XA_HOI",
+      "BHXH",
+      "BHYT",
+      "CHUNG_THUC",
+      "DUONG_BO",
+      "KHAM_CHUA_BENH",
+      "GIAO_DUC",
+      "MOI_TRUONG",
     ]) {
       expect(sectors, sector).toContain(sector);
     }
@@ -55,14 +67,14 @@ describe("seed catalogue", () => {
     }
     expect(catalogue.procedure("1.001193")?.fees.find((fee) => fee.code === "LP_KHAI_SINH_DUNG_HAN")?.amount).toBe(0);
     expect(catalogue.procedure("1.000656")?.fees.find((fee) => fee.code === "LP_KHAI_TU_DUNG_HAN")?.amount).toBe(0);
-    expect(catalogue.procedure("1.004222")?.fees).toEqual([
-      { code: "LP_DANG_KY_THUONG_TRU", name: "Lệ phí đăng ký thường trú", amount: 20000, onlineAmount: 10000 },
-    ]);
+    expect(catalogue.procedure("1.004222")?.fees).toEqual([{ code: "LP_DANG_KY_THUONG_TRU", name: "Lệ phí đăng ký thường trú", amount: 20000, onlineAmount: 10000 }]);
     expect(catalogue.procedure("2.000806")?.timeLimit).toEqual({ amount: 15, unit: "DAYS", sameDay: false });
   });
 
   it("flags every code it could not verify and explains why", () => {
-    const unverified = seedCatalogue().procedures().filter((procedure) => !procedure.codeVerified);
+    const unverified = seedCatalogue()
+      .procedures()
+      .filter((procedure) => !procedure.codeVerified);
     expect(unverified.map((procedure) => procedure.code)).toContain("9.900001");
     for (const procedure of unverified) expect(procedure.note, procedure.code).toMatch(/verif|placeholder/i);
   });
@@ -99,7 +111,9 @@ describe("seed registry of Bắc Giang / Bắc Ninh", () => {
   });
 
   it("follows an old planning department through the March 2025 merger into the Bắc Ninh finance department", () => {
-    const chain = seedRegistry().successorChain("000.00.04.H04").map((agency) => [agency.name, agency.validFrom, agency.validTo]);
+    const chain = seedRegistry()
+      .successorChain("000.00.04.H04")
+      .map((agency) => [agency.name, agency.validFrom, agency.validTo]);
     expect(chain).toEqual([
       ["Sở Kế hoạch và Đầu tư tỉnh Bắc Giang", "1997-01-01", "2025-02-28"],
       ["Sở Tài chính tỉnh Bắc Giang", "1997-01-01", "2025-06-30"],
@@ -112,11 +126,7 @@ describe("seed registry of Bắc Giang / Bắc Ninh", () => {
     expect(registry.unitSuccessorAt("07204", "2025-07-01")?.name).toBe("Phường Bắc Giang");
     expect(registry.unitSuccessorAt("27", "2025-07-01")?.name).toBe("Tỉnh Bắc Ninh");
     expect(registry.unit("24", "2025-06-30")?.name).toBe("Tỉnh Bắc Giang");
-    expect(registry.unitSuccessorChain("07340").map((unit) => `${unit.name} (${unit.parentCode ?? "-"})`)).toEqual([
-      "Thị trấn Chũ (219)",
-      "Phường Chũ (226)",
-      "Phường Chũ (24)",
-    ]);
+    expect(registry.unitSuccessorChain("07340").map((unit) => `${unit.name} (${unit.parentCode ?? "-"})`)).toEqual(["Thị trấn Chũ (219)", "Phường Chũ (226)", "Phường Chũ (24)"]);
     const communesAfter = registry.unitsAt("2025-07-01").filter((unit) => unit.level === "COMMUNE");
     expect(communesAfter.every((unit) => unit.parentCode === "24")).toBe(true);
   });

@@ -13,7 +13,5 @@ if (process.argv.includes("--json")) {
 } else {
   process.stdout.write(`# Generated from packages/contracts/src/nats-permissions.ts; clients connect with NATS_USER / NATS_PASSWORD.\n`);
   process.stdout.write(`# Passwords: set ${accounts.map((account) => passwordVariableOf(account.user)).join(", ")} in nats-server's environment.\n`);
-  process.stdout.write(
-    `${renderNatsAuthorization(accounts.map((account) => ({ user: account.user, password: `$${passwordVariableOf(account.user)}`, permissions: account.permissions })))}\n`,
-  );
+  process.stdout.write(`${renderNatsAuthorization(accounts.map((account) => ({ user: account.user, password: `$${passwordVariableOf(account.user)}`, permissions: account.permissions })))}\n`);
 }

@@ -1,16 +1,7 @@
 // Renders proto/asyncapi.yaml (AsyncAPI 3.0) from the event catalogue, so the document cannot
 // drift from the code: `pnpm asyncapi` writes it, test/generated.test.ts checks it.
 import { stringify } from "yaml";
-import {
-  COMMAND_REPLIES,
-  COMMAND_REPLY_HEADER,
-  EVENT_CATALOG,
-  EVENT_TYPES,
-  type EventType,
-  type Participant,
-  type Route,
-  STREAMS,
-} from "./subjects.js";
+import { COMMAND_REPLIES, COMMAND_REPLY_HEADER, EVENT_CATALOG, EVENT_TYPES, type EventType, type Participant, type Route, STREAMS } from "./subjects.js";
 
 const PARTICIPANTS: Record<Participant, string> = {
   intake: "Intake service (services/intake).",
@@ -195,8 +186,5 @@ export function asyncApiDocument(): Record<string, unknown> {
 }
 
 export function renderAsyncApi(): string {
-  return `# Generated from packages/contracts/src/subjects.ts by \`pnpm --filter @onestop/contracts asyncapi\`.\n${stringify(
-    asyncApiDocument(),
-    { lineWidth: 0, aliasDuplicateObjects: false },
-  )}`;
+  return `# Generated from packages/contracts/src/subjects.ts by \`pnpm --filter @onestop/contracts asyncapi\`.\n${stringify(asyncApiDocument(), { lineWidth: 0, aliasDuplicateObjects: false })}`;
 }

@@ -82,9 +82,7 @@ export function isRfc3339WithOffset(text: string): boolean {
   const match = RFC3339_WITH_OFFSET.exec(text);
   if (match === null) return false;
   // A "Z" offset leaves the offset groups unmatched: count them as 0.
-  const [year = 0, month = 0, day = 0, hour = 0, minute = 0, second = 0, offsetHours = 0, offsetMinutes = 0] = match
-    .slice(1)
-    .map((group) => (group === undefined ? 0 : Number(group)));
+  const [year = 0, month = 0, day = 0, hour = 0, minute = 0, second = 0, offsetHours = 0, offsetMinutes = 0] = match.slice(1).map((group) => (group === undefined ? 0 : Number(group)));
   // Date.UTC rolls 30 February over to 1 March: a real day reads back unchanged.
   const date = new Date(Date.UTC(year, month - 1, day));
   const realDay = date.getUTCFullYear() === year && date.getUTCMonth() === month - 1 && date.getUTCDate() === day;

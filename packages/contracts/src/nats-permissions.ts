@@ -152,11 +152,7 @@ function paymentDurable(options: PermissionOptions): string {
  * start commands and the sector systems' results.
  */
 export const LIENTHONG_INBOUND_DURABLE = "lienthong-inbound";
-export const LIENTHONG_INBOUND_FILTERS = [
-  "lienthong.bundle.start",
-  subjectFilter("vn.onestop.lienthong.step_completed.v1"),
-  subjectFilter("vn.onestop.lienthong.step_refused.v1"),
-] as const;
+export const LIENTHONG_INBOUND_FILTERS = ["lienthong.bundle.start", subjectFilter("vn.onestop.lienthong.step_completed.v1"), subjectFilter("vn.onestop.lienthong.step_refused.v1")] as const;
 function lienthongDurable(options: PermissionOptions): string {
   return options.lienthongConsumer ?? (options.reportingConsumer === "*" ? "*" : LIENTHONG_INBOUND_DURABLE);
 }
@@ -288,7 +284,14 @@ export function permissionsOf(user: string, use: BusUse): NatsPermissions {
     add(publish, `${API}.CONSUMER.INFO.${stream}.${durable}`, `${API}.CONSUMER.MSG.NEXT.${stream}.${durable}`, `$JS.ACK.${stream}.${durable}.>`);
   }
   for (const stream of use.reads) {
-    add(publish, `${API}.CONSUMER.CREATE.${stream}.*`, `${API}.CONSUMER.CREATE.${stream}.*.>`, `${API}.CONSUMER.INFO.${stream}.*`, `${API}.CONSUMER.MSG.NEXT.${stream}.*`, `${API}.CONSUMER.DELETE.${stream}.*`);
+    add(
+      publish,
+      `${API}.CONSUMER.CREATE.${stream}.*`,
+      `${API}.CONSUMER.CREATE.${stream}.*.>`,
+      `${API}.CONSUMER.INFO.${stream}.*`,
+      `${API}.CONSUMER.MSG.NEXT.${stream}.*`,
+      `${API}.CONSUMER.DELETE.${stream}.*`,
+    );
   }
   if (use.listsStreams) add(publish, `${API}.STREAM.LIST`, `${API}.STREAM.NAMES`);
   add(publish, ...use.publishes);
@@ -336,8 +339,7 @@ export interface NatsUserEntry {
 /** The nats-server `authorization { users: [...] }` block for these users. */
 export function renderNatsAuthorization(users: readonly NatsUserEntry[]): string {
   const list = (subjects: readonly string[]) => `[${subjects.map((subject) => JSON.stringify(subject)).join(", ")}]`;
-  const side = (name: string, permission: SubjectPermission) =>
-    `${name}: { allow: ${list(permission.allow)}${permission.deny?.length ? `, deny: ${list(permission.deny)}` : ""} }`;
+  const side = (name: string, permission: SubjectPermission) => `${name}: { allow: ${list(permission.allow)}${permission.deny?.length ? `, deny: ${list(permission.deny)}` : ""} }`;
   const password = (value: string) => (/^\$[A-Z_][A-Z0-9_]*$/.test(value) ? value : JSON.stringify(value));
   const lines = ["authorization {", "  users: ["];
   for (const entry of users) {

@@ -22,7 +22,7 @@ export const MIN_PERSONAL_DATA_KEY_LENGTH = 32;
  * without spaces, dots or hyphens ("079 203 004 567" and "079203004567" are one person).
  */
 export function normaliseIdNumber(idNumber: string): string {
-  return idNumber.normalize("NFKC").replace(/[\s.\-]/g, "");
+  return idNumber.normalize("NFKC").replace(/[\s.-]/g, "");
 }
 
 /** HMAC-SHA256(key, normalised ID number), lowercase hex (64 characters). */

@@ -7,17 +7,7 @@ import * as intake from "./gen/onestop/dossier/v1/intake_service.js";
 import * as lienthong from "./gen/onestop/lienthong/v1/events.js";
 import { RequestBundleRequest } from "./gen/onestop/lienthong/v1/lienthong_service.js";
 import * as payment from "./gen/onestop/payment/v1/events.js";
-import {
-  agencyCodeFromToken,
-  agencyToken,
-  assertBundleCode,
-  assertConsumerName,
-  assertStepCode,
-  isAgencyToken,
-  isCodeToken,
-  isConsumerToken,
-  RESERVED_BUNDLE_TOKEN,
-} from "./tokens.js";
+import { agencyCodeFromToken, agencyToken, assertBundleCode, assertConsumerName, assertStepCode, isAgencyToken, isCodeToken, isConsumerToken, RESERVED_BUNDLE_TOKEN } from "./tokens.js";
 
 export { agencyCodeFromToken, agencyToken, RESERVED_BUNDLE_TOKEN } from "./tokens.js";
 
@@ -69,9 +59,7 @@ export const STREAM_DECLARATIONS: readonly StreamDeclaration[] = Object.values(S
 
 /** The stream whose subjects capture `subject`, if any. */
 export function streamOfSubject(subject: string): StreamName | undefined {
-  return (Object.keys(STREAMS) as StreamName[]).find((name) =>
-    STREAMS[name].subjects.some((pattern) => subjectMatches(pattern, subject)),
-  );
+  return (Object.keys(STREAMS) as StreamName[]).find((name) => STREAMS[name].subjects.some((pattern) => subjectMatches(pattern, subject)));
 }
 
 /** NATS wildcard matching: "*" is one token, a final ">" one or more. */
@@ -138,13 +126,7 @@ export interface DeadLetterParams {
 }
 export type NoParams = Record<string, never>;
 
-export type RouteParams<R extends Route> = R extends AgencyRoute
-  ? AgencyParams
-  : R extends StepRoute
-    ? StepParams
-    : R extends DeadLetterRoute
-      ? DeadLetterParams
-      : NoParams;
+export type RouteParams<R extends Route> = R extends AgencyRoute ? AgencyParams : R extends StepRoute ? StepParams : R extends DeadLetterRoute ? DeadLetterParams : NoParams;
 
 // ---------------------------------------------------------------------------------------------
 // The event catalogue: type -> stream, subject, payload message, publisher, subscribers
@@ -159,16 +141,7 @@ export interface JsonCodec<M> {
 const json = <M>(message: JsonCodec<M>): JsonCodec<M> => message;
 
 /** Services of this repository, and the outside systems that use the bus. */
-export type Participant =
-  | "intake"
-  | "lienthong"
-  | "digitisation"
-  | "payment"
-  | "reporting"
-  | "console"
-  | "one-stop-systems"
-  | "sector-systems"
-  | "any-consumer";
+export type Participant = "intake" | "lienthong" | "digitisation" | "payment" | "reporting" | "console" | "one-stop-systems" | "sector-systems" | "any-consumer";
 
 export interface EventSpec<M = unknown, R extends Route = Route> {
   readonly stream: StreamName;
@@ -569,10 +542,7 @@ export const COMMAND_REPLY_HEADER = "Onestop-Reply-To";
 /** What intake answers to each command: plain JSON (no envelope) of one of these messages. */
 export const COMMAND_REPLIES = {
   "vn.onestop.intake.submit_dossier.v1": ["onestop.dossier.v1.SubmitDossierResponse", "onestop.dossier.v1.IntakeCommandRejected"],
-  "vn.onestop.intake.record_dossier_event.v1": [
-    "onestop.dossier.v1.RecordDossierEventResponse",
-    "onestop.dossier.v1.IntakeCommandRejected",
-  ],
+  "vn.onestop.intake.record_dossier_event.v1": ["onestop.dossier.v1.RecordDossierEventResponse", "onestop.dossier.v1.IntakeCommandRejected"],
 } as const satisfies Partial<Record<EventType, readonly string[]>>;
 
 // ---------------------------------------------------------------------------------------------
@@ -592,11 +562,7 @@ export function subjectFilter<T extends EventType>(type: T, params: Partial<Subj
   return buildSubject(EVENT_CATALOG[type].route, params as Partial<AgencyParams & StepParams & DeadLetterParams>, "*");
 }
 
-function buildSubject(
-  route: Route,
-  params: Partial<AgencyParams & StepParams & DeadLetterParams>,
-  wildcard?: "*",
-): string {
+function buildSubject(route: Route, params: Partial<AgencyParams & StepParams & DeadLetterParams>, wildcard?: "*"): string {
   const token = <V extends string>(value: V | undefined, check: (value: V) => string): string => {
     if (value !== undefined) return check(value);
     if (wildcard !== undefined) return wildcard;

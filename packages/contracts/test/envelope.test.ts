@@ -1,23 +1,6 @@
 import { describe, expect, it } from "vitest";
-import {
-  envelopeFromJson,
-  envelopeProblems,
-  envelopeToJson,
-  isRfc3339WithOffset,
-  isUuidV7,
-  openEvent,
-  wrapEvent,
-} from "../src/envelope.js";
-import {
-  Channel,
-  DocumentForm,
-  type DossierReceived,
-  FeeKind,
-  Level,
-  OnlineMode,
-  type StepCompleted,
-  TimeUnit,
-} from "../src/proto.js";
+import { envelopeFromJson, envelopeProblems, envelopeToJson, isRfc3339WithOffset, isUuidV7, openEvent, wrapEvent } from "../src/envelope.js";
+import { Channel, type DossierReceived, FeeKind, Level, OnlineMode, type StepCompleted, TimeUnit } from "../src/proto.js";
 
 const attributes = {
   id: "0190a3c2-5b7e-7c3d-8f21-3a4b5c6d7e8f",
@@ -61,21 +44,7 @@ describe("event envelope", () => {
 
     const text = envelopeToJson(envelope);
     const wire = JSON.parse(text) as Record<string, unknown>;
-    expect(Object.keys(wire).sort()).toEqual(
-      [
-        "data",
-        "datacontenttype",
-        "dataschema",
-        "id",
-        "recordedtime",
-        "source",
-        "specversion",
-        "subject",
-        "time",
-        "traceparent",
-        "type",
-      ].sort(),
-    );
+    expect(Object.keys(wire).sort()).toEqual(["data", "datacontenttype", "dataschema", "id", "recordedtime", "source", "specversion", "subject", "time", "traceparent", "type"].sort());
     expect(wire).toMatchObject({
       specversion: "1.0",
       type: "vn.onestop.dossier.received.v1",
@@ -85,7 +54,7 @@ describe("event envelope", () => {
       dataschema: "buf:onestop.dossier.v1.DossierReceived",
     });
     // The payload's proto3 JSON: camelCase keys, enums by name, default values left out.
-    const data = wire["data"] as Record<string, unknown>;
+    const data = wire.data as Record<string, unknown>;
     expect(data).toMatchObject({
       dossierCode: "000.00.12.H10-240715-0001",
       level: "LEVEL_COMMUNE",
@@ -95,7 +64,7 @@ describe("event envelope", () => {
       applicantRef: received.applicantRef,
     });
     expect(data).not.toHaveProperty("applicant");
-    expect(data["fees"]).toEqual([
+    expect(data.fees).toEqual([
       { code: "LPKS", name: "Lệ phí đăng ký khai sinh", kind: "FEE_KIND_CHARGE", waiverReason: "Đăng ký đúng hạn" },
       { code: "BANSAO", amount: 8000, name: "Phí cấp bản sao trích lục", kind: "FEE_KIND_FEE" },
     ]);
@@ -128,9 +97,7 @@ describe("event envelope", () => {
   });
 
   it("accepts the proto field names on input", () => {
-    const envelope = envelopeFromJson(
-      JSON.stringify({ spec_version: "1.0", recorded_time: "2024-07-15T02:30:01Z", data_content_type: "application/json" }),
-    );
+    const envelope = envelopeFromJson(JSON.stringify({ spec_version: "1.0", recorded_time: "2024-07-15T02:30:01Z", data_content_type: "application/json" }));
     expect(envelope).toMatchObject({
       specVersion: "1.0",
       recordedTime: "2024-07-15T02:30:01Z",

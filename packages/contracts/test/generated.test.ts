@@ -23,18 +23,12 @@ describe("generated code", () => {
   afterAll(() => rmSync(outDir, { recursive: true, force: true }));
 
   it("src/gen is what buf generate produces from proto/", { timeout: 60_000 }, () => {
-    execFileSync(
-      join(packageDir, "node_modules/.bin/buf"),
-      ["generate", protoDir, "--template", join(protoDir, "buf.gen.yaml"), "--output", outDir],
-      { cwd: packageDir, stdio: "pipe" },
-    );
+    execFileSync(join(packageDir, "node_modules/.bin/buf"), ["generate", protoDir, "--template", join(protoDir, "buf.gen.yaml"), "--output", outDir], { cwd: packageDir, stdio: "pipe" });
     const freshDir = join(outDir, "src/gen");
     const files = filesUnder(freshDir);
     expect(filesUnder(genDir)).toEqual(files);
     for (const file of files) {
-      expect(readFileSync(join(genDir, file), "utf8"), `${file}: run pnpm generate`).toBe(
-        readFileSync(join(freshDir, file), "utf8"),
-      );
+      expect(readFileSync(join(genDir, file), "utf8"), `${file}: run pnpm generate`).toBe(readFileSync(join(freshDir, file), "utf8"));
     }
   });
 

@@ -24,7 +24,14 @@ const maySubscribe = (user: string, subject: string) => byUser(user).permissions
 /** A concrete subject of each event type. */
 function sampleSubject(type: (typeof EVENT_TYPES)[number]): string {
   const route = EVENT_CATALOG[type].route;
-  const params = route.kind === "agency" ? { agencyCode: "000.00.12.H10" } : route.kind === "step" ? { bundleCode: "birth", stepCode: "permanent-residence" } : route.kind === "dlq" ? { stream: "DOSSIER", consumer: "c" } : {};
+  const params =
+    route.kind === "agency"
+      ? { agencyCode: "000.00.12.H10" }
+      : route.kind === "step"
+        ? { bundleCode: "birth", stepCode: "permanent-residence" }
+        : route.kind === "dlq"
+          ? { stream: "DOSSIER", consumer: "c" }
+          : {};
   return subjectFor(type, params as SubjectParams<typeof type>);
 }
 
@@ -114,10 +121,7 @@ describe("NATS permissions generated from the bus map", () => {
     expect(mayPublish("sector-cutru", "$JS.API.CONSUMER.MSG.NEXT.LIENTHONG.sector-hotich")).toBe(false);
     expect(mayPublish("sector-cutru", "$JS.API.CONSUMER.DURABLE.CREATE.LIENTHONG.sector-cutru")).toBe(false);
     expect(mayPublish("lienthong", "$JS.API.CONSUMER.DURABLE.CREATE.LIENTHONG.sector-cutru")).toBe(true);
-    expect(sectorConsumer("sector-bhxh").filterSubjects).toEqual([
-      "lienthong.birth.health-insurance.requested",
-      "lienthong.death.funeral-allowance.requested",
-    ]);
+    expect(sectorConsumer("sector-bhxh").filterSubjects).toEqual(["lienthong.birth.health-insurance.requested", "lienthong.death.funeral-allowance.requested"]);
   });
 
   it("maps every bundle step of the catalogue to the sector system of its sector", () => {
@@ -130,9 +134,7 @@ describe("NATS permissions generated from the bus map", () => {
     const catalogueSteps = procedures
       .filter((procedure) => procedure.bundleCode)
       .map((procedure) => ({ bundleCode: procedure.bundleCode!.toLowerCase(), step: procedure.bundleStep, procedureCode: procedure.code, catalogueSector: procedure.sectorCode }));
-    expect(LIENTHONG_STEPS.map(({ bundleCode, step, procedureCode, catalogueSector }) => ({ bundleCode, step, procedureCode, catalogueSector }))).toEqual(
-      expect.arrayContaining(catalogueSteps),
-    );
+    expect(LIENTHONG_STEPS.map(({ bundleCode, step, procedureCode, catalogueSector }) => ({ bundleCode, step, procedureCode, catalogueSector }))).toEqual(expect.arrayContaining(catalogueSteps));
     expect(LIENTHONG_STEPS).toHaveLength(catalogueSteps.length);
     const sectorOf = { HO_TICH: "sector-hotich", CU_TRU: "sector-cutru", BHYT: "sector-bhxh", BHXH: "sector-bhxh" } as Record<string, string>;
     for (const step of LIENTHONG_STEPS) expect(step.sector, step.stepCode).toBe(sectorOf[step.catalogueSector]);

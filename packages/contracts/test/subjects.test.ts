@@ -79,31 +79,17 @@ function sampleParams(type: EventType): SubjectParams<EventType> {
 
 describe("subjects of event types", () => {
   it("builds the agreed subject scheme", () => {
-    expect(subjectFor("vn.onestop.dossier.received.v1", { agencyCode: "000.00.12.H10" })).toBe(
-      "dossier.000_00_12_H10.received",
-    );
-    expect(subjectFor("vn.onestop.dossier.supplement_requested.v1", { agencyCode: "G22.31" })).toBe(
-      "dossier.G22_31.supplement_requested",
-    );
-    expect(
-      subjectFor("vn.onestop.lienthong.step_requested.v1", { bundleCode: "birth", stepCode: "permanent-residence" }),
-    ).toBe("lienthong.birth.permanent-residence.requested");
-    expect(subjectFor("vn.onestop.lienthong.step_timed_out.v1", { bundleCode: "death", stepCode: "funeral-allowance" })).toBe(
-      "lienthong.death.funeral-allowance.timed_out",
-    );
+    expect(subjectFor("vn.onestop.dossier.received.v1", { agencyCode: "000.00.12.H10" })).toBe("dossier.000_00_12_H10.received");
+    expect(subjectFor("vn.onestop.dossier.supplement_requested.v1", { agencyCode: "G22.31" })).toBe("dossier.G22_31.supplement_requested");
+    expect(subjectFor("vn.onestop.lienthong.step_requested.v1", { bundleCode: "birth", stepCode: "permanent-residence" })).toBe("lienthong.birth.permanent-residence.requested");
+    expect(subjectFor("vn.onestop.lienthong.step_timed_out.v1", { bundleCode: "death", stepCode: "funeral-allowance" })).toBe("lienthong.death.funeral-allowance.timed_out");
     expect(subjectFor("vn.onestop.lienthong.bundle_completed.v1", {})).toBe("lienthong.bundle.completed");
     expect(subjectFor("vn.onestop.intake.submit_dossier.v1", {})).toBe("intake.cmd.submit");
     expect(subjectFor("vn.onestop.intake.record_dossier_event.v1", {})).toBe("intake.cmd.event");
     expect(subjectFor("vn.onestop.intake.command_rejected.v1", {})).toBe("intake.rejected");
-    expect(subjectFor("vn.onestop.payment.succeeded.v1", { agencyCode: "000.00.12.H10" })).toBe(
-      "payment.000_00_12_H10.succeeded",
-    );
-    expect(subjectFor("vn.onestop.digitisation.result_issued.v1", { agencyCode: "G22" })).toBe(
-      "digitisation.G22.result_issued",
-    );
-    expect(subjectFor("vn.onestop.dlq.dead_lettered.v1", { stream: "PAYMENT", consumer: "reporting_payments" })).toBe(
-      "dlq.PAYMENT.reporting_payments",
-    );
+    expect(subjectFor("vn.onestop.payment.succeeded.v1", { agencyCode: "000.00.12.H10" })).toBe("payment.000_00_12_H10.succeeded");
+    expect(subjectFor("vn.onestop.digitisation.result_issued.v1", { agencyCode: "G22" })).toBe("digitisation.G22.result_issued");
+    expect(subjectFor("vn.onestop.dlq.dead_lettered.v1", { stream: "PAYMENT", consumer: "reporting_payments" })).toBe("dlq.PAYMENT.reporting_payments");
   });
 
   it("refuses parameters that are not tokens, and the reserved bundle code", () => {
@@ -118,12 +104,8 @@ describe("subjects of event types", () => {
 
   it("gives subscription filters with wildcards for the parameters left out", () => {
     expect(subjectFilter("vn.onestop.dossier.received.v1")).toBe("dossier.*.received");
-    expect(subjectFilter("vn.onestop.dossier.received.v1", { agencyCode: "000.00.12.H10" })).toBe(
-      "dossier.000_00_12_H10.received",
-    );
-    expect(subjectFilter("vn.onestop.lienthong.step_requested.v1", { stepCode: "permanent-residence" })).toBe(
-      "lienthong.*.permanent-residence.requested",
-    );
+    expect(subjectFilter("vn.onestop.dossier.received.v1", { agencyCode: "000.00.12.H10" })).toBe("dossier.000_00_12_H10.received");
+    expect(subjectFilter("vn.onestop.lienthong.step_requested.v1", { stepCode: "permanent-residence" })).toBe("lienthong.*.permanent-residence.requested");
     expect(subjectFilter("vn.onestop.dlq.dead_lettered.v1", { stream: "LIENTHONG" })).toBe("dlq.LIENTHONG.*");
   });
 
@@ -139,7 +121,10 @@ describe("subjects of event types", () => {
     for (const type of EVENT_TYPES) {
       const subject = subjectFor(type, sampleParams(type));
       const streams = STREAM_DECLARATIONS.filter((stream) => stream.subjects.some((p) => subjectMatches(p, subject)));
-      expect(streams.map((s) => s.name), subject).toEqual([EVENT_CATALOG[type].stream]);
+      expect(
+        streams.map((s) => s.name),
+        subject,
+      ).toEqual([EVENT_CATALOG[type].stream]);
       expect(streamOfSubject(subject)).toBe(EVENT_CATALOG[type].stream);
     }
   });

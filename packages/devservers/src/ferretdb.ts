@@ -37,7 +37,10 @@ export async function startFerretDb(options: FerretDbOptions): Promise<FerretDbS
   ];
   const server = spawnServer("ferretdb", options.binary ?? serverBinary("ferretdb"), args, join(options.dir, "ferretdb.log"));
   const url = `mongodb://127.0.0.1:${port}/`;
-  await untilReady(server, waitFor(() => ping(url), { timeoutMs: 20_000, description: "FerretDB ping" }));
+  await untilReady(
+    server,
+    waitFor(() => ping(url), { timeoutMs: 20_000, description: "FerretDB ping" }),
+  );
   return { url, process: server, stop: () => server.stop() };
 }
 

@@ -121,12 +121,7 @@ export async function startKeycloak(options: KeycloakOptions): Promise<KeycloakS
   if (existsSync(stamp) && readFileSync(stamp, "utf8").trim() !== hash) rmSync(data, { recursive: true, force: true });
   const { patched } = prepareHome(distribution, home);
   const template = join(distribution, TEMPLATE);
-  if (
-    !existsSync(join(data, "h2")) &&
-    options.useTemplate !== false &&
-    existsSync(join(template, "h2")) &&
-    readFileSync(join(template, "realm.sha256"), "utf8").trim() === hash
-  ) {
+  if (!existsSync(join(data, "h2")) && options.useTemplate !== false && existsSync(join(template, "h2")) && readFileSync(join(template, "realm.sha256"), "utf8").trim() === hash) {
     cpSync(join(template, "h2"), join(data, "h2"), { recursive: true });
   }
   mkdirSync(join(data, "import"), { recursive: true });

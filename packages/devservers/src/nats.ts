@@ -110,7 +110,6 @@ export function natsUsers(dir: string, options: NatsAuthorizationOptions = {}): 
   return { users, credentials };
 }
 
-
 /** Starts nats-server with JetStream on file storage and waits until JetStream is healthy. */
 export async function startNats(options: NatsOptions): Promise<NatsServer> {
   const opts: NatsConfigOptions = {

@@ -61,7 +61,10 @@ export async function startObjectStore(options: ObjectStoreOptions): Promise<Obj
     ROOT_SECRET_ACCESS_KEY: secretAccessKey,
   });
   const endpoint = `http://127.0.0.1:${port}`;
-  await untilReady(server, waitFor(() => healthy(endpoint), { timeoutMs: 20_000, description: "versitygw health" }));
+  await untilReady(
+    server,
+    waitFor(() => healthy(endpoint), { timeoutMs: 20_000, description: "versitygw health" }),
+  );
   return {
     endpoint,
     region,

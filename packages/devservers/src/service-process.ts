@@ -23,19 +23,15 @@ export interface ServiceProcess {
  * collide between test files run side by side). With `logFile` the output goes there instead of
  * being kept in memory.
  */
-export async function startServiceProcess(
-  name: string,
-  env: Record<string, string>,
-  options: { logFile?: string } = {},
-): Promise<ServiceProcess> {
+export async function startServiceProcess(name: string, env: Record<string, string>, options: { logFile?: string } = {}): Promise<ServiceProcess> {
   const port = env.HTTP_PORT ? Number(env.HTTP_PORT) : await freePort();
   if (env.HTTP_PORT) await assertPortFree(port, `${name} HTTP`);
   const root = repoRoot();
-  const child = spawn(
-    process.execPath,
-    ["--conditions=onestop:source", "--import", "tsx", join(root, "services", name, "src", "main.ts")],
-    { cwd: join(root, "services", name), env: { ...process.env, HTTP_PORT: String(port), GRPC_PORT: "0", ...env }, stdio: ["ignore", "pipe", "pipe"] },
-  );
+  const child = spawn(process.execPath, ["--conditions=onestop:source", "--import", "tsx", join(root, "services", name, "src", "main.ts")], {
+    cwd: join(root, "services", name),
+    env: { ...process.env, HTTP_PORT: String(port), GRPC_PORT: "0", ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   let output = "";
   if (options.logFile) {
     const log = createWriteStream(options.logFile, { flags: "a" });

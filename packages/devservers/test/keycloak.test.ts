@@ -5,14 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createRemoteJWKSet, jwtVerify, type JWTPayload } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  clientCredentialsGrant,
-  defaultRealmFile,
-  ONESTOP_AUDIENCE,
-  passwordGrant,
-  startKeycloak,
-  type KeycloakServer,
-} from "../src/index.js";
+import { clientCredentialsGrant, defaultRealmFile, ONESTOP_AUDIENCE, passwordGrant, startKeycloak, type KeycloakServer } from "../src/index.js";
 
 const PASSWORD = "onestop-demo";
 const STP = "000.00.03.H06";

@@ -1,18 +1,5 @@
 import { describe, expect, it } from "vitest";
-import {
-  formatVnpDate,
-  fromVnpAmount,
-  ipnAnswer,
-  parseStatement,
-  parseVnpDate,
-  paymentUrl,
-  readIpn,
-  renderStatement,
-  secureHash,
-  signedData,
-  StatementError,
-  verifySignature,
-} from "../src/index.js";
+import { formatVnpDate, fromVnpAmount, ipnAnswer, parseStatement, parseVnpDate, paymentUrl, readIpn, renderStatement, secureHash, signedData, StatementError, verifySignature } from "../src/index.js";
 import { createHmac } from "node:crypto";
 
 const SECRET = "SECRETKEYFORTESTS0123456789ABCDE";
@@ -36,12 +23,29 @@ describe("VNPAY 2.1.0 signatures", () => {
     const url = new URL(
       paymentUrl(
         "https://sandbox.vnpayment.vn/paymentv2/vpcpay.html",
-        { tmnCode: "ONESTOP1", txnRef: "P1", amount: 45_000, orderInfo: "Le phi ho so", createdAt: Date.parse("2025-03-03T03:05:09Z"), expiresAt: Date.parse("2025-03-03T03:20:09Z"), returnUrl: "https://dvc.vn/r", ipAddr: "127.0.0.1" },
+        {
+          tmnCode: "ONESTOP1",
+          txnRef: "P1",
+          amount: 45_000,
+          orderInfo: "Le phi ho so",
+          createdAt: Date.parse("2025-03-03T03:05:09Z"),
+          expiresAt: Date.parse("2025-03-03T03:20:09Z"),
+          returnUrl: "https://dvc.vn/r",
+          ipAddr: "127.0.0.1",
+        },
         SECRET,
       ),
     );
     const params = Object.fromEntries(url.searchParams);
-    expect(params).toMatchObject({ vnp_Version: "2.1.0", vnp_Command: "pay", vnp_Amount: "4500000", vnp_CurrCode: "VND", vnp_CreateDate: "20250303100509", vnp_ExpireDate: "20250303102009", vnp_TxnRef: "P1" });
+    expect(params).toMatchObject({
+      vnp_Version: "2.1.0",
+      vnp_Command: "pay",
+      vnp_Amount: "4500000",
+      vnp_CurrCode: "VND",
+      vnp_CreateDate: "20250303100509",
+      vnp_ExpireDate: "20250303102009",
+      vnp_TxnRef: "P1",
+    });
     expect(params.vnp_SecureHashType).toBeUndefined();
     expect(verifySignature(params, SECRET)).toBe(true);
   });
@@ -56,7 +60,15 @@ describe("VNPAY 2.1.0 signatures", () => {
   });
 
   it("given an IPN, then success needs both vnp_ResponseCode and vnp_TransactionStatus 00, and the answers are the guide's", () => {
-    const params = { vnp_TmnCode: "ONESTOP1", vnp_TxnRef: "P1", vnp_Amount: "4500000", vnp_ResponseCode: "00", vnp_TransactionStatus: "00", vnp_TransactionNo: "14000001", vnp_PayDate: "20250303100600" };
+    const params = {
+      vnp_TmnCode: "ONESTOP1",
+      vnp_TxnRef: "P1",
+      vnp_Amount: "4500000",
+      vnp_ResponseCode: "00",
+      vnp_TransactionStatus: "00",
+      vnp_TransactionNo: "14000001",
+      vnp_PayDate: "20250303100600",
+    };
     const ipn = readIpn({ ...params, vnp_SecureHash: secureHash(params, SECRET) }, SECRET);
     expect(ipn).toMatchObject({ signatureValid: true, succeeded: true, amount: 45_000, txnRef: "P1", paidAt: Date.parse("2025-03-03T03:06:00Z") });
     expect(readIpn({ ...params, vnp_TransactionStatus: "02", vnp_SecureHash: secureHash(params, SECRET) }, SECRET)).toMatchObject({ signatureValid: false, succeeded: false });

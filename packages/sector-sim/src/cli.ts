@@ -36,7 +36,12 @@ const credentials = values.credentials ? (JSON.parse(readFileSync(values.credent
 const simulators: SectorSimulator[] = [];
 for (const sector of sectors) {
   const own = credentials[sector] ?? (process.env.NATS_USER && sectors.length === 1 ? { user: process.env.NATS_USER, password: process.env.NATS_PASSWORD ?? "" } : undefined);
-  const nats = await connect({ servers: process.env.NATS_URL ?? "nats://127.0.0.1:4222", name: sector, inboxPrefix: inboxPrefixOf(own?.user ?? sector), ...(own ? { user: own.user, pass: own.password } : {}) });
+  const nats = await connect({
+    servers: process.env.NATS_URL ?? "nats://127.0.0.1:4222",
+    name: sector,
+    inboxPrefix: inboxPrefixOf(own?.user ?? sector),
+    ...(own ? { user: own.user, pass: own.password } : {}),
+  });
   simulators.push(await SectorSimulator.start({ nats, sector, behaviour }));
   process.stdout.write(`${sector}: answering its steps (delay ${behaviour.delayMs} ms, refusing ${behaviour.refuseShare * 100}%${behaviour.duplicateResults ? ", results twice" : ""})\n`);
 }

@@ -54,7 +54,10 @@ const REFUSAL_REASON: Record<string, string> = {
 export function outputsOf(request: Pick<StepRequested, "bundleId" | "stepCode" | "inputs">): Record<string, string> {
   const digits = (label: string, length: number) => {
     const hex = createHash("sha256").update(`${request.bundleId}:${label}`).digest("hex");
-    return BigInt(`0x${hex.slice(0, 15)}`).toString().padStart(length, "0").slice(-length);
+    return BigInt(`0x${hex.slice(0, 15)}`)
+      .toString()
+      .padStart(length, "0")
+      .slice(-length);
   };
   switch (request.stepCode) {
     case "birth-registration":
@@ -158,8 +161,31 @@ export class SectorSimulator {
     const at = (this.options.now ?? (() => new Date()))().toISOString();
     const params = { bundleCode: request.bundleCode, stepCode: request.stepCode };
     const result = refuse
-      ? { type: "vn.onestop.lienthong.step_refused.v1" as const, data: { bundleId: request.bundleId, bundleCode: request.bundleCode, stepCode: request.stepCode, agencyCode: request.agencyCode, refusedAt: at, reason: REFUSAL_REASON[request.stepCode] ?? "Hồ sơ không đủ điều kiện", attempt: request.attempt } }
-      : { type: "vn.onestop.lienthong.step_completed.v1" as const, data: { bundleId: request.bundleId, bundleCode: request.bundleCode, stepCode: request.stepCode, agencyCode: request.agencyCode, completedAt: at, outputs, resultNumber: Object.values(outputs).at(-1) ?? "", attempt: request.attempt } };
+      ? {
+          type: "vn.onestop.lienthong.step_refused.v1" as const,
+          data: {
+            bundleId: request.bundleId,
+            bundleCode: request.bundleCode,
+            stepCode: request.stepCode,
+            agencyCode: request.agencyCode,
+            refusedAt: at,
+            reason: REFUSAL_REASON[request.stepCode] ?? "Hồ sơ không đủ điều kiện",
+            attempt: request.attempt,
+          },
+        }
+      : {
+          type: "vn.onestop.lienthong.step_completed.v1" as const,
+          data: {
+            bundleId: request.bundleId,
+            bundleCode: request.bundleCode,
+            stepCode: request.stepCode,
+            agencyCode: request.agencyCode,
+            completedAt: at,
+            outputs,
+            resultNumber: Object.values(outputs).at(-1) ?? "",
+            attempt: request.attempt,
+          },
+        };
     const subject = subjectFor(result.type, params);
     const copies = behaviour.duplicateResults ? 2 : 1;
     for (let copy = 0; copy < copies; copy++) {

@@ -4,14 +4,23 @@ import { z } from "zod";
 export const baseConfigSchema = z.object({
   NATS_URL: z.string().min(1).default("nats://127.0.0.1:4222"),
   /** The service's own NATS user (see packages/contracts/src/nats-permissions.ts) and its password… */
-  NATS_USER: z.string().regex(/^[A-Za-z0-9_-]+$/).optional(),
+  NATS_USER: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]+$/)
+    .optional(),
   NATS_PASSWORD: z.string().min(1).optional(),
   /** …or a credentials file (JWT + nkey seed) where the server is run in operator mode. */
   NATS_CREDS: z.string().min(1).optional(),
   /** Where its replies come; default _INBOX_<NATS_USER or service name>, the only inbox its user may read. */
-  NATS_INBOX_PREFIX: z.string().regex(/^[A-Za-z0-9_-]+$/).optional(),
+  NATS_INBOX_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]+$/)
+    .optional(),
   MONGO_URL: z.string().min(1).default("mongodb://127.0.0.1:27017/"),
-  MONGO_DB: z.string().regex(/^[A-Za-z0-9_-]+$/).optional(),
+  MONGO_DB: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]+$/)
+    .optional(),
   HTTP_PORT: z.coerce.number().int().min(0).max(65535),
   GRPC_PORT: z.coerce.number().int().min(0).max(65535).optional(),
   HTTP_HOST: z.string().default("127.0.0.1"),
@@ -51,11 +60,7 @@ export class ConfigError extends Error {
  * Reads and validates the environment once at start-up; every bad variable is named.
  * `defaults` lets each service set its own ports without hard-coding them in the schema.
  */
-export function readConfig<S extends z.ZodObject>(
-  schema: S,
-  env: Record<string, string | undefined>,
-  defaults: Record<string, string> = {},
-): z.infer<S> {
+export function readConfig<S extends z.ZodObject>(schema: S, env: Record<string, string | undefined>, defaults: Record<string, string> = {}): z.infer<S> {
   const result = schema.safeParse({ ...defaults, ...dropEmpty(env) });
   if (!result.success) {
     throw new ConfigError(result.error.issues.map((issue) => `${issue.path.join(".")}: ${issue.message}`));

@@ -37,9 +37,15 @@ export function requestLimits(limits: typeof REQUEST_LIMITS = REQUEST_LIMITS): R
     }
     const query = req.originalUrl.indexOf("?");
     if (query >= 0) {
-      const count = req.originalUrl.slice(query + 1).split("&").filter((part) => part !== "").length;
+      const count = req.originalUrl
+        .slice(query + 1)
+        .split("&")
+        .filter((part) => part !== "").length;
       if (count > limits.maxQueryParameters) {
-        return void send(400, problem(400, "Invalid request", `at most ${limits.maxQueryParameters} query parameters`, [{ path: "(query)", message: `at most ${limits.maxQueryParameters} parameters` }]));
+        return void send(
+          400,
+          problem(400, "Invalid request", `at most ${limits.maxQueryParameters} query parameters`, [{ path: "(query)", message: `at most ${limits.maxQueryParameters} parameters` }]),
+        );
       }
     }
     const length = Number(req.get("content-length") ?? 0);
@@ -52,7 +58,10 @@ export function requestLimits(limits: typeof REQUEST_LIMITS = REQUEST_LIMITS): R
 
 /** Mounted last: any other path is a 404 problem, not express' HTML page. */
 export const notFoundProblem: RequestHandler = (req, res) => {
-  res.status(404).type("application/problem+json").json(problem(404, "Not found", `no ${req.method} ${req.path.slice(0, 200)}`));
+  res
+    .status(404)
+    .type("application/problem+json")
+    .json(problem(404, "Not found", `no ${req.method} ${req.path.slice(0, 200)}`));
 };
 
 /**
@@ -69,9 +78,16 @@ export function answerClientErrors(server: Server): void {
     const title = STATUS_CODES[status] ?? "Bad Request";
     // A HEAD answer has no body: the client would take one for the next response.
     const head = (error as { rawPacket?: Buffer }).rawPacket?.toString("latin1", 0, 5) === "HEAD ";
-    const body = head ? "" : JSON.stringify(
-      problem(status, title, status === 431 ? "the request's header fields are too large" : status === 408 ? "the request took too long" : "malformed HTTP request", status === 400 ? [{ path: "(request)", message: "malformed HTTP request" }] : undefined),
-    );
+    const body = head
+      ? ""
+      : JSON.stringify(
+          problem(
+            status,
+            title,
+            status === 431 ? "the request's header fields are too large" : status === 408 ? "the request took too long" : "malformed HTTP request",
+            status === 400 ? [{ path: "(request)", message: "malformed HTTP request" }] : undefined,
+          ),
+        );
     socket.end(`HTTP/1.1 ${status} ${title}\r\nContent-Type: application/problem+json\r\nContent-Length: ${head ? 0 : Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
   });
 }

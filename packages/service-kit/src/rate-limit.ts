@@ -162,11 +162,7 @@ export function peerAddress(peer: string): string {
  * gRPC's `authenticateCall` with the same rate limit as REST: the caller of a call, or
  * AuthenticationError, or RateLimitedError (answer it RESOURCE_EXHAUSTED).
  */
-export async function authenticateCallLimited(
-  verifier: TokenVerifier,
-  limiter: RateLimiter,
-  call: Parameters<typeof authenticateCall>[1],
-): Promise<Caller> {
+export async function authenticateCallLimited(verifier: TokenVerifier, limiter: RateLimiter, call: Parameters<typeof authenticateCall>[1]): Promise<Caller> {
   const address = peerAddress(call.getPeer());
   limiter.admitAddress(address);
   let caller: Caller;

@@ -118,24 +118,26 @@ function closeServer(server: Server): Promise<void> {
  */
 export function runMain(start: () => Promise<RunningService>): void {
   // Promise.resolve().then: a config error thrown synchronously also ends as exit code 1.
-  Promise.resolve().then(start).then(
-    (service) => {
-      const shutdown = (signal: string) => {
-        service.log.info("signal received", { signal });
-        service.stop().then(
-          () => process.exit(0),
-          (error: unknown) => {
-            service.log.error("unclean shutdown", { error });
-            process.exit(1);
-          },
-        );
-      };
-      process.once("SIGTERM", () => shutdown("SIGTERM"));
-      process.once("SIGINT", () => shutdown("SIGINT"));
-    },
-    (error: unknown) => {
-      process.stderr.write(`start-up failed: ${error instanceof Error ? error.message : String(error)}\n`);
-      process.exit(1);
-    },
-  );
+  Promise.resolve()
+    .then(start)
+    .then(
+      (service) => {
+        const shutdown = (signal: string) => {
+          service.log.info("signal received", { signal });
+          service.stop().then(
+            () => process.exit(0),
+            (error: unknown) => {
+              service.log.error("unclean shutdown", { error });
+              process.exit(1);
+            },
+          );
+        };
+        process.once("SIGTERM", () => shutdown("SIGTERM"));
+        process.once("SIGINT", () => shutdown("SIGINT"));
+      },
+      (error: unknown) => {
+        process.stderr.write(`start-up failed: ${error instanceof Error ? error.message : String(error)}\n`);
+        process.exit(1);
+      },
+    );
 }

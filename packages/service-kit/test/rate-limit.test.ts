@@ -9,7 +9,7 @@ describe("takeToken (pure token bucket)", () => {
   const rate = { perMinute: 60, burst: 3 }; // one token a second, three at most
 
   it("starts full, spends a token per request, then says how long to wait", () => {
-    let bucket = undefined;
+    let bucket;
     for (let i = 0; i < 3; i++) {
       const taken = takeToken(bucket, rate, 1_000);
       expect(taken.waitMs).toBe(0);

@@ -27,19 +27,21 @@ export interface LoggerOptions {
 export function createLogger(options: LoggerOptions, bound: Record<string, unknown> = {}): Logger {
   const threshold = LEVELS[options.level ?? "info"];
   const write = options.write ?? ((line: string) => process.stdout.write(`${line}\n`));
-  const log = (level: LogLevel) => (message: string, fields: Record<string, unknown> = {}) => {
-    if (LEVELS[level] < threshold) return;
-    const trace = options.traceContext?.();
-    const record = {
-      time: new Date().toISOString(),
-      level,
-      service: options.service,
-      msg: maskText(message),
-      ...(trace ? { trace_id: trace.traceId, span_id: trace.spanId } : {}),
-      ...(maskPersonalData({ ...bound, ...fields }) as Record<string, unknown>),
+  const log =
+    (level: LogLevel) =>
+    (message: string, fields: Record<string, unknown> = {}) => {
+      if (LEVELS[level] < threshold) return;
+      const trace = options.traceContext?.();
+      const record = {
+        time: new Date().toISOString(),
+        level,
+        service: options.service,
+        msg: maskText(message),
+        ...(trace ? { trace_id: trace.traceId, span_id: trace.spanId } : {}),
+        ...(maskPersonalData({ ...bound, ...fields }) as Record<string, unknown>),
+      };
+      write(JSON.stringify(record));
     };
-    write(JSON.stringify(record));
-  };
   return {
     debug: log("debug"),
     info: log("info"),

@@ -14,10 +14,30 @@
  * Names inside free text cannot be recognised: never build messages from personal fields.
  */
 const PERSONAL_KEYS = new Set([
-  "idnumber", "citizenid", "cccd", "cmnd", "personalid", "identitynumber", "nationalid", "identitycard",
-  "fullname", "applicantname", "holdername", "ownername", "personname",
-  "phone", "phonenumber", "mobile", "telephone", "tel",
-  "email", "emailaddress", "address", "dateofbirth", "birthdate", "dob",
+  "idnumber",
+  "citizenid",
+  "cccd",
+  "cmnd",
+  "personalid",
+  "identitynumber",
+  "nationalid",
+  "identitycard",
+  "fullname",
+  "applicantname",
+  "holdername",
+  "ownername",
+  "personname",
+  "phone",
+  "phonenumber",
+  "mobile",
+  "telephone",
+  "tel",
+  "email",
+  "emailaddress",
+  "address",
+  "dateofbirth",
+  "birthdate",
+  "dob",
 ]);
 
 /** Fields holding an error's text: masked as error messages (what they quote is dropped). */
@@ -36,9 +56,7 @@ const normaliseKey = (key: string) => key.toLowerCase().replace(/[_.\-\s]/g, "")
 
 export function maskText(text: string): string {
   // Phones first: a phone is also a run of 10-11 digits.
-  return text
-    .replace(PHONE, (phone) => `${phone.slice(0, 3)}*****${phone.slice(-2)}`)
-    .replace(CITIZEN_ID, (id) => `${id.slice(0, 3)}*******${id.slice(-2)}`);
+  return text.replace(PHONE, (phone) => `${phone.slice(0, 3)}*****${phone.slice(-2)}`).replace(CITIZEN_ID, (id) => `${id.slice(0, 3)}*******${id.slice(-2)}`);
 }
 
 /**

@@ -44,9 +44,7 @@ export function startTelemetry(options: TelemetryOptions): Telemetry {
 
   const meterProvider = new MeterProvider({
     resource,
-    readers: options.otlpEndpoint
-      ? [new PeriodicExportingMetricReader({ exporter: new OTLPMetricExporter({ url: `${options.otlpEndpoint}/v1/metrics` }) })]
-      : [],
+    readers: options.otlpEndpoint ? [new PeriodicExportingMetricReader({ exporter: new OTLPMetricExporter({ url: `${options.otlpEndpoint}/v1/metrics` }) })] : [],
   });
   metrics.setGlobalMeterProvider(meterProvider);
 

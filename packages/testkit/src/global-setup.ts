@@ -1,16 +1,7 @@
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import {
-  startFerretDb,
-  startNats,
-  startObjectStore,
-  startTestIssuer,
-  type FerretDbServer,
-  type NatsServer,
-  type ObjectStoreServer,
-  type TestIssuer,
-} from "@onestop/devservers";
+import { startFerretDb, startNats, startObjectStore, startTestIssuer, type FerretDbServer, type NatsServer, type ObjectStoreServer, type TestIssuer } from "@onestop/devservers";
 import type { TestProject } from "vitest/node";
 import { mongoContainerRequested, startMongoContainer, type StartedStore } from "./mongo-container.js";
 import type {} from "./provided.js";

@@ -21,7 +21,11 @@ const REQUEST_HEADERS = ["accept", "accept-language", "content-type", "idempoten
 const RESPONSE_HEADERS = ["content-type", "content-disposition", "retry-after"];
 
 const problem = (res: Response, status: number, title: string, detail: string) =>
-  res.status(status).set("Cache-Control", "no-store").type("application/problem+json").json({ type: `urn:onestop:problem:${status === 401 ? "unauthenticated" : status === 403 ? "forbidden" : status === 404 ? "not-found" : "bad-gateway"}`, title, status, detail });
+  res
+    .status(status)
+    .set("Cache-Control", "no-store")
+    .type("application/problem+json")
+    .json({ type: `urn:onestop:problem:${status === 401 ? "unauthenticated" : status === 403 ? "forbidden" : status === 404 ? "not-found" : "bad-gateway"}`, title, status, detail });
 
 export type ForwardResult = { kind: "answered"; response: globalThis.Response } | { kind: "signed-out" } | { kind: "unreachable"; service: ServiceName };
 

@@ -39,7 +39,10 @@ export interface SignedIn {
 
 /** The issuer refused or failed; `code` is the OAuth error (invalid_grant…) when it gave one. */
 export class OidcError extends Error {
-  constructor(message: string, readonly code?: string) {
+  constructor(
+    message: string,
+    readonly code?: string,
+  ) {
     super(message);
     this.name = "OidcError";
   }
@@ -175,10 +178,7 @@ export class OidcClient {
   }
 
   /** Verifies the ID token (signature, issuer, audience = this client, nonce when given) and the access token. */
-  private async verified(
-    answer: { accessToken: string; expiresIn: number; refreshToken?: string; refreshExpiresIn?: number; idToken?: string },
-    nonce: string | undefined,
-  ): Promise<SignedIn> {
+  private async verified(answer: { accessToken: string; expiresIn: number; refreshToken?: string; refreshExpiresIn?: number; idToken?: string }, nonce: string | undefined): Promise<SignedIn> {
     let name: string | undefined;
     let idSubject: string | undefined;
     if (answer.idToken) {

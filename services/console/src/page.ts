@@ -74,8 +74,7 @@ ${body}
 }
 
 const count = (n: number) => numberFormat.format(n);
-const percent = (r: Ratio) =>
-  r.rate === null ? "—" : `${(r.rate * 100).toLocaleString("vi-VN", { maximumFractionDigits: 2 })}% (${count(r.numerator)}/${count(r.denominator)})`;
+const percent = (r: Ratio) => (r.rate === null ? "—" : `${(r.rate * 100).toLocaleString("vi-VN", { maximumFractionDigits: 2 })}% (${count(r.numerator)}/${count(r.denominator)})`);
 const time = (at: Date) => at.toLocaleString("vi-VN", { timeZone: "Asia/Ho_Chi_Minh" });
 const QUARTER_NAMES = ["", "I", "II", "III", "IV"];
 const vnDate = (date: string) => date.split("-").reverse().join("/");
@@ -124,9 +123,7 @@ function statusSection(services: ServiceStatus[], streams: StreamStatus[]): Html
   const serviceRows = services.map(
     (s) => html`<tr><td>${s.name}</td><td><a href="${s.url}/readyz">${s.url}</a></td><td class="${s.ready ? "ok" : "down"}">${s.ready ? "Sẵn sàng" : "Chưa sẵn sàng"}</td><td>${s.detail}</td></tr>`,
   );
-  const streamRows = streams.map(
-    (s) => html`<tr><td>${s.name}</td><td>${s.subjects.join(", ")}</td><td class="num">${count(s.messages)}</td><td class="num">${count(s.consumers)}</td></tr>`,
-  );
+  const streamRows = streams.map((s) => html`<tr><td>${s.name}</td><td>${s.subjects.join(", ")}</td><td class="num">${count(s.messages)}</td><td class="num">${count(s.consumers)}</td></tr>`);
   return html`<section id="van-hanh">
 <h2>Dịch vụ</h2>
 <table><tr><th>Dịch vụ</th><th>Địa chỉ</th><th>Trạng thái</th><th>Chi tiết</th></tr>${serviceRows}</table>

@@ -19,7 +19,7 @@ describe("html", () => {
   it("escapes every interpolated value, but not nested html", () => {
     const name = `<script>alert("x")</script> & 'Lan'`;
     expect(html`<p title="${name}">${name}</p>`.text).toBe(
-      "<p title=\"&#60;script&#62;alert(&#34;x&#34;)&#60;/script&#62; &#38; &#39;Lan&#39;\">&#60;script&#62;alert(&#34;x&#34;)&#60;/script&#62; &#38; &#39;Lan&#39;</p>",
+      '<p title="&#60;script&#62;alert(&#34;x&#34;)&#60;/script&#62; &#38; &#39;Lan&#39;">&#60;script&#62;alert(&#34;x&#34;)&#60;/script&#62; &#38; &#39;Lan&#39;</p>',
     );
     expect(html`<ul>${["a<b", "c"].map((item) => html`<li>${item}</li>`)}</ul>`.text).toBe("<ul><li>a&#60;b</li><li>c</li></ul>");
     expect(html`${undefined}${null}${false}${0}`.text).toBe("0");

@@ -69,7 +69,9 @@ async function allowConsoleAt(url: string): Promise<void> {
   const { access_token: admin } = (await tokenResponse.json()) as { access_token: string };
   const headers = { authorization: `Bearer ${admin}`, "content-type": "application/json" };
   const clients = `${keycloak.url}/admin/realms/onestop/clients`;
-  const [client] = (await (await fetch(`${clients}?clientId=onestop-console`, { headers })).json()) as Array<Record<string, unknown> & { id: string; redirectUris: string[]; attributes: Record<string, string> }>;
+  const [client] = (await (await fetch(`${clients}?clientId=onestop-console`, { headers })).json()) as Array<
+    Record<string, unknown> & { id: string; redirectUris: string[]; attributes: Record<string, string> }
+  >;
   client!.redirectUris = [...client!.redirectUris, `${url}/*`];
   client!.attributes["post.logout.redirect.uris"] = `${client!.attributes["post.logout.redirect.uris"]}##${url}/*`;
   const updated = await fetch(`${clients}/${client!.id}`, { method: "PUT", headers, body: JSON.stringify(client) });
@@ -149,7 +151,12 @@ describe("signing in to the console through Keycloak", () => {
       });
       expect(submitted.status).toBe(201);
       if (i === 0) {
-        const resolved = await callIntake("POST", `/v1/dossiers/${submitted.body.code}/events`, { eventId: `signin-${env.prefix}-resolved`, type: "RESOLVED", at: vietnamTime(5), outcome: "APPROVED" });
+        const resolved = await callIntake("POST", `/v1/dossiers/${submitted.body.code}/events`, {
+          eventId: `signin-${env.prefix}-resolved`,
+          type: "RESOLVED",
+          at: vietnamTime(5),
+          outcome: "APPROVED",
+        });
         expect(resolved.status).toBe(200);
       }
     }

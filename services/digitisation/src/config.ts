@@ -4,9 +4,7 @@ import { personalDataKeyFrom } from "@onestop/contracts";
 import { baseConfigSchema, ConfigError, readConfig } from "@onestop/service-kit";
 import { DEV_SIGNING_KEY } from "./adapters/signing/ed25519-signer.js";
 
-const flag = z
-  .enum(["true", "false", "1", "0"])
-  .transform((value) => value === "true" || value === "1");
+const flag = z.enum(["true", "false", "1", "0"]).transform((value) => value === "true" || value === "1");
 
 const digitisationConfigSchema = baseConfigSchema.extend({
   /** Any S3-compatible object store; locally the project's versitygw (infra/local-servers.ts). */
@@ -20,17 +18,28 @@ const digitisationConfigSchema = baseConfigSchema.extend({
   S3_SECRET_ACCESS_KEY: z.string().min(1).optional(),
   S3_FORCE_PATH_STYLE: flag.default(true),
   /** Largest file accepted, in bytes (413 beyond). */
-  MAX_UPLOAD_BYTES: z.coerce.number().int().min(1024).default(50 * 1024 * 1024),
+  MAX_UPLOAD_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .default(50 * 1024 * 1024),
   /** Lifetime of a presigned download URL. */
   PRESIGN_SECONDS: z.coerce.number().int().min(10).max(3600).default(300),
   /** How often an instance finishes registrations a crashed one left (a scan of the documents). */
   SETTLE_SWEEP_MS: z.coerce.number().int().min(100).default(60_000),
   /** Temporary objects of uploads cut short (a crash) older than this are removed by the sweep. */
-  INCOMING_MAX_AGE_MS: z.coerce.number().int().min(1_000).default(60 * 60_000),
+  INCOMING_MAX_AGE_MS: z.coerce
+    .number()
+    .int()
+    .min(1_000)
+    .default(60 * 60_000),
   /** Ed25519 private key, PKCS#8 PEM (or SIGNING_KEY_FILE naming one); required in production. */
   SIGNING_KEY: z.string().min(1).optional(),
   SIGNING_KEY_FILE: z.string().min(1).optional(),
-  SIGNING_KEY_ID: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/).optional(),
+  SIGNING_KEY_ID: z
+    .string()
+    .regex(/^[A-Za-z0-9._-]{1,64}$/)
+    .optional(),
   /**
    * Test hook: the process kills itself (SIGKILL) at a step of an upload: once the object is under its
    * content key but before the document is registered, or once registered but before it is announced.

@@ -5,7 +5,7 @@ import { TooLargeError, UnsupportedTypeError } from "../src/app/errors.js";
 import {
   decideFullyDigitised,
   decideReuse,
-  DigitisationRuleError,
+  type DigitisationRuleError,
   evolveDossier,
   holderRefInput,
   register,

@@ -14,15 +14,11 @@ export const objects = objectStoreEnv();
 export const AGENCY = "000.00.03.H06";
 export const OTHER_AGENCY = "000.00.09.H06";
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- response bodies are checked field by field
+// biome-ignore lint/suspicious/noExplicitAny: response bodies are checked field by field
 export type Body = any;
 
 export function startDigitisation(extra: Record<string, string> = {}, options: { logFile?: string } = {}): Promise<ServiceProcess> {
-  return startServiceProcess(
-    "digitisation",
-    { ...env.natsEnv("digitisation"), MONGO_URL: env.mongoUrl, MONGO_DB: env.dbName, ...objects, LOG_LEVEL: "debug", ...extra },
-    options,
-  );
+  return startServiceProcess("digitisation", { ...env.natsEnv("digitisation"), MONGO_URL: env.mongoUrl, MONGO_DB: env.dbName, ...objects, LOG_LEVEL: "debug", ...extra }, options);
 }
 
 export function deskOfficer(agencyCode = AGENCY, sub = `desk-${agencyCode}`): Promise<string> {

@@ -10,24 +10,7 @@ import { applicantRef, DEV_PERSONAL_DATA_KEY } from "@onestop/contracts";
 import { testToken, type ServiceProcess } from "@onestop/testkit";
 import type { MongoClient } from "mongodb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  AGENCY,
-  call,
-  deskOfficer,
-  documentCount,
-  dossierCode,
-  env,
-  eventsOf,
-  metadata,
-  newMongo,
-  objectKeys,
-  objects,
-  OTHER_AGENCY,
-  pdf,
-  s3,
-  startDigitisation,
-  upload,
-} from "./helpers.js";
+import { AGENCY, call, deskOfficer, documentCount, dossierCode, env, eventsOf, metadata, newMongo, objectKeys, objects, OTHER_AGENCY, pdf, s3, startDigitisation, upload } from "./helpers.js";
 
 const MAX_UPLOAD_BYTES = 1024 * 1024;
 const ID_NUMBER = "024090001234";
@@ -132,9 +115,7 @@ describe("upload", () => {
     const incomplete = metadata({ dossierCode: code }, { holder: undefined, name: undefined, summary: "", scope: undefined, validFrom: undefined });
     const response = await upload(service.httpUrl, token, incomplete, pdf());
     expect(response.status).toBe(400);
-    expect(response.body.errors.map((e: { path: string }) => e.path).sort()).toEqual(
-      ["document.holder", "document.name", "document.scope", "document.summary", "document.validFrom"].sort(),
-    );
+    expect(response.body.errors.map((e: { path: string }) => e.path).sort()).toEqual(["document.holder", "document.name", "document.scope", "document.summary", "document.validFrom"].sort());
     expect(response.body.errors.find((e: { path: string }) => e.path === "document.name").message).toBe("thiếu tên giấy tờ");
     expect(await objectKeys(client)).toEqual(before);
     expect(await documentCount(mongo, { "document.dossierCode": code })).toBe(0);
@@ -213,7 +194,10 @@ describe("signature", () => {
 
   it("given a stored document whose metadata is changed in the store, the signature no longer verifies", async () => {
     const stored = await upload(service.httpUrl, token, metadata({ dossierCode: dossierCode() }), pdf());
-    await mongo.db(env.dbName).collection("documents").updateOne({ _id: stored.body.id }, { $set: { "document.metadata.validTo": "2099-12-31" } });
+    await mongo
+      .db(env.dbName)
+      .collection("documents")
+      .updateOne({ _id: stored.body.id }, { $set: { "document.metadata.validTo": "2099-12-31" } });
     const verified = await call(service.httpUrl, token, "POST", `/v1/documents/${stored.body.id}/verify`);
     expect(verified.body).toMatchObject({ valid: false, contentIntact: true, signatureValid: false });
   });
@@ -304,11 +288,7 @@ describe("a dossier fully digitised", () => {
     await call(service.httpUrl, token, "PUT", `/v1/dossiers/${code}/components`, { agencyCode: AGENCY, components: ["TK", "GKS"] });
 
     const types = (await eventsOf(nc, code)).map((e) => e.envelope.type);
-    expect(types).toEqual([
-      "vn.onestop.digitisation.component_digitised.v1",
-      "vn.onestop.digitisation.document_reused.v1",
-      "vn.onestop.digitisation.dossier_digitised.v1",
-    ]);
+    expect(types).toEqual(["vn.onestop.digitisation.component_digitised.v1", "vn.onestop.digitisation.document_reused.v1", "vn.onestop.digitisation.dossier_digitised.v1"]);
     const state = await call(service.httpUrl, token, "GET", `/v1/dossiers/${code}/digitisation`);
     expect(state.body).toMatchObject({ components: ["TK", "GKS"], announced: true });
   });

@@ -20,7 +20,7 @@ const DESKS = ["000.00.51.H06", "000.00.52.H06", "000.00.53.H06", "000.00.54.H06
 
 function dossier(round: number, i: number) {
   const minute = String(i % 60).padStart(2, "0");
-  const hour = String(8 + Math.floor(i / 60) % 9).padStart(2, "0");
+  const hour = String(8 + (Math.floor(i / 60) % 9)).padStart(2, "0");
   return {
     procedureCode: "1.004873",
     agencyCode: DESKS[i % DESKS.length]!,
@@ -114,8 +114,7 @@ try {
   });
   const a = summary(results.intake);
   const b = summary(results.raw);
-  const fmt = (s: { rate: number; p50: number; p99: number }) =>
-    `${s.rate.toFixed(0).padStart(6)} dossiers/s   p50 ${s.p50.toFixed(1).padStart(6)} ms   p99 ${s.p99.toFixed(1).padStart(6)} ms`;
+  const fmt = (s: { rate: number; p50: number; p99: number }) => `${s.rate.toFixed(0).padStart(6)} dossiers/s   p50 ${s.p50.toFixed(1).padStart(6)} ms   p99 ${s.p99.toFixed(1).padStart(6)} ms`;
   console.log(`\n${DOSSIERS} dossiers × ${ROUNDS} rounds, ${CONCURRENCY} in flight, medians; FerretDB (SQLite) + nats-server, same run`);
   console.log(`intake REST              ${fmt(a)}`);
   console.log(`baseline insert+publish  ${fmt(b)}`);

@@ -28,7 +28,11 @@ runMain(async () => {
     wire: async ({ app, nats, store, log, verifier, limiter, onShutdown }) => {
       const js = jetstream(nats);
       const jsm = await jetstreamManager(nats);
-      await ensureStreams(jsm, [STREAMS.DOSSIER, STREAMS.INTAKE_CMD, STREAMS.DLQ].map((s) => ({ name: s.name, subjects: [...s.subjects] })), config.NATS_STREAM_REPLICAS);
+      await ensureStreams(
+        jsm,
+        [STREAMS.DOSSIER, STREAMS.INTAKE_CMD, STREAMS.DLQ].map((s) => ({ name: s.name, subjects: [...s.subjects] })),
+        config.NATS_STREAM_REPLICAS,
+      );
       const repository = await MongoDossierRepository.open(store.db!);
       const relay = new OutboxRelay(repository, js, log, { retryAfterMs: config.OUTBOX_RETRY_MS, sweepEveryMs: config.OUTBOX_SWEEP_MS });
       await relay.start();

@@ -27,10 +27,13 @@ describe("a crash between the write and the publish", () => {
       const second = await startServiceProcess("intake", serviceEnv);
       const stream = await DossierStream.open(nats.url);
       try {
-        const events = await waitFor(async () => {
-          const found = await stream.eventsOf(accepted.body.code);
-          return found.length > 0 && found;
-        }, { timeoutMs: 15_000, description: "the relayed received event" });
+        const events = await waitFor(
+          async () => {
+            const found = await stream.eventsOf(accepted.body.code);
+            return found.length > 0 && found;
+          },
+          { timeoutMs: 15_000, description: "the relayed received event" },
+        );
         await new Promise((resolve) => setTimeout(resolve, 1_000)); // further sweeps must not publish it again
         expect(await stream.eventsOf(accepted.body.code)).toHaveLength(1);
         expect(events[0]!.event.type).toBe("vn.onestop.dossier.received.v1");

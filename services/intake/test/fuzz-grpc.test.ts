@@ -53,7 +53,8 @@ function call<T>(invoke: (metadata: Metadata, options: CallOptions, callback: Ca
     invoke(metadata, options, (error, response) => {
       const fail = (why: string) => reject(new Error(`${why}\nrequest: ${JSON.stringify(request).slice(0, 1_500)}`));
       if (!error) return resolve(response);
-      if (error.code === status.INTERNAL || error.code === status.UNKNOWN || error.code === status.DEADLINE_EXCEEDED || error.code === status.UNAVAILABLE) return fail(`${status[error.code]}: ${error.details}`);
+      if (error.code === status.INTERNAL || error.code === status.UNKNOWN || error.code === status.DEADLINE_EXCEEDED || error.code === status.UNAVAILABLE)
+        return fail(`${status[error.code]}: ${error.details}`);
       if (error.code === status.INVALID_ARGUMENT) {
         const errors = fieldErrorsOf(error.metadata);
         if (errors.length === 0 || errors.some((e) => !e.path)) return fail(`INVALID_ARGUMENT without field errors: ${error.details}`);
@@ -70,7 +71,11 @@ async function fuzz<T>(name: string, arbitrary: fc.Arbitrary<T>, check: (value: 
 }
 
 const text = (...good: string[]) => fc.oneof({ weight: 3, arbitrary: fc.constantFrom("", ...good) }, { weight: 2, arbitrary: nastyText() });
-const int32 = fc.oneof(fc.integer({ min: -(2 ** 31), max: 2 ** 31 - 1 }), fc.integer({ min: -2, max: 10 }), nastyNumber().map((n) => Math.trunc(Math.max(-(2 ** 31), Math.min(2 ** 31 - 1, n)))));
+const int32 = fc.oneof(
+  fc.integer({ min: -(2 ** 31), max: 2 ** 31 - 1 }),
+  fc.integer({ min: -2, max: 10 }),
+  nastyNumber().map((n) => Math.trunc(Math.max(-(2 ** 31), Math.min(2 ** 31 - 1, n)))),
+);
 const enumValue = fc.oneof(fc.integer({ min: 0, max: 5 }), fc.integer({ min: -3, max: 1_000 }));
 const instant = text("2024-06-03T09:00:00+07:00", "2025-02-30T10:00:00+07:00", "2024-11-05T08:00:00+07:00");
 const auth = fc.oneof({ weight: 30, arbitrary: fc.constant(undefined as string | undefined) }, { weight: 1, arbitrary: fc.constantFrom("", "Bearer x", "Basic YTpi") });
@@ -82,8 +87,19 @@ const submission = fc.record({
   receivingUnitCode: text(),
   channel: enumValue,
   onlineMode: enumValue,
-  receivedAt: fc.oneof(fc.date({ min: new Date("2024-01-02"), max: new Date("2025-06-29"), noInvalidDate: true }).map((d) => `${d.toISOString().slice(0, 19)}+07:00`), instant),
-  applicant: fc.option(fc.record({ idNumber: fc.oneof(fc.stringMatching(/^0\d{11}$/), nastyText()), fullName: text("Nguyễn Thị Hoa", "Nguyễn Thị Hoa".normalize("NFD")), phone: text("0912345678"), email: text("a@b.vn") }), { nil: undefined, freq: 8 }),
+  receivedAt: fc.oneof(
+    fc.date({ min: new Date("2024-01-02"), max: new Date("2025-06-29"), noInvalidDate: true }).map((d) => `${d.toISOString().slice(0, 19)}+07:00`),
+    instant,
+  ),
+  applicant: fc.option(
+    fc.record({
+      idNumber: fc.oneof(fc.stringMatching(/^0\d{11}$/), nastyText()),
+      fullName: text("Nguyễn Thị Hoa", "Nguyễn Thị Hoa".normalize("NFD")),
+      phone: text("0912345678"),
+      email: text("a@b.vn"),
+    }),
+    { nil: undefined, freq: 8 },
+  ),
   components: fc.array(fc.record({ typeCode: text("TK_TTHN"), name: text("Tờ khai"), reused: fc.boolean(), documentId: text() }), { maxLength: 3 }),
   fees: fc.array(fc.record({ code: text("LP"), amount: int32, name: text(), kind: enumValue, waiverReason: text() }), { maxLength: 2 }),
   idempotencyKey: fc.oneof({ weight: 5, arbitrary: fc.constant("") }, { weight: 1, arbitrary: fc.uuid() }, { weight: 1, arbitrary: nastyText() }),
@@ -97,7 +113,11 @@ describe("gRPC, fuzzed: never INTERNAL or UNKNOWN, INVALID_ARGUMENT with field e
     });
     const mongo = await MongoClient.connect(env.mongoUrl);
     try {
-      const stored = await mongo.db(env.dbName).collection("dossiers").find({}, { projection: { _id: 1 } }).toArray();
+      const stored = await mongo
+        .db(env.dbName)
+        .collection("dossiers")
+        .find({}, { projection: { _id: 1 } })
+        .toArray();
       expect(stored.map((d) => String(d._id)).sort()).toEqual([...created].sort());
     } finally {
       await mongo.close();
@@ -110,7 +130,10 @@ describe("gRPC, fuzzed: never INTERNAL or UNKNOWN, INVALID_ARGUMENT with field e
       dossierCode: fc.oneof({ weight: 3, arbitrary: codes.length ? fc.constantFrom(...codes) : fc.constant("") }, { weight: 1, arbitrary: nastyText() }),
       eventId: fc.oneof(fc.uuid(), nastyText()),
       type: enumValue.map((n) => n % 20),
-      at: fc.oneof(instant, fc.date({ min: new Date("2024-01-02"), max: new Date("2025-06-29"), noInvalidDate: true }).map((d) => `${d.toISOString().slice(0, 19)}+07:00`)),
+      at: fc.oneof(
+        instant,
+        fc.date({ min: new Date("2024-01-02"), max: new Date("2025-06-29"), noInvalidDate: true }).map((d) => `${d.toISOString().slice(0, 19)}+07:00`),
+      ),
       reason: text("Thiếu giấy tờ"),
       missingComponentCodes: fc.array(nastyText(), { maxLength: 2 }),
       pauseReason: enumValue,
@@ -127,7 +150,9 @@ describe("gRPC, fuzzed: never INTERNAL or UNKNOWN, INVALID_ARGUMENT with field e
 
   it("GetDossier", { timeout: 600_000 }, async () => {
     const codes = [...created].slice(0, 20);
-    await fuzz("GetDossier", fc.tuple(fc.record({ code: fc.oneof(codes.length ? fc.constantFrom(...codes) : fc.constant(""), nastyText()) }), auth), ([r, a]) => call((m, o, cb) => client.getDossier(r, m, o, cb), r, a));
+    await fuzz("GetDossier", fc.tuple(fc.record({ code: fc.oneof(codes.length ? fc.constantFrom(...codes) : fc.constant(""), nastyText()) }), auth), ([r, a]) =>
+      call((m, o, cb) => client.getDossier(r, m, o, cb), r, a),
+    );
   });
 
   it("ListProcedures", { timeout: 600_000 }, async () => {

@@ -86,8 +86,17 @@ afterAll(async () => {
   api?.close();
   await nc?.close();
   expect(await intake?.stop()).toBe(0);
-  if (process.env.FUZZ_DEBUG) console.log(Object.entries(latency).map(([k, v]) => `${k}: ${v.length} avg ${(v.reduce((a, b) => a + b, 0) / v.length).toFixed(1)} ms`).join("; "));
-  console.log(`intake REST fuzz: ${Object.entries(timings).map(([name, t]) => `${name} ${t.runs} requests in ${(t.ms / 1000).toFixed(1)} s`).join("; ")}`);
+  if (process.env.FUZZ_DEBUG)
+    console.log(
+      Object.entries(latency)
+        .map(([k, v]) => `${k}: ${v.length} avg ${(v.reduce((a, b) => a + b, 0) / v.length).toFixed(1)} ms`)
+        .join("; "),
+    );
+  console.log(
+    `intake REST fuzz: ${Object.entries(timings)
+      .map(([name, t]) => `${name} ${t.runs} requests in ${(t.ms / 1000).toFixed(1)} s`)
+      .join("; ")}`,
+  );
 });
 
 const bearer = () => `Bearer ${token}`;
@@ -106,7 +115,11 @@ function validBody(overrides: Record<string, unknown> = {}): Record<string, unkn
 }
 
 /** The request with its headers, as sent by `api.send`; `auth` undefined leaves the header out. */
-function request(method: string, path: string, { auth = bearer() as string | undefined, type = undefined as string | undefined, body = undefined as string | undefined, extra = {} as Record<string, string> } = {}): RawRequest {
+function request(
+  method: string,
+  path: string,
+  { auth = bearer() as string | undefined, type = undefined as string | undefined, body = undefined as string | undefined, extra = {} as Record<string, string> } = {},
+): RawRequest {
   const headers: Record<string, string> = { ...extra };
   if (auth !== undefined) headers.authorization = auth;
   if (type !== undefined && type !== "") headers["content-type"] = type;
@@ -259,7 +272,20 @@ const idempotencyKey = fc.option(
 
 // ---- Lifecycle events ------------------------------------------------------------------------------
 
-const EVENT_TYPES = ["SUPPLEMENT_REQUESTED", "SUPPLEMENT_RECEIVED", "PAUSED", "RESUMED", "DEADLINE_EXTENDED", "TRANSFERRED", "RESOLVED", "RESULT_RETURNED", "REFUSED", "WITHDRAWN", "CLOSED", "EVALUATED"] as const;
+const EVENT_TYPES = [
+  "SUPPLEMENT_REQUESTED",
+  "SUPPLEMENT_RECEIVED",
+  "PAUSED",
+  "RESUMED",
+  "DEADLINE_EXTENDED",
+  "TRANSFERRED",
+  "RESOLVED",
+  "RESULT_RETURNED",
+  "REFUSED",
+  "WITHDRAWN",
+  "CLOSED",
+  "EVALUATED",
+] as const;
 const EVENT_ROOTS = new Set(["eventId", "type", "at", "reason", "newDueDate", "toAgencyCode", "outcome", "channel", "electronic", "rating"]);
 
 const validEvent = fc
@@ -270,7 +296,10 @@ const validEvent = fc
     afterMinutes: fc.integer({ min: 1, max: 60 * 24 * 40 }),
     reason: fc.option(fc.oneof(names, nastyText()), { nil: undefined }),
     pauseReason: fc.constantFrom("OPINION_REQUEST", "FINANCIAL_OBLIGATION"),
-    newDueDate: fc.oneof(fc.constantFrom("2024-08-01", "2024-07-15", "2025-02-30", "2024-02-30", "9999-12-31", "0000-01-01"), fc.date({ min: new Date("2024-06-01"), max: new Date("2024-12-31"), noInvalidDate: true }).map((d) => d.toISOString().slice(0, 10))),
+    newDueDate: fc.oneof(
+      fc.constantFrom("2024-08-01", "2024-07-15", "2025-02-30", "2024-02-30", "9999-12-31", "0000-01-01"),
+      fc.date({ min: new Date("2024-06-01"), max: new Date("2024-12-31"), noInvalidDate: true }).map((d) => d.toISOString().slice(0, 10)),
+    ),
     toAgencyCode: fc.constantFrom(AGENCY, "000.07.31.H04", "000.00.51.H06", "000.99.99.H99", '{"$gt":""}'),
     outcome: fc.constantFrom("APPROVED", "REFUSED"),
     channel: fc.constantFrom("IN_PERSON", "POSTAL", "ONLINE"),
@@ -322,33 +351,35 @@ const JSON_TYPES = new Set(["application/json", "application/json; charset=utf-8
 
 describe("every endpoint, fuzzed: never a 5xx, 4xx as problem+json, 400 naming fields", () => {
   it("POST /v1/dossiers", { timeout: 600_000 }, async () => {
-    await fuzz(
-      "POST /v1/dossiers",
-      fc.record({ body: bodyText(submissionRequest), type: contentType(), auth: authorization(bearer()), key: idempotencyKey }),
-      async ({ body, type, auth, key }) => {
-        const sent = request("POST", "/v1/dossiers", { auth, type, body: body.text, extra: key === undefined ? {} : { "idempotency-key": key } });
-        const t0 = performance.now();
-        const response = await api.send(sent);
-        if (process.env.FUZZ_DEBUG) (latency[response.status] ??= []).push(performance.now() - t0);
-        assertAnswer(response, SUBMISSION_ROOTS, sent);
-        if (response.status === 201) {
-          const code = (response.json as { code: string }).code;
-          expect(code.startsWith(CODE_PREFIX), code).toBe(true);
-          created.add(code);
-        }
-        const cleanRequest = auth === bearer() && JSON_TYPES.has(type) && !body.junk && key === undefined;
-        if (body.mustName && cleanRequest) {
-          expect(response.status, `${body.mustName}: ${response.text.slice(0, 500)}`).toBe(400);
-          expectNamed(response, body.mustName);
-        }
-      },
-    );
+    await fuzz("POST /v1/dossiers", fc.record({ body: bodyText(submissionRequest), type: contentType(), auth: authorization(bearer()), key: idempotencyKey }), async ({ body, type, auth, key }) => {
+      const sent = request("POST", "/v1/dossiers", { auth, type, body: body.text, extra: key === undefined ? {} : { "idempotency-key": key } });
+      const t0 = performance.now();
+      const response = await api.send(sent);
+      if (process.env.FUZZ_DEBUG) (latency[response.status] ??= []).push(performance.now() - t0);
+      assertAnswer(response, SUBMISSION_ROOTS, sent);
+      if (response.status === 201) {
+        const code = (response.json as { code: string }).code;
+        expect(code.startsWith(CODE_PREFIX), code).toBe(true);
+        created.add(code);
+      }
+      const cleanRequest = auth === bearer() && JSON_TYPES.has(type) && !body.junk && key === undefined;
+      if (body.mustName && cleanRequest) {
+        expect(response.status, `${body.mustName}: ${response.text.slice(0, 500)}`).toBe(400);
+        expectNamed(response, body.mustName);
+      }
+    });
   });
 
   it("POST /v1/dossiers/{code}/events", { timeout: 600_000 }, async () => {
     await fuzz(
       "POST /v1/dossiers/{code}/events",
-      fc.record({ event: eventRequest, path: fc.option(pathSegment(targetCode), { nil: undefined, freq: 4 }), type: contentType(), auth: authorization(bearer()), junk: fc.option(junkBody(), { nil: undefined, freq: 10 }) }),
+      fc.record({
+        event: eventRequest,
+        path: fc.option(pathSegment(targetCode), { nil: undefined, freq: 4 }),
+        type: contentType(),
+        auth: authorization(bearer()),
+        junk: fc.option(junkBody(), { nil: undefined, freq: 10 }),
+      }),
       async ({ event, path, type, auth, junk }) => {
         const code = path ?? encodeURIComponent(event.code);
         const text = junk ?? JSON.stringify(event.mutation.body);
@@ -370,18 +401,26 @@ describe("every endpoint, fuzzed: never a 5xx, 4xx as problem+json, 400 naming f
   });
 
   it("GET /v1/dossiers/{code}", { timeout: 600_000 }, async () => {
-    await fuzz("GET /v1/dossiers/{code}", fc.record({ code: pathSegment(targetCode), query: fc.option(queryString({ x: fc.string() }), { nil: undefined, freq: 5 }), auth: authorization(bearer()) }), async ({ code, query, auth }) => {
-      const sent = request("GET", `/v1/dossiers/${code}${query === undefined ? "" : `?${query}`}`, { auth });
-      const response = await api.send(sent);
-      assertAnswer(response, new Set(["code"]), sent);
-    });
+    await fuzz(
+      "GET /v1/dossiers/{code}",
+      fc.record({ code: pathSegment(targetCode), query: fc.option(queryString({ x: fc.string() }), { nil: undefined, freq: 5 }), auth: authorization(bearer()) }),
+      async ({ code, query, auth }) => {
+        const sent = request("GET", `/v1/dossiers/${code}${query === undefined ? "" : `?${query}`}`, { auth });
+        const response = await api.send(sent);
+        assertAnswer(response, new Set(["code"]), sent);
+      },
+    );
   });
 
   it("GET /v1/procedures", { timeout: 600_000 }, async () => {
-    await fuzz("GET /v1/procedures", fc.record({ query: queryString({ sector: fc.constantFrom("HO_TICH", "DAT_DAI"), level: fc.constantFrom("COMMUNE") }), auth: authorization(bearer()) }), async ({ query, auth }) => {
-      const sent = request("GET", `/v1/procedures?${query}`, { auth });
-      assertAnswer(await api.send(sent), new Set(), sent);
-    });
+    await fuzz(
+      "GET /v1/procedures",
+      fc.record({ query: queryString({ sector: fc.constantFrom("HO_TICH", "DAT_DAI"), level: fc.constantFrom("COMMUNE") }), auth: authorization(bearer()) }),
+      async ({ query, auth }) => {
+        const sent = request("GET", `/v1/procedures?${query}`, { auth });
+        assertAnswer(await api.send(sent), new Set(), sent);
+      },
+    );
   });
 
   it("GET /v1/agencies", { timeout: 600_000 }, async () => {

@@ -65,7 +65,15 @@ beforeAll(async () => {
   const { catalogue, registry } = loadCatalogueFiles(undefined);
   const jurisdiction = new Jurisdiction(registry);
   const audit = new AuditTrail(await MongoAuditLog.open(mongo.db(env.dbName)));
-  const intake = new Intake({ repository, catalogue: catalogueLookup(catalogue, registry), calendar: defaultCalendar, toOutboxEntry: dossierOutboxEntries(DEV_PERSONAL_DATA_KEY), relay, jurisdiction, audit });
+  const intake = new Intake({
+    repository,
+    catalogue: catalogueLookup(catalogue, registry),
+    calendar: defaultCalendar,
+    toOutboxEntry: dossierOutboxEntries(DEV_PERSONAL_DATA_KEY),
+    relay,
+    jurisdiction,
+    audit,
+  });
   server = await startIntakeGrpc({ intake, catalogue, registry, calendar: defaultCalendar, log, verifier: testVerifier() }, 0);
   token = await serviceToken();
   client = new IntakeServiceClient(`127.0.0.1:${server.port}`, credentials.createInsecure(), { interceptors: [bearerInterceptor(() => token)] });
@@ -93,7 +101,14 @@ function failure<T>(invoke: (callback: Callback<T>) => unknown) {
   return new Promise<{ code: status; details: string; rule: string | undefined; paths: string[] }>((resolve, reject) =>
     invoke((error) =>
       error
-        ? resolve({ code: error.code, details: error.details, rule: ruleOf(error.metadata), paths: fieldErrorsOf(error.metadata).map((e) => e.path).sort() })
+        ? resolve({
+            code: error.code,
+            details: error.details,
+            rule: ruleOf(error.metadata),
+            paths: fieldErrorsOf(error.metadata)
+              .map((e) => e.path)
+              .sort(),
+          })
         : reject(new Error("the call succeeded")),
     ),
   );
@@ -152,14 +167,15 @@ describe("SubmitDossier and GetDossier", () => {
     });
     expect(dossier.applicant!.idNumber).not.toBe("024090001234");
     expect(dossier.applicant!.phone).not.toBe("0912345678");
-    expect(dossier.timeline).toEqual([
-      { eventId: expect.any(String), type: "vn.onestop.dossier.received.v1", at: "2025-11-06T10:00:00+07:00", recordedAt: "", summary: "Tiếp nhận hồ sơ" },
-    ]);
+    expect(dossier.timeline).toEqual([{ eventId: expect.any(String), type: "vn.onestop.dossier.received.v1", at: "2025-11-06T10:00:00+07:00", recordedAt: "", summary: "Tiếp nhận hồ sơ" }]);
 
-    const published = await waitFor(async () => {
-      const found = await stream.eventsOf(receipt.code);
-      return found.length > 0 && found;
-    }, { description: "the received event on the bus" });
+    const published = await waitFor(
+      async () => {
+        const found = await stream.eventsOf(receipt.code);
+        return found.length > 0 && found;
+      },
+      { description: "the received event on the bus" },
+    );
     expect(published.map((p) => p.subject)).toEqual(["dossier.000_00_51_H06.received"]);
   });
 
@@ -303,8 +319,7 @@ describe("catalogue and calendar queries", () => {
   });
 
   it("computes due dates across Tết 2025 (off from Saturday 25/1 to Sunday 2/2)", async () => {
-    const deadline = (unit: TimeUnit) =>
-      answer<ComputeDeadlineResponse>((cb) => client.computeDeadline({ from: "2025-01-24T10:00:00+07:00", amount: 3, unit, sameDay: false }, cb));
+    const deadline = (unit: TimeUnit) => answer<ComputeDeadlineResponse>((cb) => client.computeDeadline({ from: "2025-01-24T10:00:00+07:00", amount: 3, unit, sameDay: false }, cb));
     // Friday 24/1; the first working days after it are Mon 3/2, Tue 4/2, Wed 5/2.
     expect((await deadline(TimeUnit.TIME_UNIT_WORKING_DAYS)).dueAt).toMatch(/^2025-02-05T23:59:59/);
     // Calendar days: 25, 26, 27/1; 27/1 is a Tết holiday, so the period ends on the next working day, Mon 3/2.
@@ -352,9 +367,7 @@ describe("an unexpected failure", () => {
     try {
       const failed = await failure((cb) => brokenClient.getDossier({ code: `${COMMUNE}-251106-0001` }, cb));
       expect(failed).toEqual({ code: status.INTERNAL, details: "the request could not be completed", rule: undefined, paths: [] });
-      expect(lines.map((line) => JSON.parse(line))).toEqual([
-        expect.objectContaining({ level: "error", msg: "grpc call failed", method: "/onestop.dossier.v1.IntakeService/GetDossier" }),
-      ]);
+      expect(lines.map((line) => JSON.parse(line))).toEqual([expect.objectContaining({ level: "error", msg: "grpc call failed", method: "/onestop.dossier.v1.IntakeService/GetDossier" })]);
     } finally {
       brokenClient.close();
       await broken.stop();

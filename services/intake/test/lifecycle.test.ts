@@ -104,9 +104,7 @@ describe("the dossier lifecycle (Decree 118/2025, received from 1/7/2025)", () =
 
   it("refuses a second pause while one is open, and a resume when none is", () => {
     const paused = given(mondayReceipt, { eventId: "p1", type: "PAUSED", at: "2025-09-30T09:00:00+07:00", reason: "OPINION_REQUEST" });
-    expect(paused.whenRefused({ eventId: "p2", type: "PAUSED", at: "2025-09-30T10:00:00+07:00", reason: "FINANCIAL_OBLIGATION" })).toBe(
-      "PAUSED_NOT_ALLOWED_WHEN_PAUSED",
-    );
+    expect(paused.whenRefused({ eventId: "p2", type: "PAUSED", at: "2025-09-30T10:00:00+07:00", reason: "FINANCIAL_OBLIGATION" })).toBe("PAUSED_NOT_ALLOWED_WHEN_PAUSED");
     expect(given(mondayReceipt).whenRefused({ eventId: "r1", type: "RESUMED", at: "2025-09-30T10:00:00+07:00" })).toBe("RESUMED_NOT_ALLOWED_WHEN_PROCESSING");
   });
 
@@ -138,9 +136,7 @@ describe("the dossier lifecycle (Decree 118/2025, received from 1/7/2025)", () =
 
   it("refuses a supplement request for a resolved dossier", () => {
     const resolved = given(mondayReceipt, { eventId: "d1", type: "RESOLVED", at: "2025-10-01T09:00:00+07:00", outcome: "APPROVED" });
-    expect(resolved.whenRefused({ eventId: "s1", type: "SUPPLEMENT_REQUESTED", at: "2025-10-01T10:00:00+07:00" })).toBe(
-      "SUPPLEMENT_REQUESTED_NOT_ALLOWED_WHEN_RESOLVED",
-    );
+    expect(resolved.whenRefused({ eventId: "s1", type: "SUPPLEMENT_REQUESTED", at: "2025-10-01T10:00:00+07:00" })).toBe("SUPPLEMENT_REQUESTED_NOT_ALLOWED_WHEN_RESOLVED");
     expect(resolved.whenRefused({ eventId: "w1", type: "WITHDRAWN", at: "2025-10-01T10:00:00+07:00" })).toBe("WITHDRAWN_NOT_ALLOWED_WHEN_RESOLVED");
   });
 
@@ -152,9 +148,7 @@ describe("the dossier lifecycle (Decree 118/2025, received from 1/7/2025)", () =
   });
 
   it("refuses an apology sent on the due day itself (it must come at least a day before)", () => {
-    expect(given(mondayReceipt).whenRefused({ eventId: "x1", type: "DEADLINE_EXTENDED", at: "2025-10-02T09:00:00+07:00", newDueDate: "2025-10-08" })).toBe(
-      "LATE_APOLOGY",
-    );
+    expect(given(mondayReceipt).whenRefused({ eventId: "x1", type: "DEADLINE_EXTENDED", at: "2025-10-02T09:00:00+07:00", newDueDate: "2025-10-08" })).toBe("LATE_APOLOGY");
   });
 
   it("closes a dossier whose supplement never came only after the 15 days of Decree 118", () => {
@@ -183,9 +177,7 @@ describe("the dossier lifecycle (Decree 118/2025, received from 1/7/2025)", () =
     const moved = given(mondayReceipt).when({ eventId: "t1", type: "TRANSFERRED", at: "2025-09-30T09:00:00+07:00", toAgencyCode: "000.00.03.H06" });
     expect(moved.dossier.agencyCode).toBe("000.00.03.H06");
     expect(moved.dossier.transfers).toEqual([{ fromAgencyCode: "000.00.51.H06", toAgencyCode: "000.00.03.H06", at: "2025-09-30T09:00:00+07:00" }]);
-    expect(given(mondayReceipt).whenRefused({ eventId: "t1", type: "TRANSFERRED", at: "2025-09-30T09:00:00+07:00", toAgencyCode: "000.00.51.H06" })).toBe(
-      "TRANSFER_TO_ANOTHER_AGENCY",
-    );
+    expect(given(mondayReceipt).whenRefused({ eventId: "t1", type: "TRANSFERRED", at: "2025-09-30T09:00:00+07:00", toAgencyCode: "000.00.51.H06" })).toBe("TRANSFER_TO_ANOTHER_AGENCY");
   });
 
   it("takes one evaluation, after the decision", () => {
@@ -197,9 +189,7 @@ describe("the dossier lifecycle (Decree 118/2025, received from 1/7/2025)", () =
     );
     expect(returned.dossier).toMatchObject({ status: "RESULT_RETURNED", rating: 4, resultReturn: { channel: "POSTAL", electronic: false } });
     expect(returned.whenRefused({ eventId: "e2", type: "EVALUATED", at: "2025-10-01T12:00:00+07:00", rating: 1 })).toBe("ONE_EVALUATION");
-    expect(given(mondayReceipt).whenRefused({ eventId: "e1", type: "EVALUATED", at: "2025-10-01T11:00:00+07:00", rating: 4 })).toBe(
-      "EVALUATED_NOT_ALLOWED_WHEN_PROCESSING",
-    );
+    expect(given(mondayReceipt).whenRefused({ eventId: "e1", type: "EVALUATED", at: "2025-10-01T11:00:00+07:00", rating: 4 })).toBe("EVALUATED_NOT_ALLOWED_WHEN_PROCESSING");
   });
 });
 

@@ -102,7 +102,9 @@ describe("intake on a 3-node NATS cluster (streams R3, sync_interval: always)", 
         );
         const doubled = load.accepted.filter((code) => receivedOnce.get(code) !== 1);
         expect(doubled).toEqual([]);
-        console.info(`3-node cluster: ${load.accepted.length} dossiers accepted through a leader crash and a rolling restart, 0 lost, 0 doubled; other answers: ${JSON.stringify(Object.fromEntries(load.refused))}`);
+        console.info(
+          `3-node cluster: ${load.accepted.length} dossiers accepted through a leader crash and a rolling restart, 0 lost, 0 doubled; other answers: ${JSON.stringify(Object.fromEntries(load.refused))}`,
+        );
       } finally {
         await stream.close();
       }

@@ -47,7 +47,10 @@ afterAll(async () => {
 });
 
 const outboxOf = async (dbName: string, code: string) =>
-  (await mongo.db(dbName).collection<DossierDocument>("dossiers").findOne({ _id: code }, { projection: { outbox: 1, version: 1 } }))!;
+  (await mongo
+    .db(dbName)
+    .collection<DossierDocument>("dossiers")
+    .findOne({ _id: code }, { projection: { outbox: 1, version: 1 } }))!;
 
 describe("concurrent writers of one dossier in one process", () => {
   it("applies every distinct event once, answers the duplicates as such, and publishes each accepted event once in order", async () => {
@@ -82,10 +85,13 @@ describe("concurrent writers of one dossier in one process", () => {
       expect(stored.dossier.transfers.map((t) => t.toAgencyCode)).toEqual(moves.map((entry) => entry.details?.toAgencyCode));
       expect(stored.dossier.agencyCode).toBe(stored.dossier.transfers.at(-1)!.toAgencyCode);
 
-      const published = await waitFor(async () => {
-        const found = await stream.eventsOf(receipt.code);
-        return found.length >= 7 && found;
-      }, { description: "seven events on the bus" });
+      const published = await waitFor(
+        async () => {
+          const found = await stream.eventsOf(receipt.code);
+          return found.length >= 7 && found;
+        },
+        { description: "seven events on the bus" },
+      );
       await waitFor(async () => (await outboxOf(env.dbName, receipt.code)).outbox.length === 0, { description: "an empty outbox" });
       expect(await stream.eventsOf(receipt.code)).toHaveLength(7);
       // The bus tells the transfers in the order the dossier took them.
@@ -124,10 +130,13 @@ describe("publishing what was just written", () => {
       // Each decision follows its receipt's publish, as a desk's would: published from memory too.
       await waitFor(async () => (await Promise.all(codes.map((code) => stream.eventsOf(code)))).every((events) => events.length === 1), { description: "twenty receipts on the bus" });
       await Promise.all(codes.map((code, i) => intake.recordEvent(service, code, { eventId: `memory-r${i}`, type: "RESOLVED", at: "2025-12-03T15:00:00+07:00", outcome: "APPROVED" })));
-      const published = await waitFor(async () => {
-        const events = await Promise.all(codes.map((code) => stream.eventsOf(code)));
-        return events.every((e) => e.length === 2) && events;
-      }, { description: "twenty decisions on the bus" });
+      const published = await waitFor(
+        async () => {
+          const events = await Promise.all(codes.map((code) => stream.eventsOf(code)));
+          return events.every((e) => e.length === 2) && events;
+        },
+        { description: "twenty decisions on the bus" },
+      );
       for (const events of published) expect(events.map((e) => e.event.type)).toEqual(["vn.onestop.dossier.received.v1", "vn.onestop.dossier.resolved.v1"]);
       await waitFor(async () => (await Promise.all(codes.map((code) => outboxOf(env.dbName, code)))).every((doc) => doc.outbox.length === 0), { description: "every outbox emptied" });
 
@@ -213,11 +222,14 @@ describe("an outbox left by an instance that crashed", () => {
       expect((await outboxOf(dbName, first.body.code)).outbox).toHaveLength(1);
 
       // The running instance's sweep finds both outboxes; nothing restarts.
-      const events = await waitFor(async () => {
-        const [a, b] = await Promise.all([stream.eventsOf(first.body.code), stream.eventsOf(second.body.code)]);
-        return a.length === 2 && b.length === 1 && { a, b };
-        // The sweep waits 200 times its own duration between scans: on a loaded machine a few seconds.
-      }, { timeoutMs: 45_000, description: "the crashed instance's events, relayed by the running one" });
+      const events = await waitFor(
+        async () => {
+          const [a, b] = await Promise.all([stream.eventsOf(first.body.code), stream.eventsOf(second.body.code)]);
+          return a.length === 2 && b.length === 1 && { a, b };
+          // The sweep waits 200 times its own duration between scans: on a loaded machine a few seconds.
+        },
+        { timeoutMs: 45_000, description: "the crashed instance's events, relayed by the running one" },
+      );
       expect(events.a.map((e) => e.event.type)).toEqual(["vn.onestop.dossier.received.v1", "vn.onestop.dossier.resolved.v1"]);
       expect(events.b.map((e) => e.event.type)).toEqual(["vn.onestop.dossier.received.v1"]);
       await waitFor(async () => (await outboxOf(dbName, first.body.code)).outbox.length === 0 && (await outboxOf(dbName, second.body.code)).outbox.length === 0, {

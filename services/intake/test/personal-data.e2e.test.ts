@@ -35,7 +35,10 @@ const PEOPLE = [
 const [A, B, C, D] = PEOPLE;
 
 const withoutDiacritics = (text: string) => text.normalize("NFD").replace(/\p{M}/gu, "").replace(/đ/g, "d").replace(/Đ/g, "D");
-const jsonEscaped = (text: string) => JSON.stringify(text).slice(1, -1).replace(/[\u0080-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
+const jsonEscaped = (text: string) =>
+  JSON.stringify(text)
+    .slice(1, -1)
+    .replace(/[\u0080-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
 
 /** Every spelling under which a seeded value could show. */
 function spellings(): Array<{ label: string; text: string }> {
@@ -52,7 +55,8 @@ function spellings(): Array<{ label: string; text: string }> {
       ["name percent-encoded", encodeURIComponent(name)],
       ["name JSON-escaped", jsonEscaped(name)],
       ["given names", name.split(" ").slice(1).join(" ")],
-    ] as const) out.push({ label, text });
+    ] as const)
+      out.push({ label, text });
   }
   return out;
 }
@@ -94,6 +98,7 @@ let reporting: ServiceProcess;
 let grpcPort: number;
 let nc: NatsConnection;
 
+// biome-ignore lint/suspicious/noExplicitAny: bodies are checked field by field
 async function rest(method: string, path: string, body?: unknown): Promise<{ status: number; text: string; body: any }> {
   const response = await fetch(`${intake.httpUrl}${path}`, {
     method,
@@ -188,7 +193,10 @@ describe("personal data in logs and traces", () => {
     const codes: string[] = [];
 
     // REST: two valid dossiers, one followed through its decision, each read back.
-    for (const [person, at] of [[A, "2025-08-19T09:00:00+07:00"], [B, "2025-08-19T10:00:00+07:00"]] as const) {
+    for (const [person, at] of [
+      [A, "2025-08-19T09:00:00+07:00"],
+      [B, "2025-08-19T10:00:00+07:00"],
+    ] as const) {
       const created = await rest("POST", "/v1/dossiers", submission(person, at));
       expect(created.status, created.text).toBe(201);
       codes.push(created.body.code);
@@ -304,7 +312,10 @@ describe("personal data in logs and traces", () => {
     });
 
     const logs = `${intake.output()}\n${reporting.output()}`;
-    const traces = exports.filter((e) => e.path === "/v1/traces").map((e) => e.text).join("\n");
+    const traces = exports
+      .filter((e) => e.path === "/v1/traces")
+      .map((e) => e.text)
+      .join("\n");
     const everything = `${logs}\n${exports.map((e) => e.text).join("\n")}`;
 
     // Not vacuous: debug logs and spans of both services were captured and name the dossiers.

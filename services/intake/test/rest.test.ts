@@ -40,10 +40,13 @@ describe("POST /v1/dossiers", () => {
     expect(body).toMatchObject({ code: `${COMMUNE}-250929-0001`, status: "PROCESSING", agencyCode: COMMUNE });
     expect(body.dueAt).toMatch(/^2025-10-02T23:59:59/);
 
-    const events = await waitFor(async () => {
-      const found = await stream.eventsOf(body.code);
-      return found.length > 0 && found;
-    }, { description: "the received event on the bus" });
+    const events = await waitFor(
+      async () => {
+        const found = await stream.eventsOf(body.code);
+        return found.length > 0 && found;
+      },
+      { description: "the received event on the bus" },
+    );
     expect(events).toHaveLength(1);
     expect(events[0]!.subject).toBe("dossier.000_00_51_H06.received");
     expect(events[0]!.event).toMatchObject({ type: "vn.onestop.dossier.received.v1", subject: body.code, time: "2025-09-29T10:00:00+07:00" });
@@ -115,7 +118,11 @@ describe("POST /v1/dossiers", () => {
     expect(published.filter((event) => JSON.stringify(event.data).includes(REJECTED_ID))).toEqual([]);
     const mongo = await MongoClient.connect(env.mongoUrl);
     try {
-      const stored = await mongo.db(env.dbName).collection("dossiers").find({}, { projection: { "dossier.applicant.idNumber": 1 } }).toArray();
+      const stored = await mongo
+        .db(env.dbName)
+        .collection("dossiers")
+        .find({}, { projection: { "dossier.applicant.idNumber": 1 } })
+        .toArray();
       expect(stored.filter((doc) => JSON.stringify(doc).includes(REJECTED_ID))).toEqual([]);
     } finally {
       await mongo.close();
@@ -129,7 +136,10 @@ describe("POST /v1/dossiers", () => {
     expect(events.event.data).toMatchObject({ applicantRef: applicantRef("024090001234", PERSONAL_DATA_KEY) });
     const mongo = await MongoClient.connect(env.mongoUrl);
     try {
-      const stored = await mongo.db(env.dbName).collection("dossiers").findOne({ _id: body.code } as never);
+      const stored = await mongo
+        .db(env.dbName)
+        .collection("dossiers")
+        .findOne({ _id: body.code } as never);
       expect(stored?.dossier.applicant.fullName).toBe("Nguyễn Thị Hoa".normalize("NFC"));
     } finally {
       await mongo.close();
@@ -170,13 +180,14 @@ describe("POST /v1/dossiers/{code}/events", () => {
     expect(body.applicant.idNumber).not.toBe("024090001234");
     expect(body.timeline.map((t: { type: string }) => t.type)).toEqual(["RECEIVED", ...steps.map((s) => s.type)]);
 
-    const events = await waitFor(async () => {
-      const found = await stream.eventsOf(code);
-      return found.length === 6 && found;
-    }, { description: "six events on the bus" });
-    expect(events.map((e) => e.subject.split(".").at(-1))).toEqual([
-      "received", "supplement_requested", "supplement_received", "resolved", "result_returned", "evaluated",
-    ]);
+    const events = await waitFor(
+      async () => {
+        const found = await stream.eventsOf(code);
+        return found.length === 6 && found;
+      },
+      { description: "six events on the bus" },
+    );
+    expect(events.map((e) => e.subject.split(".").at(-1))).toEqual(["received", "supplement_requested", "supplement_received", "resolved", "result_returned", "evaluated"]);
   });
 
   it("empties the dossier's outbox once JetStream has acknowledged the events", async () => {
@@ -185,10 +196,13 @@ describe("POST /v1/dossiers/{code}/events", () => {
     const mongo = await MongoClient.connect(env.mongoUrl);
     try {
       const db = mongo.db(env.dbName);
-      await waitFor(async () => {
-        const doc = await db.collection<{ _id: string; outbox: unknown[] }>("dossiers").findOne({ _id: code });
-        return doc?.outbox.length === 0;
-      }, { description: "an empty outbox" });
+      await waitFor(
+        async () => {
+          const doc = await db.collection<{ _id: string; outbox: unknown[] }>("dossiers").findOne({ _id: code });
+          return doc?.outbox.length === 0;
+        },
+        { description: "an empty outbox" },
+      );
       expect(await stream.eventsOf(code)).toHaveLength(2);
     } finally {
       await mongo.close();
@@ -210,8 +224,7 @@ describe("POST /v1/dossiers/{code}/events", () => {
 
   it("refuses what the lifecycle forbids with 409 naming the rule", async () => {
     const code = await newDossier("2025-10-06T09:00:00+07:00");
-    const extend = (eventId: string, at: string, newDueDate: string) =>
-      api.event(code, { eventId, type: "DEADLINE_EXTENDED", at, newDueDate, reason: "Cần xác minh thêm" });
+    const extend = (eventId: string, at: string, newDueDate: string) => api.event(code, { eventId, type: "DEADLINE_EXTENDED", at, newDueDate, reason: "Cần xác minh thêm" });
     expect((await extend("x1", "2025-10-07T09:00:00+07:00", "2025-10-15")).status).toBe(200);
     const second = await extend("x2", "2025-10-08T09:00:00+07:00", "2025-10-20");
     expect(second.status).toBe(409);
@@ -247,9 +260,7 @@ describe("catalogue and calendar queries", () => {
     const token = await serviceToken();
     const grpc = new IntakeServiceClient(`127.0.0.1:${grpcPort}`, credentials.createInsecure(), { interceptors: [bearerInterceptor(() => token)] });
     try {
-      const response = await new Promise<ListProceduresResponse>((resolve, reject) =>
-        grpc.listProcedures({ sectorCode: "", level: 0 }, (error, answer) => (error ? reject(error) : resolve(answer))),
-      );
+      const response = await new Promise<ListProceduresResponse>((resolve, reject) => grpc.listProcedures({ sectorCode: "", level: 0 }, (error, answer) => (error ? reject(error) : resolve(answer))));
       expect(response.procedures.length).toBe((await api.get("/v1/procedures")).body.length);
     } finally {
       grpc.close();

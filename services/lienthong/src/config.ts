@@ -8,9 +8,15 @@ const lienthongConfigSchema = baseConfigSchema.extend({
   /** Intake's gRPC address: a finished bundle's dossier is resolved there. */
   INTAKE_GRPC_URL: z.string().min(1).default("127.0.0.1:50051"),
   /** lienthong's durable on LIENTHONG (its NATS user may create only this one). */
-  LIENTHONG_CONSUMER: z.string().regex(/^[A-Za-z0-9_-]+$/).default(LIENTHONG_INBOUND_DURABLE),
+  LIENTHONG_CONSUMER: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]+$/)
+    .default(LIENTHONG_INBOUND_DURABLE),
   /** Put before the sector systems' durable names (tests only: each test file its own). */
-  SECTOR_CONSUMER_PREFIX: z.string().regex(/^[A-Za-z0-9_-]*$/).default(""),
+  SECTOR_CONSUMER_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]*$/)
+    .default(""),
   /** How often the durable timers are looked at. */
   TIMER_POLL_MS: z.coerce.number().int().min(50).default(1_000),
   OUTBOX_RETRY_MS: z.coerce.number().int().min(50).default(1_000),

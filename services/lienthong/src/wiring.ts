@@ -55,7 +55,12 @@ export function loadFiles(dir: string | undefined) {
 
 function orThrow<T>(what: string, result: ImportResult<T>): T {
   if (result.ok) return result.value;
-  throw new Error(`invalid ${what} (${result.errors.length} errors):\n${result.errors.slice(0, 20).map((e) => `  ${JSON.stringify(e)}`).join("\n")}`);
+  throw new Error(
+    `invalid ${what} (${result.errors.length} errors):\n${result.errors
+      .slice(0, 20)
+      .map((e) => `  ${JSON.stringify(e)}`)
+      .join("\n")}`,
+  );
 }
 
 /** Everything lienthong runs, on given connections: used by main.ts and by in-process tests. */
@@ -64,7 +69,11 @@ export async function wireLienthong(options: WiringOptions): Promise<Wired> {
   const { catalogue, registry, kinds } = loadFiles(options.catalogueDir);
   const js = jetstream(nats);
   const jsm = await jetstreamManager(nats);
-  await ensureStreams(jsm, [STREAMS.LIENTHONG, STREAMS.DLQ].map((s) => ({ name: s.name, subjects: [...s.subjects] })), options.streamReplicas);
+  await ensureStreams(
+    jsm,
+    [STREAMS.LIENTHONG, STREAMS.DLQ].map((s) => ({ name: s.name, subjects: [...s.subjects] })),
+    options.streamReplicas,
+  );
   await ensureSectorConsumers(jsm, options.sectorConsumerPrefix);
   const repository = await MongoBundleRepository.open(db);
   const timers = await MongoTimerStore.open(db);
@@ -74,7 +83,11 @@ export async function wireLienthong(options: WiringOptions): Promise<Wired> {
     repository,
     timers,
     catalogue,
-    agencies: { chooseAgency: (kind, near, date) => kinds.chooseAgency(kind, near, date), isOfKind: (agency, kind) => kinds.isOfKind(agency, kind), agencyAt: (code, date) => registry.agency(code, date) },
+    agencies: {
+      chooseAgency: (kind, near, date) => kinds.chooseAgency(kind, near, date),
+      isOfKind: (agency, kind) => kinds.isOfKind(agency, kind),
+      agencyAt: (code, date) => registry.agency(code, date),
+    },
     calendar: defaultCalendar,
     announce,
     relay,

@@ -15,9 +15,33 @@ const birthPlan: BundlePlan = {
   dueAt: "2025-12-04T23:59:59.999+07:00",
   form: { childFullName: "Nguyễn Văn An", childBirthDate: "2025-11-20", residenceAddress: "Phường Bắc Giang", motherIdNumber: "024123456789" },
   steps: [
-    { code: "birth-registration", procedureCode: "1.001193", agencyKind: "civil-status", agencyCode: "000.00.51.H06", dependsOn: [], timeLimit: { amount: 0, unit: "WORKING_DAYS", sameDay: true }, inputs: ["childFullName", "childBirthDate", "motherIdNumber"] },
-    { code: "permanent-residence", procedureCode: "1.004222", agencyKind: "police", agencyCode: "000.00.90.H06", dependsOn: ["birth-registration"], timeLimit: { amount: 2, unit: "WORKING_DAYS", sameDay: false }, inputs: ["childFullName", "residenceAddress"] },
-    { code: "health-insurance", procedureCode: "9.900001", agencyKind: "social-insurance", agencyCode: "000.00.91.H06", dependsOn: ["birth-registration"], timeLimit: { amount: 2, unit: "WORKING_DAYS", sameDay: false }, inputs: ["childFullName"] },
+    {
+      code: "birth-registration",
+      procedureCode: "1.001193",
+      agencyKind: "civil-status",
+      agencyCode: "000.00.51.H06",
+      dependsOn: [],
+      timeLimit: { amount: 0, unit: "WORKING_DAYS", sameDay: true },
+      inputs: ["childFullName", "childBirthDate", "motherIdNumber"],
+    },
+    {
+      code: "permanent-residence",
+      procedureCode: "1.004222",
+      agencyKind: "police",
+      agencyCode: "000.00.90.H06",
+      dependsOn: ["birth-registration"],
+      timeLimit: { amount: 2, unit: "WORKING_DAYS", sameDay: false },
+      inputs: ["childFullName", "residenceAddress"],
+    },
+    {
+      code: "health-insurance",
+      procedureCode: "9.900001",
+      agencyKind: "social-insurance",
+      agencyCode: "000.00.91.H06",
+      dependsOn: ["birth-registration"],
+      timeLimit: { amount: 2, unit: "WORKING_DAYS", sameDay: false },
+      inputs: ["childFullName"],
+    },
   ],
 };
 const deathPlan: BundlePlan = {
@@ -27,9 +51,33 @@ const deathPlan: BundlePlan = {
   dispatch: "SEQUENTIAL",
   form: { deceasedIdNumber: "024987654321" },
   steps: [
-    { code: "death-registration", procedureCode: "1.000656", agencyKind: "civil-status", agencyCode: "000.00.51.H06", dependsOn: [], timeLimit: { amount: 1, unit: "WORKING_DAYS", sameDay: false }, inputs: ["deceasedIdNumber"] },
-    { code: "residence-removal", procedureCode: "1.003197", agencyKind: "police", agencyCode: "000.00.90.H06", dependsOn: ["death-registration"], timeLimit: { amount: 1, unit: "WORKING_DAYS", sameDay: false }, inputs: ["deceasedIdNumber"] },
-    { code: "funeral-allowance", procedureCode: "9.900002", agencyKind: "social-insurance", agencyCode: "000.00.91.H06", dependsOn: ["death-registration"], timeLimit: { amount: 5, unit: "WORKING_DAYS", sameDay: false }, inputs: ["deceasedIdNumber"] },
+    {
+      code: "death-registration",
+      procedureCode: "1.000656",
+      agencyKind: "civil-status",
+      agencyCode: "000.00.51.H06",
+      dependsOn: [],
+      timeLimit: { amount: 1, unit: "WORKING_DAYS", sameDay: false },
+      inputs: ["deceasedIdNumber"],
+    },
+    {
+      code: "residence-removal",
+      procedureCode: "1.003197",
+      agencyKind: "police",
+      agencyCode: "000.00.90.H06",
+      dependsOn: ["death-registration"],
+      timeLimit: { amount: 1, unit: "WORKING_DAYS", sameDay: false },
+      inputs: ["deceasedIdNumber"],
+    },
+    {
+      code: "funeral-allowance",
+      procedureCode: "9.900002",
+      agencyKind: "social-insurance",
+      agencyCode: "000.00.91.H06",
+      dependsOn: ["death-registration"],
+      timeLimit: { amount: 5, unit: "WORKING_DAYS", sameDay: false },
+      inputs: ["deceasedIdNumber"],
+    },
   ],
 };
 
@@ -92,7 +140,14 @@ describe("results", () => {
   });
 
   it("a sequential bundle sends one step at a time", () => {
-    const afterFirst = given(started(deathPlan)).when({ type: "RecordResult", at: "2025-12-01T11:00:00+07:00", step: "death-registration", attempt: 1, outcome: "COMPLETED", outputs: { deathCertificateNumber: "KT-1" } });
+    const afterFirst = given(started(deathPlan)).when({
+      type: "RecordResult",
+      at: "2025-12-01T11:00:00+07:00",
+      step: "death-registration",
+      attempt: 1,
+      outcome: "COMPLETED",
+      outputs: { deathCertificateNumber: "KT-1" },
+    });
     expect(afterFirst.events!.map((event) => event.type)).toEqual(["StepCompleted", "StepRequested"]);
     expect(afterFirst.events![1]).toMatchObject({ step: "residence-removal" });
   });
@@ -124,7 +179,8 @@ describe("results", () => {
 describe("refusals and operators", () => {
   const refusedPolice = () => {
     const history = [...started(birthPlan), ...given(started(birthPlan)).when(completeBirth()).events!];
-    const refusal = given(history).when({ type: "RecordResult", at: "2025-12-02T09:00:00+07:00", step: "permanent-residence", attempt: 1, outcome: "REFUSED", reason: "Địa chỉ thường trú không khớp" }).events!;
+    const refusal = given(history).when({ type: "RecordResult", at: "2025-12-02T09:00:00+07:00", step: "permanent-residence", attempt: 1, outcome: "REFUSED", reason: "Địa chỉ thường trú không khớp" })
+      .events!;
     return [...history, ...refusal];
   };
 
@@ -173,7 +229,10 @@ describe("refusals and operators", () => {
     const history = refusedPolice();
     expect(given(history).when({ type: "Retry", now: "2025-12-02T10:00:00+07:00", step: "health-insurance", actor: operator }).refusal).toMatchObject({ code: "STEP_NOT_STUCK", path: "stepCode" });
     expect(given(history).when({ type: "Retry", now: "2025-12-02T10:00:00+07:00", step: "nope", actor: operator }).refusal).toMatchObject({ code: "NO_SUCH_STEP", path: "stepCode" });
-    expect(given(history).when({ type: "Reassign", now: "2025-12-02T10:00:00+07:00", step: "permanent-residence", agencyCode: "000.00.90.H06", actor: operator }).refusal).toMatchObject({ code: "SAME_AGENCY", path: "agencyCode" });
+    expect(given(history).when({ type: "Reassign", now: "2025-12-02T10:00:00+07:00", step: "permanent-residence", agencyCode: "000.00.90.H06", actor: operator }).refusal).toMatchObject({
+      code: "SAME_AGENCY",
+      path: "agencyCode",
+    });
   });
 });
 

@@ -34,7 +34,8 @@ async function streamEventsOf(bundleId: string): Promise<Array<{ subject: string
   const messages = await consumer.fetch({ max_messages: info.state.messages, expires: 2_000 });
   for await (const message of messages) {
     const envelope = decodeEnvelope(message.data);
-    if (envelope.subject === bundleId || (envelope.data as { bundleId?: string }).bundleId === bundleId) events.push({ subject: message.subject, type: envelope.type, data: envelope.data as Record<string, unknown> });
+    if (envelope.subject === bundleId || (envelope.data as { bundleId?: string }).bundleId === bundleId)
+      events.push({ subject: message.subject, type: envelope.type, data: envelope.data as Record<string, unknown> });
     if (message.info.pending === 0) break;
   }
   return events;
@@ -69,11 +70,12 @@ describe("the birth bundle", () => {
     expect(resolutions[0]!.results[0]!.outputs.personalIdNumber).toBe(pin);
 
     const events = await streamEventsOf(bundleId);
-    expect(events.filter((event) => event.type === "vn.onestop.lienthong.step_requested.v1").map((event) => event.subject).sort()).toEqual([
-      "lienthong.birth.birth-registration.requested",
-      "lienthong.birth.health-insurance.requested",
-      "lienthong.birth.permanent-residence.requested",
-    ]);
+    expect(
+      events
+        .filter((event) => event.type === "vn.onestop.lienthong.step_requested.v1")
+        .map((event) => event.subject)
+        .sort(),
+    ).toEqual(["lienthong.birth.birth-registration.requested", "lienthong.birth.health-insurance.requested", "lienthong.birth.permanent-residence.requested"]);
     expect(events.filter((event) => event.subject === "lienthong.bundle.completed")).toHaveLength(1);
   });
 });
@@ -95,7 +97,11 @@ describe("a sector system offline longer than its step's limit", () => {
     await h.sims["sector-cutru"].goOffline();
     try {
       const { bundleId } = await h.file("BIRTH");
-      const waiting = await h.until(bundleId, (bundle) => step(bundle, "permanent-residence").status === "REQUESTED" && step(bundle, "health-insurance").status === "COMPLETED", "police step requested");
+      const waiting = await h.until(
+        bundleId,
+        (bundle) => step(bundle, "permanent-residence").status === "REQUESTED" && step(bundle, "health-insurance").status === "COMPLETED",
+        "police step requested",
+      );
       const police = step(waiting, "permanent-residence");
 
       // Three quarters of the police's slice pass: the warning.
@@ -111,7 +117,9 @@ describe("a sector system offline longer than its step's limit", () => {
       expect(list.map((bundle) => bundle.id)).toContain(bundleId);
       await h.wired.relay.settled();
       const events = await streamEventsOf(bundleId);
-      expect(events.map((event) => event.subject)).toEqual(expect.arrayContaining(["lienthong.birth.permanent-residence.warned", "lienthong.birth.permanent-residence.timed_out", "lienthong.bundle.applicant_notified"]));
+      expect(events.map((event) => event.subject)).toEqual(
+        expect.arrayContaining(["lienthong.birth.permanent-residence.warned", "lienthong.birth.permanent-residence.timed_out", "lienthong.bundle.applicant_notified"]),
+      );
 
       await h.sims["sector-cutru"].goOnline();
       const done = await h.until(bundleId, (bundle) => bundle.status === "COMPLETED", "completion after the sector returns");
@@ -160,7 +168,11 @@ describe("a refused step and the operators' actions", () => {
     expect(step(done, "birth-registration").agencyCode).toBe("000.00.52.H06");
     const times = agencyTimes(done, h.clock.now().toISOString()).filter((time) => time.stepCode === "birth-registration");
     expect(times.map((time) => time.agencyCode)).toEqual(["000.00.51.H06", "000.00.52.H06"]);
-    expect(await auditOf(bundleId)).toContainEqual({ action: "bundle.reassign", who: "vanhanh.tinh", details: { stepCode: "birth-registration", agencyCode: "000.00.52.H06", reason: "Chuyển về UBND phường Đa Mai theo nơi cư trú của mẹ" } });
+    expect(await auditOf(bundleId)).toContainEqual({
+      action: "bundle.reassign",
+      who: "vanhanh.tinh",
+      details: { stepCode: "birth-registration", agencyCode: "000.00.52.H06", reason: "Chuyển về UBND phường Đa Mai theo nơi cư trú của mẹ" },
+    });
   });
 
   it("cancels the remaining steps: the bundle fails, completed steps stay, intake is told with their results", async () => {
@@ -198,7 +210,17 @@ describe("duplicate and out-of-order results", () => {
       expect(done.steps.every((s) => s.holds.length === 1)).toBe(true);
       // The same start again (a redelivery, or intake relaying twice) changes nothing.
       const js = jetstream(h.nats);
-      await publishEvent(js, "lienthong.bundle.start", newEnvelope({ type: "vn.onestop.lienthong.start_bundle.v1", source: "urn:onestop:system:intake", subject: dossierCode, time: done.requestedAt, data: { bundleCode: "BIRTH", dossierCode, requestedAt: done.requestedAt, receivingAgencyCode: "000.00.51.H06", inputs: {} } }));
+      await publishEvent(
+        js,
+        "lienthong.bundle.start",
+        newEnvelope({
+          type: "vn.onestop.lienthong.start_bundle.v1",
+          source: "urn:onestop:system:intake",
+          subject: dossierCode,
+          time: done.requestedAt,
+          data: { bundleCode: "BIRTH", dossierCode, requestedAt: done.requestedAt, receivingAgencyCode: "000.00.51.H06", inputs: {} },
+        }),
+      );
       await new Promise((resolve) => setTimeout(resolve, 1_000));
       await h.wired.relay.settled();
       expect((await h.bundle(bundleId))!.completedAt).toBe(done.completedAt);
@@ -219,11 +241,27 @@ describe("duplicate and out-of-order results", () => {
       ({ bundleId } = await h.file("BIRTH"));
       await h.until(bundleId, (bundle) => step(bundle, "birth-registration").status === "REQUESTED", "first step requested");
       // The police answer before the birth is registered (a confused sector system): ignored.
-      const early = { bundleId, bundleCode: "birth", stepCode: "permanent-residence", agencyCode: "000.00.90.H06", completedAt: h.clock.now().toISOString(), outputs: { residenceNumber: "CT-SAI" }, attempt: 1 };
-      await publishEvent(js, "lienthong.birth.permanent-residence.completed", newEnvelope({ type: "vn.onestop.lienthong.step_completed.v1", source: "urn:test", subject: bundleId, time: early.completedAt, data: early }));
+      const early = {
+        bundleId,
+        bundleCode: "birth",
+        stepCode: "permanent-residence",
+        agencyCode: "000.00.90.H06",
+        completedAt: h.clock.now().toISOString(),
+        outputs: { residenceNumber: "CT-SAI" },
+        attempt: 1,
+      };
+      await publishEvent(
+        js,
+        "lienthong.birth.permanent-residence.completed",
+        newEnvelope({ type: "vn.onestop.lienthong.step_completed.v1", source: "urn:test", subject: bundleId, time: early.completedAt, data: early }),
+      );
       // An answer for attempt 2 of the first step, which was never sent: ignored too.
       const stale = { bundleId, bundleCode: "birth", stepCode: "birth-registration", agencyCode: "000.00.51.H06", refusedAt: h.clock.now().toISOString(), reason: "nhầm", attempt: 2 };
-      await publishEvent(js, "lienthong.birth.birth-registration.refused", newEnvelope({ type: "vn.onestop.lienthong.step_refused.v1", source: "urn:test", subject: bundleId, time: stale.refusedAt, data: stale }));
+      await publishEvent(
+        js,
+        "lienthong.birth.birth-registration.refused",
+        newEnvelope({ type: "vn.onestop.lienthong.step_refused.v1", source: "urn:test", subject: bundleId, time: stale.refusedAt, data: stale }),
+      );
       await new Promise((resolve) => setTimeout(resolve, 1_500));
       const untouched = (await h.bundle(bundleId))!;
       expect(statuses(untouched)).toEqual(["birth-registration:REQUESTED", "permanent-residence:WAITING", "health-insurance:WAITING"]);

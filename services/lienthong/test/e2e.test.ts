@@ -24,7 +24,11 @@ const sims = {} as Record<SectorSystem, SectorSimulator>;
 let serial = 0;
 
 const api = (base: string, bearer: string) => async (method: string, path: string, body?: unknown) => {
-  const response = await fetch(`${base}${path}`, { method, headers: { "content-type": "application/json", authorization: `Bearer ${bearer}` }, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
+  const response = await fetch(`${base}${path}`, {
+    method,
+    headers: { "content-type": "application/json", authorization: `Bearer ${bearer}` },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
   const text = await response.text();
   return { status: response.status, body: text ? JSON.parse(text) : undefined };
 };
@@ -86,10 +90,13 @@ afterAll(async () => {
 describe("a bundle filed at intake", () => {
   it("is routed by lienthong and resolved at intake with one result per step, the identification number masked in intake's view", async () => {
     const code = await fileAtIntake("BIRTH");
-    const resolved = await waitFor(async () => {
-      const dossier = await intakeDossier(code);
-      return dossier?.status === "RESOLVED" && dossier;
-    }, { timeoutMs: 30_000, description: "the dossier resolved at intake" });
+    const resolved = await waitFor(
+      async () => {
+        const dossier = await intakeDossier(code);
+        return dossier?.status === "RESOLVED" && dossier;
+      },
+      { timeoutMs: 30_000, description: "the dossier resolved at intake" },
+    );
     expect(resolved.bundleCode).toBe("BIRTH");
     // The bundle's whole limit (3 working days), not the birth registration's same day.
     expect(resolved.timeLimit).toMatchObject({ amount: 3, unit: "WORKING_DAYS" });
@@ -112,7 +119,10 @@ describe("lienthong killed -9 between dispatch and record", () => {
     const codes: string[] = [];
     for (let i = 0; i < 8; i++) codes.push(await fileAtIntake(i % 2 === 0 ? "DEATH" : "BIRTH"));
     // Kill it while requests are out and results are coming in.
-    await waitFor(() => Object.values(sims).reduce((sum, sim) => sum + sim.seen.filter((seen) => codes.some((code) => Lienthong.bundleIdOf(code) === seen.bundleId)).length, 0) >= 6, { timeoutMs: 20_000, description: "steps in flight" });
+    await waitFor(() => Object.values(sims).reduce((sum, sim) => sum + sim.seen.filter((seen) => codes.some((code) => Lienthong.bundleIdOf(code) === seen.bundleId)).length, 0) >= 6, {
+      timeoutMs: 20_000,
+      description: "steps in flight",
+    });
     await lienthong.stop("SIGKILL");
     await new Promise((resolve) => setTimeout(resolve, 1_000)); // results keep arriving, into the stream
     lienthong = await startServiceProcess("lienthong", lienthongEnv);
@@ -159,7 +169,16 @@ describe("REST and gRPC", () => {
     expect(badResult.status).toBe(400);
     expect(badResult.body.errors.map((error: { path: string }) => error.path).sort()).toEqual(["at", "attempt"]);
     // The police may not answer the civil-status step.
-    expect((await api(lienthong.httpUrl, police)("POST", `/v1/bundles/${bundleId}/steps/death-registration/result`, { outcome: "REFUSED", attempt: 1, at: new Date().toISOString(), reason: "không phải việc của công an" })).status).toBe(403);
+    expect(
+      (
+        await api(lienthong.httpUrl, police)("POST", `/v1/bundles/${bundleId}/steps/death-registration/result`, {
+          outcome: "REFUSED",
+          attempt: 1,
+          at: new Date().toISOString(),
+          reason: "không phải việc của công an",
+        })
+      ).status,
+    ).toBe(403);
 
     const client = new LienthongServiceClient(`127.0.0.1:${grpcPort}`, credentials.createInsecure());
     const metadata = (bearer: string) => {
@@ -168,10 +187,14 @@ describe("REST and gRPC", () => {
       return m;
     };
     try {
-      const got = await new Promise<{ bundle?: { dossierCode: string; steps: unknown[] } }>((resolve, reject) => client.getBundle({ bundleId: "", dossierCode: code }, metadata(token), (error, answer) => (error ? reject(error) : resolve(answer!))));
+      const got = await new Promise<{ bundle?: { dossierCode: string; steps: unknown[] } }>((resolve, reject) =>
+        client.getBundle({ bundleId: "", dossierCode: code }, metadata(token), (error, answer) => (error ? reject(error) : resolve(answer!))),
+      );
       expect(got.bundle?.dossierCode).toBe(code);
       expect(got.bundle?.steps).toHaveLength(3);
-      const refused = await new Promise<{ code: number; metadata: Metadata }>((resolve) => client.retryStep({ bundleId, stepCode: "death-registration", retriedAt: "", note: "" }, metadata(operatorToken), (error) => resolve(error as never)));
+      const refused = await new Promise<{ code: number; metadata: Metadata }>((resolve) =>
+        client.retryStep({ bundleId, stepCode: "death-registration", retriedAt: "", note: "" }, metadata(operatorToken), (error) => resolve(error as never)),
+      );
       expect(refused.code).toBe(3); // INVALID_ARGUMENT
       expect(refused.metadata.get("onestop-field-errors-bin").map((value) => FieldError.decode(value as Buffer).path)).toEqual(["note"]);
       const denied = await new Promise<{ code: number }>((resolve) => client.failBundle({ bundleId, failedAt: "", reason: "thử" }, metadata(otherDesk), (error) => resolve(error as never)));

@@ -26,7 +26,10 @@ export interface Harness {
   /** What lienthong sent intake (one per finished bundle, more if sent again). */
   resolved: IntakeResolution[];
   /** Starts a bundle as intake's command would; returns its bundle id. */
-  file(bundleCode: "BIRTH" | "DEATH", options?: { receivedAt?: string; receivingAgencyCode?: string; form?: Record<string, string> }): Promise<{ bundleId: string; dossierCode: string; commandId: string }>;
+  file(
+    bundleCode: "BIRTH" | "DEATH",
+    options?: { receivedAt?: string; receivingAgencyCode?: string; form?: Record<string, string> },
+  ): Promise<{ bundleId: string; dossierCode: string; commandId: string }>;
   bundle(bundleId: string): Promise<Bundle | undefined>;
   until(bundleId: string, check: (bundle: Bundle) => boolean, description: string, timeoutMs?: number): Promise<Bundle>;
   stop(): Promise<void>;
@@ -42,7 +45,15 @@ export const BIRTH_FORM = {
   residenceAddress: "Số 12 đường Hoàng Văn Thụ, phường Bắc Giang",
   householdHeadIdNumber: "024188054321",
 };
-export const DEATH_FORM = { deceasedFullName: "Trần Văn Bảy", deceasedIdNumber: "024140011111", deathDate: "2026-11-30", deathPlace: "Phường Bắc Giang", residenceAddress: "Phường Bắc Giang", claimantIdNumber: "024170022222", bankAccount: "0123456789" };
+export const DEATH_FORM = {
+  deceasedFullName: "Trần Văn Bảy",
+  deceasedIdNumber: "024140011111",
+  deathDate: "2026-11-30",
+  deathPlace: "Phường Bắc Giang",
+  residenceAddress: "Phường Bắc Giang",
+  claimantIdNumber: "024170022222",
+  bankAccount: "0123456789",
+};
 
 export async function startHarness(behaviour: Partial<Behaviour> = {}): Promise<Harness> {
   const nats = await connect(env.nats);
@@ -91,17 +102,24 @@ export async function startHarness(behaviour: Partial<Behaviour> = {}): Promise<
         RequestBundleRequest.fromJSON({ bundleCode, dossierCode, requestedAt: at, receivingAgencyCode, inputs: options.form ?? (bundleCode === "BIRTH" ? BIRTH_FORM : DEATH_FORM) }),
       );
       const commandId = uuidv7();
-      await publishEvent(js, "lienthong.bundle.start", newEnvelope({ id: commandId, type: "vn.onestop.lienthong.start_bundle.v1", source: "urn:onestop:system:intake", subject: dossierCode, time: at, data }));
+      await publishEvent(
+        js,
+        "lienthong.bundle.start",
+        newEnvelope({ id: commandId, type: "vn.onestop.lienthong.start_bundle.v1", source: "urn:onestop:system:intake", subject: dossierCode, time: at, data }),
+      );
       return { bundleId, dossierCode, commandId };
     },
     async bundle(bundleId) {
       return (await db.collection<{ _id: string; bundle: Bundle }>("bundles").findOne({ _id: bundleId }))?.bundle;
     },
     until(bundleId, check, description, timeoutMs = 20_000) {
-      return waitFor(async () => {
-        const bundle = await harness.bundle(bundleId);
-        return bundle && check(bundle) ? bundle : undefined;
-      }, { timeoutMs, description });
+      return waitFor(
+        async () => {
+          const bundle = await harness.bundle(bundleId);
+          return bundle && check(bundle) ? bundle : undefined;
+        },
+        { timeoutMs, description },
+      );
     },
     async stop() {
       for (const sim of Object.values(sims)) await sim.stop();

@@ -12,14 +12,20 @@ const paymentConfigSchema = baseConfigSchema
     /** The fee rules (exemptions, alternatives, effective-dated reductions); default: data/fee-rules.json. */
     FEE_RULES_FILE: z.string().min(1).optional(),
     /** Durable consumer name on the DOSSIER stream (receipts). */
-    PAYMENT_CONSUMER: z.string().regex(/^[A-Za-z0-9_-]+$/).default(PAYMENT_DOSSIER_DURABLE),
+    PAYMENT_CONSUMER: z
+      .string()
+      .regex(/^[A-Za-z0-9_-]+$/)
+      .default(PAYMENT_DOSSIER_DURABLE),
     /**
      * Where a first deployment begins assessing: the receipts stored from this instant on, when the
      * system it replaces assessed the earlier ones. Default: every receipt the stream holds.
      */
     PAYMENT_RECEIPTS_SINCE: z.iso.datetime({ offset: true }).optional(),
     /** VNPAY merchant: terminal code and hash secret (from VNPAY; keep the secret in the secret store). */
-    VNPAY_TMN_CODE: z.string().regex(/^[A-Za-z0-9]{1,16}$/).default("ONESTOP1"),
+    VNPAY_TMN_CODE: z
+      .string()
+      .regex(/^[A-Za-z0-9]{1,16}$/)
+      .default("ONESTOP1"),
     VNPAY_HASH_SECRET: z.string().min(16).default(DEV_VNPAY_HASH_SECRET),
     /** The gateway's payment page (vpcpay.html) and its merchant API base (daily files). */
     VNPAY_PAYMENT_URL: z.url().default("http://127.0.0.1:8094/paymentv2/vpcpay.html"),

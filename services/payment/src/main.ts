@@ -37,7 +37,11 @@ runMain(async () => {
     wire: async ({ app, nats, store, log, verifier, limiter, onShutdown }) => {
       const js = jetstream(nats);
       const jsm = await jetstreamManager(nats);
-      await ensureStreams(jsm, [STREAMS.DOSSIER, STREAMS.PAYMENT, STREAMS.DLQ].map((s) => ({ name: s.name, subjects: [...s.subjects] })), config.NATS_STREAM_REPLICAS);
+      await ensureStreams(
+        jsm,
+        [STREAMS.DOSSIER, STREAMS.PAYMENT, STREAMS.DLQ].map((s) => ({ name: s.name, subjects: [...s.subjects] })),
+        config.NATS_STREAM_REPLICAS,
+      );
       const db = store.db!;
       const paymentStore = new PaymentStore(db);
       const relay = new OutboxRelay(paymentStore, js, log, config.OUTBOX_SWEEP_MS);

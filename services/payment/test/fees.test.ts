@@ -75,7 +75,13 @@ describe("permanent residence registration (1.004222)", () => {
   it("given an exempt applicant (poor household), then the line is kept at 0 đ with the exemption's reason", () => {
     const assessment = assessFees(given("1.004222", { channel: "ONLINE", facts: { exemptApplicant: "true" } }), rules);
     expect(assessment.lines).toEqual([
-      { code: "LP_DANG_KY_THUONG_TRU", name: "Lệ phí đăng ký thường trú", amount: 0, kind: "CHARGE", waiverReason: "Miễn phí, lệ phí cho người thuộc hộ nghèo, người có công với cách mạng, người khuyết tật" },
+      {
+        code: "LP_DANG_KY_THUONG_TRU",
+        name: "Lệ phí đăng ký thường trú",
+        amount: 0,
+        kind: "CHARGE",
+        waiverReason: "Miễn phí, lệ phí cho người thuộc hộ nghèo, người có công với cách mạng, người khuyết tật",
+      },
     ]);
     expect(assessment.appliedRules).toEqual(["ho-ngheo-nguoi-co-cong"]);
   });

@@ -37,7 +37,7 @@ let port: number;
 let serial = 0;
 const now = () => formatInstant(Date.now());
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- bodies are checked field by field
+// biome-ignore lint/suspicious/noExplicitAny: bodies are checked field by field
 type Body = any;
 async function call(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<{ status: number; body: Body }> {
   const response = await fetch(`${payment.httpUrl}${path}`, {
@@ -79,7 +79,20 @@ function receipt(procedureCode: string, channel: "CHANNEL_ONLINE" | "CHANNEL_IN_
     source: "urn:onestop:intake",
     subject: dossierCode,
     time: receivedAt,
-    data: { dossierCode, procedureCode, sectorCode: "HO_TICH", agencyCode: AGENCY, receivingUnitCode: AGENCY, level: "LEVEL_PROVINCE", channel, receivedAt, dueAt: receivedAt, timeLimit: { amount: 7, unit: "TIME_UNIT_WORKING_DAYS" }, fees, applicantRef: "ab".repeat(32) },
+    data: {
+      dossierCode,
+      procedureCode,
+      sectorCode: "HO_TICH",
+      agencyCode: AGENCY,
+      receivingUnitCode: AGENCY,
+      level: "LEVEL_PROVINCE",
+      channel,
+      receivedAt,
+      dueAt: receivedAt,
+      timeLimit: { amount: 7, unit: "TIME_UNIT_WORKING_DAYS" },
+      fees,
+      applicantRef: "ab".repeat(32),
+    },
   });
 }
 
@@ -158,7 +171,9 @@ describe("fee assessment on receipt", () => {
     // The same event again under another Nats-Msg-Id: the stream stores it twice, the consumer sees it twice.
     await jetstream(nc).publish(subjectFor("vn.onestop.dossier.received.v1", { agencyCode: AGENCY }), JSON.stringify(envelope), { msgID: `${envelope.id}-again` });
     const fees = await assessed(envelope);
-    expect(fees.lines).toEqual([{ code: "LP_KHAI_SINH_DUNG_HAN", name: "Lệ phí đăng ký khai sinh đúng hạn", amount: 0, kind: "CHARGE", waiverReason: "Đăng ký khai sinh đúng hạn: miễn lệ phí (Luật Hộ tịch 2014, Điều 11)" }]);
+    expect(fees.lines).toEqual([
+      { code: "LP_KHAI_SINH_DUNG_HAN", name: "Lệ phí đăng ký khai sinh đúng hạn", amount: 0, kind: "CHARGE", waiverReason: "Đăng ký khai sinh đúng hạn: miễn lệ phí (Luật Hộ tịch 2014, Điều 11)" },
+    ]);
     expect(fees.total).toBe(0);
     await waitFor(async () => (await paymentEvents(envelope.subject)).length > 0, { timeoutMs: 10_000, description: "fees_assessed" });
     await new Promise((resolve) => setTimeout(resolve, 500));
@@ -243,7 +258,17 @@ describe("online payment through the simulated VNPAY gateway", () => {
     const { paymentId, paymentUrl, txnRef } = await requestOnline(await payable());
     const page = await fetch(paymentUrl);
     expect(page.status).toBe(200);
-    const base: VnpParams = { vnp_TmnCode: TMN, vnp_Amount: "2000000", vnp_TxnRef: txnRef, vnp_ResponseCode: "00", vnp_TransactionStatus: "00", vnp_TransactionNo: "99000001", vnp_PayDate: formatVnpDate(Date.now()), vnp_BankCode: "NCB", vnp_BankTranNo: "VNP99000001" };
+    const base: VnpParams = {
+      vnp_TmnCode: TMN,
+      vnp_Amount: "2000000",
+      vnp_TxnRef: txnRef,
+      vnp_ResponseCode: "00",
+      vnp_TransactionStatus: "00",
+      vnp_TransactionNo: "99000001",
+      vnp_PayDate: formatVnpDate(Date.now()),
+      vnp_BankCode: "NCB",
+      vnp_BankTranNo: "VNP99000001",
+    };
     const good = signed(base);
     expect(await sim.sendIpn({ ...good, vnp_Amount: "100" })).toEqual({ RspCode: "97", Message: "Invalid signature" });
     expect(await sim.sendIpn(signed({ ...base, vnp_Amount: "100" }))).toEqual({ RspCode: "04", Message: "Invalid amount" });
@@ -267,7 +292,15 @@ describe("online payment through the simulated VNPAY gateway", () => {
     // The gateway's page refuses the expired order.
     expect((await fetch(paymentUrl)).status).toBe(400);
     // A success the gateway reports for it anyway (paid after the expiry): refused as late (02), logged, state unchanged.
-    const late = signed({ vnp_TmnCode: TMN, vnp_Amount: "2000000", vnp_TxnRef: txnRef, vnp_ResponseCode: "00", vnp_TransactionStatus: "00", vnp_TransactionNo: "99000002", vnp_PayDate: formatVnpDate(Date.now() + 60_000) });
+    const late = signed({
+      vnp_TmnCode: TMN,
+      vnp_Amount: "2000000",
+      vnp_TxnRef: txnRef,
+      vnp_ResponseCode: "00",
+      vnp_TransactionStatus: "00",
+      vnp_TransactionNo: "99000002",
+      vnp_PayDate: formatVnpDate(Date.now() + 60_000),
+    });
     expect((await sim.sendIpn(late)).RspCode).toBe("02");
     expect((await statusOf(paymentId)).status).toBe("EXPIRED");
     await waitFor(() => readFileSync(LOG, "utf8").includes('"outcome":"LATE"'), { timeoutMs: 5_000, description: "late logged" });
@@ -294,7 +327,12 @@ describe("online payment through the simulated VNPAY gateway", () => {
     const { paymentId, paymentUrl } = await requestOnline(dossierCode);
     await fetch(paymentUrl);
     await payment.stop("SIGKILL");
-    const form = await fetch(`${sim.url}/paymentv2/pay`, { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded" }, body: `txnRef=${new URL(paymentUrl).searchParams.get("vnp_TxnRef")}&outcome=success`, redirect: "manual" });
+    const form = await fetch(`${sim.url}/paymentv2/pay`, {
+      method: "POST",
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+      body: `txnRef=${new URL(paymentUrl).searchParams.get("vnp_TxnRef")}&outcome=success`,
+      redirect: "manual",
+    });
     expect(form.status).toBe(302);
     await new Promise((resolve) => setTimeout(resolve, 400)); // the first attempts meet a closed port
     payment = await startServiceProcess("payment", paymentEnv(), { logFile: LOG });
@@ -324,7 +362,11 @@ describe("daily reconciliation", () => {
     expect(kinds, JSON.stringify(result.body.mismatches)).toHaveLength(3);
     expect(kinds).toEqual(expect.arrayContaining([`MISSING_IN_STATEMENT:${missing.txnRef}`, `AMOUNT_DIFFERS:${differs.txnRef}`]));
     // The money the gateway took for the order that had expired (planted in the expiry test).
-    expect((result.body.mismatches as Body[]).find((m) => m.kind === "MISSING_IN_RECORDS")).toMatchObject({ statementAmount: 20_000, recordedAmount: 0, dossierCode: expect.stringMatching(new RegExp(`^${PREFIX}-`)) });
+    expect((result.body.mismatches as Body[]).find((m) => m.kind === "MISSING_IN_RECORDS")).toMatchObject({
+      statementAmount: 20_000,
+      recordedAmount: 0,
+      dossierCode: expect.stringMatching(new RegExp(`^${PREFIX}-`)),
+    });
     expect(result.body.matchedCount).toBeGreaterThanOrEqual(1);
     const again = await call("POST", "/v1/reconciliations", { day, agencyCode: AGENCY }, operator);
     expect(again.body.reconciliationId).toBe(result.body.reconciliationId);

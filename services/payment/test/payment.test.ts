@@ -50,7 +50,19 @@ describe("requesting", () => {
     expect(state.expiresAt).toBeUndefined();
   });
   it("given only zero lines, then nothing to pay", () => {
-    expect(() => requestPayment({ paymentId: "p", txnRef: "T", dossierCode: "D", agencyCode: "A", receivingUnitCode: "A", channel: "OTHER_GATEWAY", lines: [{ ...CHARGE, amount: 0 }], now: MON_10, expiresAfterMs: MIN })).toThrow(PaymentError);
+    expect(() =>
+      requestPayment({
+        paymentId: "p",
+        txnRef: "T",
+        dossierCode: "D",
+        agencyCode: "A",
+        receivingUnitCode: "A",
+        channel: "OTHER_GATEWAY",
+        lines: [{ ...CHARGE, amount: 0 }],
+        now: MON_10,
+        expiresAfterMs: MIN,
+      }),
+    ).toThrow(PaymentError);
   });
 });
 

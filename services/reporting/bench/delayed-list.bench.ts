@@ -125,7 +125,9 @@ try {
       const summary = openDossierOf(factsOf(document as never), defaultCalendar);
       if (summary) open.push(summary);
     }
-    return selectDelayed(open, { agencyCode: AGENCY }, now, defaultCalendar, 2).slice(0, 100).map((d) => d.dossierCode);
+    return selectDelayed(open, { agencyCode: AGENCY }, now, defaultCalendar, 2)
+      .slice(0, 100)
+      .map((d) => d.dossierCode);
   };
 
   const page = await queries.list(request);

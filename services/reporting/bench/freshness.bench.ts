@@ -145,7 +145,9 @@ try {
   const onBus = [...answeredAt].flatMap(([key, at]) => (busArrival.has(key) ? [Math.max(0, busArrival.get(key)! - at)] : [])).sort((a, b) => a - b);
   const answeredCount = answered.receipts.length + answered.decisions.length;
   const line = (label: string, values: number[]) =>
-    console.log(`${label.padEnd(44)} p50 ${fmt(percentile(values, 50)).padStart(6)} ms   p99 ${fmt(percentile(values, 99)).padStart(6)} ms   max ${fmt(values.at(-1) ?? NaN).padStart(6)} ms   (${fmt(values.length)} events)`);
+    console.log(
+      `${label.padEnd(44)} p50 ${fmt(percentile(values, 50)).padStart(6)} ms   p99 ${fmt(percentile(values, 99)).padStart(6)} ms   max ${fmt(values.at(-1) ?? NaN).padStart(6)} ms   (${fmt(values.length)} events)`,
+    );
   console.log(
     `\n${fmt(answeredCount)} events answered in ${fmt(Math.round(sentFor))} s (${fmt(Math.round(answeredCount / sentFor))}/s asked ${fmt(RATE)}/s; ${fmt(answered.receipts.length)} receipts, ${fmt(answered.decisions.length)} decisions; ${skipped} not sent, intake behind; ${failed} refused), ${agencies.length} agencies, ${quarter}`,
   );

@@ -37,7 +37,9 @@ const reportMs = performance.now() - t1;
 const same = JSON.stringify(form.totals) === JSON.stringify(generator.truth.total);
 const t = form.totals;
 console.log(`dossiers ${formatCount(generator.truth.dossiers)} in the period + ${formatCount(generator.truth.outside)} outside, events ${formatCount(generator.truth.events)}`);
-console.log(`received ${formatCount(t.received.total)} = online ${formatCount(t.received.online)} + in person ${formatCount(t.received.inPerson)} + post ${formatCount(t.received.postal)} + carried over ${formatCount(t.received.carriedOver)}`);
+console.log(
+  `received ${formatCount(t.received.total)} = online ${formatCount(t.received.online)} + in person ${formatCount(t.received.inPerson)} + post ${formatCount(t.received.postal)} + carried over ${formatCount(t.received.carriedOver)}`,
+);
 console.log(`resolved ${formatCount(t.resolved.total)} = early ${formatCount(t.resolved.early)} + on time ${formatCount(t.resolved.onTime)} + overdue ${formatCount(t.resolved.overdue)}`);
 console.log(`pending ${formatCount(t.pending.total)} = not yet due ${formatCount(t.pending.notYetDue)} + overdue ${formatCount(t.pending.overdue)}; returned ${formatCount(t.returned.total)}`);
 console.log(`checks: ${form.checks.map((c) => `${c.rule} ${c.holds ? "ok" : "FAILED"}`).join(", ")}`);

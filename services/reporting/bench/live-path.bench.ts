@@ -50,7 +50,7 @@ try {
   const rates = { bus: [] as number[], fold: [] as number[], deltas: [] as number[], live: [] as number[], single: [] as number[] };
 
   for (let round = 1; round <= rounds; round++) {
-    let start = performance.now();
+    const start = performance.now();
     let read = 0;
     for await (const message of readStream(servers.js, STREAMS.DOSSIER.name, { batchSize: 1_000 })) if (message.seq > 0) read += 1;
     rates.bus.push(perSecond(read, performance.now() - start));
@@ -61,14 +61,21 @@ try {
       await timed(
         published.events,
         () =>
-          startBatchConsumer(servers.nc, servers.js, jsm, { stream: STREAMS.DOSSIER.name, durable: `fold-${round}` }, async (batch) => {
-            for (const { event } of batch) {
-              const fact = factFromEnvelope(event);
-              if (fact) memory.set(event.subject, foldEvent(memory.get(event.subject) ?? emptyFacts(event.subject), fact));
-            }
-            folded += batch.length;
-            return new Map();
-          }, quiet),
+          startBatchConsumer(
+            servers.nc,
+            servers.js,
+            jsm,
+            { stream: STREAMS.DOSSIER.name, durable: `fold-${round}` },
+            async (batch) => {
+              for (const { event } of batch) {
+                const fact = factFromEnvelope(event);
+                if (fact) memory.set(event.subject, foldEvent(memory.get(event.subject) ?? emptyFacts(event.subject), fact));
+              }
+              folded += batch.length;
+              return new Map();
+            },
+            quiet,
+          ),
         () => folded >= published.events,
       ),
     );
@@ -81,19 +88,26 @@ try {
       await timed(
         published.events,
         () =>
-          startBatchConsumer(servers.nc, servers.js, jsm, { stream: STREAMS.DOSSIER.name, durable: `deltas-${round}` }, async (batch) => {
-            for (const { event } of batch) {
-              const fact = factFromEnvelope(event);
-              if (!fact) continue;
-              const before = withDeltas.get(event.subject);
-              const after = foldEvent(before ?? emptyFacts(event.subject), fact);
-              const options = { series: SERIES, calendar: defaultCalendar, sinceMs: Date.parse(fact.kind === "RECEIVED" ? fact.receipt.receivedAt : fact.at) };
-              deltaCount += tallyDeltas(contributionsOf(after, options), before ? contributionsOf(before, options) : new Map()).length;
-              withDeltas.set(event.subject, after);
-            }
-            derived += batch.length;
-            return new Map();
-          }, quiet),
+          startBatchConsumer(
+            servers.nc,
+            servers.js,
+            jsm,
+            { stream: STREAMS.DOSSIER.name, durable: `deltas-${round}` },
+            async (batch) => {
+              for (const { event } of batch) {
+                const fact = factFromEnvelope(event);
+                if (!fact) continue;
+                const before = withDeltas.get(event.subject);
+                const after = foldEvent(before ?? emptyFacts(event.subject), fact);
+                const options = { series: SERIES, calendar: defaultCalendar, sinceMs: Date.parse(fact.kind === "RECEIVED" ? fact.receipt.receivedAt : fact.at) };
+                deltaCount += tallyDeltas(contributionsOf(after, options), before ? contributionsOf(before, options) : new Map()).length;
+                withDeltas.set(event.subject, after);
+              }
+              derived += batch.length;
+              return new Map();
+            },
+            quiet,
+          ),
         () => derived >= published.events,
       ),
     );
@@ -124,15 +138,24 @@ try {
       await timed(
         sample,
         () =>
-          startConsumer(servers.nc, servers.js, jsm, { stream: STREAMS.DOSSIER.name, durable: `single-${round}` }, async (event) => {
-            const fact = factFromEnvelope(event);
-            if (fact && handled < sample) await single.apply(event.subject, fact);
-            handled += 1;
-          }, quiet),
+          startConsumer(
+            servers.nc,
+            servers.js,
+            jsm,
+            { stream: STREAMS.DOSSIER.name, durable: `single-${round}` },
+            async (event) => {
+              const fact = factFromEnvelope(event);
+              if (fact && handled < sample) await single.apply(event.subject, fact);
+              handled += 1;
+            },
+            quiet,
+          ),
         () => handled >= sample,
       ),
     );
-    console.error(`round ${round}: bus ${fmt(rates.bus.at(-1)!)}, fold ${fmt(rates.fold.at(-1)!)}, deltas ${fmt(rates.deltas.at(-1)!)}, live ${fmt(rates.live.at(-1)!)}, one by one ${fmt(rates.single.at(-1)!)} events/s`);
+    console.error(
+      `round ${round}: bus ${fmt(rates.bus.at(-1)!)}, fold ${fmt(rates.fold.at(-1)!)}, deltas ${fmt(rates.deltas.at(-1)!)}, live ${fmt(rates.live.at(-1)!)}, one by one ${fmt(rates.single.at(-1)!)} events/s`,
+    );
   }
 
   const [bus, fold, deltas, live, single] = [median(rates.bus), median(rates.fold), median(rates.deltas), median(rates.live), median(rates.single)];

@@ -108,7 +108,10 @@ async function run(variant: Variant, limit: number, chunkDossiers: number, natsU
   };
   const nc = await connect({ servers: natsUrl });
   try {
-    const source = firstEvents(streamReplay(jetstream(nc), STREAMS.DOSSIER.name, () => undefined), limit);
+    const source = firstEvents(
+      streamReplay(jetstream(nc), STREAMS.DOSSIER.name, () => undefined),
+      limit,
+    );
     const heapStartMb = heapNow();
     let heapPeakMb = heapStartMb;
     let records = 0;

@@ -82,7 +82,9 @@ try {
         const result = await measureRun(variant, events, servers.nats.url);
         if (result.events !== events) throw new Error(`the ${variant} run read ${result.events} of ${events} events`);
         runs.set(`${variant}:${events}`, [...(runs.get(`${variant}:${events}`) ?? []), result]);
-        console.error(`round ${round}, ${fmt(events)} events, ${variant}: heap peak ${mb(result.heapPeakMb)} MB (start ${mb(result.heapStartMb)}), rss peak ${mb(result.rssPeakMb)} MB, ${result.chunks} chunk(s), ${fmt(result.ms)} ms`);
+        console.error(
+          `round ${round}, ${fmt(events)} events, ${variant}: heap peak ${mb(result.heapPeakMb)} MB (start ${mb(result.heapStartMb)}), rss peak ${mb(result.rssPeakMb)} MB, ${result.chunks} chunk(s), ${fmt(result.ms)} ms`,
+        );
       }
     }
   }

@@ -86,7 +86,9 @@ try {
   await Promise.all(Array.from({ length: IN_FLIGHT }, worker));
   const lastAnswer = Date.now();
   process.stderr.write("\n");
-  console.log(`intake answered ${fmt(answeredEvents)} events in ${fmt(Math.round((lastAnswer - started) / 100) / 10)} s (${fmt(Math.round((answeredEvents * 1000) / (lastAnswer - started)))} events/s)`);
+  console.log(
+    `intake answered ${fmt(answeredEvents)} events in ${fmt(Math.round((lastAnswer - started) / 100) / 10)} s (${fmt(Math.round((answeredEvents * 1000) / (lastAnswer - started)))} events/s)`,
+  );
 
   let countedAt = 0;
   let last = { received: 0, resolved: 0 };
@@ -101,7 +103,9 @@ try {
   await busMessages.close();
   const seconds = (at: number) => (at ? `${fmt(at - lastAnswer)} ms` : "not within 120 s");
   console.log(`baseline: from the last answer until every event is on the bus: ${seconds(allOnBusAt && Math.max(allOnBusAt, lastAnswer))}`);
-  console.log(`from the last answer until ${quarter.label} counts all ${fmt(DOSSIERS)} receipts and ${fmt(expectedResolved)} decisions: ${seconds(countedAt)} (target ≤ 10.000 ms; last read ${fmt(last.received)} received, ${fmt(last.resolved)} resolved)`);
+  console.log(
+    `from the last answer until ${quarter.label} counts all ${fmt(DOSSIERS)} receipts and ${fmt(expectedResolved)} decisions: ${seconds(countedAt)} (target ≤ 10.000 ms; last read ${fmt(last.received)} received, ${fmt(last.resolved)} resolved)`,
+  );
   if (!countedAt || countedAt - lastAnswer > 10_000) process.exitCode = 1;
 } finally {
   await harness.stop();

@@ -167,7 +167,9 @@ try {
       same &&= JSON.stringify(b.value.totals) === JSON.stringify(ours.report.totals) && JSON.stringify(b.value.rows) === JSON.stringify(ours.report.rows);
     }
     const ours = results.find((result) => result.name === name)!.ms;
-    console.log(`${name}: kept tallies ${fmt(ours)} ms vs computed at query time ${fmt(median(base))} ms (median of ${BASELINE_ROUNDS}): ratio ${(median(base) / ours).toFixed(0)}; same form: ${same}`);
+    console.log(
+      `${name}: kept tallies ${fmt(ours)} ms vs computed at query time ${fmt(median(base))} ms (median of ${BASELINE_ROUNDS}): ratio ${(median(base) / ours).toFixed(0)}; same form: ${same}`,
+    );
     if (!same) process.exitCode = 1;
   }
 } finally {

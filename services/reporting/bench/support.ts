@@ -41,7 +41,10 @@ export async function startBenchServers(label: string): Promise<BenchServers> {
   const nc = await connect({ servers: nats.url });
   const jsm = await jetstreamManager(nc);
   // Every stream the facts consumer reads (memory.bench starts it), though only DOSSIER gets events.
-  await ensureStreams(jsm, FACT_STREAMS.map((stream) => ({ name: stream.name, subjects: [...stream.subjects] })));
+  await ensureStreams(
+    jsm,
+    FACT_STREAMS.map((stream) => ({ name: stream.name, subjects: [...stream.subjects] })),
+  );
   const mongo = await MongoClient.connect(ferret.url);
   return {
     nats,

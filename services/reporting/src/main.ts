@@ -34,14 +34,26 @@ runMain(async () => {
     wire: async ({ app, nats, store, log, verifier, limiter, onShutdown }) => {
       const js = jetstream(nats);
       const jsm = await jetstreamManager(nats);
-      await ensureStreams(jsm, [...FACT_STREAMS, STREAMS.DLQ].map((s) => ({ name: s.name, subjects: [...s.subjects] })), config.NATS_STREAM_REPLICAS);
+      await ensureStreams(
+        jsm,
+        [...FACT_STREAMS, STREAMS.DLQ].map((s) => ({ name: s.name, subjects: [...s.subjects] })),
+        config.NATS_STREAM_REPLICAS,
+      );
       const series = parseSeries(config.TALLY_PERIODS, config.QUARTER_START_DAY);
       const facts = await MongoFactsStore.open(store.db!, { series, calendar: defaultCalendar });
       const delayedStore = MongoDelayedStore.open(store.db!, defaultCalendar);
       const consumer = await startFactsConsumer({ nats, js, jsm, store: alsoFoldingDelayed(facts, delayedStore), durable: config.REPORTING_CONSUMER, log });
       onShutdown(() => consumer.stop());
       const frozen = MongoFrozenReports.open(store.db!);
-      const reports = new ReportQueries({ store: facts, tallies: new MongoTallyReader(() => facts.talliesOf(), facts.series), frozen, lag: consumerLag(jsm, config.REPORTING_CONSUMER), calendar: defaultCalendar, sectors, procedures });
+      const reports = new ReportQueries({
+        store: facts,
+        tallies: new MongoTallyReader(() => facts.talliesOf(), facts.series),
+        frozen,
+        lag: consumerLag(jsm, config.REPORTING_CONSUMER),
+        calendar: defaultCalendar,
+        sectors,
+        procedures,
+      });
       const jurisdiction = new Jurisdiction(registry);
       const delayed = new DelayedQueries({ store: delayedStore, lag: consumerLag(jsm, config.REPORTING_CONSUMER), calendar: defaultCalendar });
       const audit = new AuditTrail(await MongoAuditLog.open(store.db!));
@@ -53,9 +65,7 @@ runMain(async () => {
       app.use("/v1", authenticateLimited(verifier, limiter));
       app.use(reportsRouter({ reports, jurisdiction, audit, quarterStartDay: config.QUARTER_START_DAY }));
       app.use(delayedRouter({ delayed, jurisdiction, audit }));
-      const replays = FACT_STREAMS.map((stream) =>
-        streamReplay(js, stream.name, (seq, reason) => log.warn("rebuild skipped an undecodable message", { stream: stream.name, seq, reason })),
-      );
+      const replays = FACT_STREAMS.map((stream) => streamReplay(js, stream.name, (seq, reason) => log.warn("rebuild skipped an undecodable message", { stream: stream.name, seq, reason })));
       const instance = config.REBUILD_INSTANCE ?? (config.HTTP_PORT > 0 ? `${hostname()}:${config.HTTP_PORT}` : undefined);
       const killAfterChunk = config.REBUILD_FAULT ? Number(/^kill-after-chunk-write:(\d+)$/.exec(config.REBUILD_FAULT)![1]) : undefined;
       const rebuilder = new Rebuilder(facts, replays, {

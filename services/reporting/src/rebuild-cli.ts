@@ -74,7 +74,8 @@ async function whileDown<T>(base: string, attempt: () => Promise<T>, onBack?: ()
             `(the rebuild resumes from its last checkpoint when the service restarts)\n`,
         );
       }
-      if (Date.now() - downSince > DOWN_TIMEOUT_MS) throw new Error(`service at ${base} still unreachable after ${Math.round(DOWN_TIMEOUT_MS / 1000)} s (${error.message}); run the command again to follow the rebuild once it is back`);
+      if (Date.now() - downSince > DOWN_TIMEOUT_MS)
+        throw new Error(`service at ${base} still unreachable after ${Math.round(DOWN_TIMEOUT_MS / 1000)} s (${error.message}); run the command again to follow the rebuild once it is back`);
       await sleep(RETRY_MS);
     }
   }
@@ -96,7 +97,11 @@ async function follow(base: string, id: string): Promise<RebuildProgress> {
   let lastLine = "";
   let resumes: number | undefined;
   for (;;) {
-    const response = await whileDown(base, () => request(`${base}/v1/admin/rebuild/${encodeURIComponent(id)}`), () => (lastLine = ""));
+    const response = await whileDown(
+      base,
+      () => request(`${base}/v1/admin/rebuild/${encodeURIComponent(id)}`),
+      () => (lastLine = ""),
+    );
     if (!response.ok) throw new Error(`GET /v1/admin/rebuild/${id} answered ${response.status}: ${JSON.stringify(await json(response))}`);
     const progress = (await response.json()) as RebuildProgress;
     const resumed = progress.history?.filter((entry) => entry.event === "resumed") ?? [];

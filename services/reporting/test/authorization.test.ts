@@ -25,7 +25,17 @@ const tokens = {} as Record<"viewerA" | "provinceViewer" | "operator" | "deskA" 
 
 async function receive(agencyCode: string, serial: number): Promise<void> {
   const code = `${agencyCode}-240415-${String(serial).padStart(4, "0")}`;
-  const event = e.received({ code, procedureCode: "1.001612", sectorCode: "HO_KINH_DOANH", agencyCode, level: "DISTRICT", channel: "ONLINE", receivedAt: "2024-04-15T09:00:00+07:00", dueDate: "2024-04-18", workingDays: 3 });
+  const event = e.received({
+    code,
+    procedureCode: "1.001612",
+    sectorCode: "HO_KINH_DOANH",
+    agencyCode,
+    level: "DISTRICT",
+    channel: "ONLINE",
+    receivedAt: "2024-04-15T09:00:00+07:00",
+    dueDate: "2024-04-18",
+    workingDays: 3,
+  });
   const envelope = newEnvelope({ type: event.type, source: `urn:onestop:agency:${agencyCode}`, subject: event.subject, time: event.time, data: event.data });
   await publishEvent(jetstream(nc), `dossier.${agencyToken(agencyCode)}.received`, envelope);
 }
@@ -111,7 +121,12 @@ describe("reports by scope", () => {
       const denied = (await log.tail(100)).filter((r) => r.outcome === "denied");
       expect(denied).toEqual(
         expect.arrayContaining([
-          expect.objectContaining({ action: "report.read", target: { type: "report-scope", id: AGENCY_B }, actor: expect.objectContaining({ subject: "baocao.a", agencyCode: AGENCY_A }), from: expect.objectContaining({ transport: "grpc" }) }),
+          expect.objectContaining({
+            action: "report.read",
+            target: { type: "report-scope", id: AGENCY_B },
+            actor: expect.objectContaining({ subject: "baocao.a", agencyCode: AGENCY_A }),
+            from: expect.objectContaining({ transport: "grpc" }),
+          }),
           expect.objectContaining({ action: "admin.get", actor: expect.objectContaining({ subject: "baocao.a" }), from: expect.objectContaining({ transport: "rest" }) }),
         ]),
       );

@@ -33,7 +33,17 @@ const store = (onStep?: (step: DelayedStep) => void) => MongoDelayedStore.open(d
 /** Received Tue 1/10/2024, 3 working days: due Fri 4/10; transferred from A to B on 2/10; still open. */
 function lifeOf(code: string) {
   const events = [
-    e.received({ code, procedureCode: "3.000333", sectorCode: "LY_LICH_TU_PHAP", agencyCode: A, level: "PROVINCE", channel: "ONLINE", receivedAt: "2024-10-01T09:00:00+07:00", dueDate: "2024-10-04", workingDays: 3 }),
+    e.received({
+      code,
+      procedureCode: "3.000333",
+      sectorCode: "LY_LICH_TU_PHAP",
+      agencyCode: A,
+      level: "PROVINCE",
+      channel: "ONLINE",
+      receivedAt: "2024-10-01T09:00:00+07:00",
+      dueDate: "2024-10-04",
+      workingDays: 3,
+    }),
     e.supplementRequested(code, "2024-10-01T15:00:00+07:00"),
     e.supplementReceived(code, "2024-10-02T09:00:00+07:00"),
     e.transferred(code, "2024-10-02T11:00:00+07:00", A, B),
@@ -59,7 +69,11 @@ describe("the delayed read model", () => {
     }
     expect(await inOrder.openDossiers(B)).toEqual(await reversed.openDossiers(B));
     // The supplement restarted the clock on 2/10: due Mon 7/10, held by B since the transfer.
-    expect((await inOrder.openDossiers(B)).find((d) => d.dossierCode === "D-1")).toMatchObject({ agencyCode: B, heldSince: "2024-10-02T11:00:00+07:00", dueAtMs: Date.parse("2024-10-07T23:59:59.999+07:00") });
+    expect((await inOrder.openDossiers(B)).find((d) => d.dossierCode === "D-1")).toMatchObject({
+      agencyCode: B,
+      heldSince: "2024-10-02T11:00:00+07:00",
+      dueAtMs: Date.parse("2024-10-07T23:59:59.999+07:00"),
+    });
   });
 
   it("drops a dossier from the buckets once it is resolved, even when the decision arrives before the receipt", async () => {
@@ -125,7 +139,10 @@ describe("the delayed read model", () => {
     // Due Mon 7/10: at risk on Fri 4/10 (1 working day left), overdue on Tue 8/10.
     const friday = await queries("2024-10-04T10:00:00+07:00").list(request);
     expect(friday).toMatchObject({ total: 3, counts: { overdue: 0, atRisk: 3 }, nextPageToken: "2" });
-    expect(friday.dossiers.map((d) => [d.dossierCode, d.status, d.workingDaysLeft])).toEqual([["Q-1", "AT_RISK", 1], ["Q-2", "AT_RISK", 1]]);
+    expect(friday.dossiers.map((d) => [d.dossierCode, d.status, d.workingDaysLeft])).toEqual([
+      ["Q-1", "AT_RISK", 1],
+      ["Q-2", "AT_RISK", 1],
+    ]);
     const tuesday = await queries("2024-10-08T10:00:00+07:00").list({ ...request, offset: 2 });
     expect(tuesday.dossiers.map((d) => [d.dossierCode, d.status, d.overdueWorkingDays])).toEqual([["Q-3", "OVERDUE", 1]]);
     expect(tuesday.nextPageToken).toBeUndefined();

@@ -15,7 +15,18 @@ const at = (local: string) => `${local}+07:00`;
 const ms = (local: string) => Date.parse(at(local));
 
 function receipt(code: string, overrides: Partial<Parameters<typeof e.received>[0]> = {}): EnvelopeInput {
-  return e.received({ code, procedureCode: "3.000333", sectorCode: "LY_LICH_TU_PHAP", agencyCode: A, level: "PROVINCE", channel: "ONLINE", receivedAt: at("2024-10-01T09:00:00"), dueDate: "2024-10-04", workingDays: 3, ...overrides });
+  return e.received({
+    code,
+    procedureCode: "3.000333",
+    sectorCode: "LY_LICH_TU_PHAP",
+    agencyCode: A,
+    level: "PROVINCE",
+    channel: "ONLINE",
+    receivedAt: at("2024-10-01T09:00:00"),
+    dueDate: "2024-10-04",
+    workingDays: 3,
+    ...overrides,
+  });
 }
 
 const extended = (code: string, when: string, newDueDate: string): EnvelopeInput => ({

@@ -135,9 +135,7 @@ describe("the statistics form (seed 000), Q3/2024 scenario", () => {
       resultsByPost: 1,
     });
     expect(form.checks.every((check) => check.holds)).toBe(true);
-    expect(form.checks.map((check) => check.rule)).toEqual(
-      expect.arrayContaining(["(3)=(4)+(5)+(6)+(7)", "(8)=(9)+(10)", "(11)=(12)+(13)", "(3)=(8)+(11)+(15)"]),
-    );
+    expect(form.checks.map((check) => check.rule)).toEqual(expect.arrayContaining(["(3)=(4)+(5)+(6)+(7)", "(8)=(9)+(10)", "(11)=(12)+(13)", "(3)=(8)+(11)+(15)"]));
   });
 
   it("given every event delivered twice, when the form is built, then nothing is counted twice", () => {
@@ -191,10 +189,7 @@ describe("the statistics form (seed 000), Q3/2024 scenario", () => {
   });
 
   it("given a supplement returned that was never requested, then the dossier is reported inconsistent and the check fails", () => {
-    const facts = new InMemoryFacts().given(
-      cuTru3("X1", "ONLINE", "2024-08-05T09:00:00+07:00", "2024-08-08"),
-      e.supplementReceived("X1", "2024-08-07T09:00:00+07:00"),
-    );
+    const facts = new InMemoryFacts().given(cuTru3("X1", "ONLINE", "2024-08-05T09:00:00+07:00", "2024-08-08"), e.supplementReceived("X1", "2024-08-07T09:00:00+07:00"));
     const form = formOf(facts.all());
     expect(form.totals.inconsistent).toBe(1);
     expect(form.checks.find((check) => check.rule === "(3)=(8)+(11)+(15)")).toMatchObject({ holds: false, failingRows: ["CU_TRU", "TOTAL"] });
@@ -203,7 +198,17 @@ describe("the statistics form (seed 000), Q3/2024 scenario", () => {
   it("filters by level, agency and sector on the receipt", () => {
     const facts = new InMemoryFacts().given(
       hoTich3("A1", "ONLINE", "2024-07-08T10:00:00+07:00", "2024-07-11"),
-      e.received({ code: "A2", procedureCode: "1.004194", sectorCode: "CU_TRU", agencyCode: "000.00.05.H04", level: "PROVINCE", channel: "ONLINE", receivedAt: "2024-07-08T10:00:00+07:00", dueDate: "2024-07-11", workingDays: 3 }),
+      e.received({
+        code: "A2",
+        procedureCode: "1.004194",
+        sectorCode: "CU_TRU",
+        agencyCode: "000.00.05.H04",
+        level: "PROVINCE",
+        channel: "ONLINE",
+        receivedAt: "2024-07-08T10:00:00+07:00",
+        dueDate: "2024-07-11",
+        workingDays: 3,
+      }),
     );
     const count = (scope: Parameters<typeof dossiersOfPeriod>[2]) => countOf(dossiersOfPeriod(facts.all(), Q3, scope, defaultCalendar).lines);
     expect(count({ level: "PROVINCE" })).toBe(1);
@@ -225,12 +230,14 @@ describe("supplement restart (legal) versus pause (Decision 766)", () => {
     // paused days are 7/8 and 8/8 (the days after the start up to the resume day), so counting
     // goes Tue 6, Fri 9, Mon 12/8 -> legal due Mon 12/8. Resolved Fri 9/8 10:00 -> legal early.
     // Indicator: 9/8 10:00 minus 2 days = Wed 7/8 10:00, before the receipt's due day 8/8 -> early.
-    const facts = new InMemoryFacts().given(
-      cuTru3("P1", "ONLINE", "2024-08-05T09:00:00+07:00", "2024-08-08"),
-      e.paused("P1", "2024-08-06T09:00:00+07:00"),
-      e.resumed("P1", "2024-08-08T09:00:00+07:00"),
-      e.resolved("P1", "2024-08-09T10:00:00+07:00"),
-    ).all()[0]!;
+    const facts = new InMemoryFacts()
+      .given(
+        cuTru3("P1", "ONLINE", "2024-08-05T09:00:00+07:00", "2024-08-08"),
+        e.paused("P1", "2024-08-06T09:00:00+07:00"),
+        e.resumed("P1", "2024-08-08T09:00:00+07:00"),
+        e.resolved("P1", "2024-08-09T10:00:00+07:00"),
+      )
+      .all()[0]!;
     const classification = classifyForPeriod(facts as DossierFacts & { receipt: NonNullable<DossierFacts["receipt"]> }, Q3, defaultCalendar);
     expect(classification?.outcome).toMatchObject({ kind: "RESOLVED", legal: "EARLY", indicator: "EARLY" });
   });
@@ -490,7 +497,11 @@ describe("payment and digitisation facts", () => {
 
   it("given payments, refunds and a payment before its receipt, when Q3 is classified, then only unrefunded online payments by 30/9 count", () => {
     const flags = flagsOf(paymentScenario());
-    expect(Object.entries(flags).filter(([, f]) => f.paidOnline).map(([code]) => code)).toEqual(["P2", "P6", "P7"]);
+    expect(
+      Object.entries(flags)
+        .filter(([, f]) => f.paidOnline)
+        .map(([code]) => code),
+    ).toEqual(["P2", "P6", "P7"]);
     const form = quarterlyForm(q3(paymentScenario()), PROCEDURES);
     expect(form.total.onlinePayment).toEqual({ numerator: 3, denominator: 6, rate: 0.5 });
     expect(form.byLevel.find((level) => level.level === "COMMUNE")!.items.onlinePayment).toEqual({ numerator: 3, denominator: 6, rate: 0.5 });
@@ -580,7 +591,10 @@ describe("transfers: the period credits the deciding agency", () => {
     );
   const totals = (period: Period, scope: Parameters<typeof dossiersOfPeriod>[2]) => {
     const form = tthcForm(dossiersOfPeriod(scenario().all(), period, scope, defaultCalendar), SECTORS);
-    expect(form.checks.every((check) => check.holds), JSON.stringify(form.checks)).toBe(true);
+    expect(
+      form.checks.every((check) => check.holds),
+      JSON.stringify(form.checks),
+    ).toBe(true);
     return form.totals;
   };
 
@@ -638,24 +652,28 @@ describe("pauses: RESUMED closes the one open pause (the fold shared with intake
     // day: costs nothing); financial obligation Wed 7/8 09:00, resumed Fri 9/8 09:00: Thu 8 and Fri 9/8
     // are not counted, so Tue 6, Wed 7, Mon 12/8 -> legal due Mon 12/8; resolved Mon 12/8 10:00 -> on time.
     // Indicator: 12/8 10:00 minus 2 h and 48 h of pauses = Sat 10/8 08:00, after the receipt's due day 8/8 -> overdue.
-    const facts = new InMemoryFacts().given(
-      cuTru3("P2", "ONLINE", "2024-08-05T09:00:00+07:00", "2024-08-08"),
-      e.paused("P2", "2024-08-06T09:00:00+07:00", "OPINION_REQUEST"),
-      e.resumed("P2", "2024-08-06T11:00:00+07:00", "OPINION_REQUEST"),
-      e.paused("P2", "2024-08-07T09:00:00+07:00", "FINANCIAL_OBLIGATION"),
-      e.resumed("P2", "2024-08-09T09:00:00+07:00", "FINANCIAL_OBLIGATION"),
-      e.resolved("P2", "2024-08-12T10:00:00+07:00"),
-    ).all()[0]! as DossierFacts & { receipt: NonNullable<DossierFacts["receipt"]> };
+    const facts = new InMemoryFacts()
+      .given(
+        cuTru3("P2", "ONLINE", "2024-08-05T09:00:00+07:00", "2024-08-08"),
+        e.paused("P2", "2024-08-06T09:00:00+07:00", "OPINION_REQUEST"),
+        e.resumed("P2", "2024-08-06T11:00:00+07:00", "OPINION_REQUEST"),
+        e.paused("P2", "2024-08-07T09:00:00+07:00", "FINANCIAL_OBLIGATION"),
+        e.resumed("P2", "2024-08-09T09:00:00+07:00", "FINANCIAL_OBLIGATION"),
+        e.resolved("P2", "2024-08-12T10:00:00+07:00"),
+      )
+      .all()[0]! as DossierFacts & { receipt: NonNullable<DossierFacts["receipt"]> };
     expect(classifyForPeriod(facts, Q3, defaultCalendar)?.outcome).toMatchObject({ kind: "RESOLVED", legal: "ON_TIME", indicator: "OVERDUE" });
   });
 
   it("given a pause started while another is open, then the dossier is inconsistent (intake refuses it), not guessed", () => {
-    const facts = new InMemoryFacts().given(
-      cuTru3("P3", "ONLINE", "2024-08-05T09:00:00+07:00", "2024-08-08"),
-      e.paused("P3", "2024-08-06T09:00:00+07:00", "OPINION_REQUEST"),
-      e.paused("P3", "2024-08-07T09:00:00+07:00", "FINANCIAL_OBLIGATION"),
-      e.resumed("P3", "2024-08-08T09:00:00+07:00", "FINANCIAL_OBLIGATION"),
-    ).all()[0]! as DossierFacts & { receipt: NonNullable<DossierFacts["receipt"]> };
+    const facts = new InMemoryFacts()
+      .given(
+        cuTru3("P3", "ONLINE", "2024-08-05T09:00:00+07:00", "2024-08-08"),
+        e.paused("P3", "2024-08-06T09:00:00+07:00", "OPINION_REQUEST"),
+        e.paused("P3", "2024-08-07T09:00:00+07:00", "FINANCIAL_OBLIGATION"),
+        e.resumed("P3", "2024-08-08T09:00:00+07:00", "FINANCIAL_OBLIGATION"),
+      )
+      .all()[0]! as DossierFacts & { receipt: NonNullable<DossierFacts["receipt"]> };
     expect(classifyForPeriod(facts, Q3, defaultCalendar)?.outcome).toMatchObject({ kind: "INCONSISTENT", reason: expect.stringContaining("still open") });
   });
 });

@@ -69,7 +69,10 @@ describe("concurrent folds of one dossier", () => {
     await Promise.all(interleaved.map((event) => store.apply(event.subject, e.fact(event))));
 
     const collection = database.collection<FactsDocument>(store.activeCollection);
-    for (const [code, events] of [["M1", a], ["M2", b]] as const) {
+    for (const [code, events] of [
+      ["M1", a],
+      ["M2", b],
+    ] as const) {
       const serial = events.reduce<DossierFacts>((facts, event) => foldEvent(facts, e.fact(event)), emptyFacts(code));
       expect(factsOf((await collection.findOne({ _id: code }))!), code).toEqual(serial);
     }
@@ -77,8 +80,7 @@ describe("concurrent folds of one dossier", () => {
 });
 
 describe("batched folds", () => {
-  const serialFold = (code: string, events: ReturnType<typeof lifeOf>) =>
-    events.reduce<DossierFacts>((facts, event) => foldEvent(facts, e.fact(event)), emptyFacts(code));
+  const serialFold = (code: string, events: ReturnType<typeof lifeOf>) => events.reduce<DossierFacts>((facts, event) => foldEvent(facts, e.fact(event)), emptyFacts(code));
   const batchOf = (events: ReturnType<typeof lifeOf>) => events.map((event) => ({ dossierCode: event.subject, event: e.fact(event) }));
 
   it("given several dossiers' events shuffled with duplicates in batches, then each record is its serial fold, written once per batch", async () => {

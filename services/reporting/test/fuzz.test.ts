@@ -111,15 +111,21 @@ describe("REST, fuzzed: never a 5xx, 4xx as problem+json, 400 naming fields", ()
     ["POST", "/v1/reports/tthc/freeze", PERIOD_PARAMS],
   ] as const) {
     it(`${method} ${path}`, { timeout: 600_000 }, async () => {
-      await fuzz(`${method} ${path}`, restRequest(params), ({ auth, query, body, type }) => check({ method, path: `${path}?${query}`, headers: headersOf(auth, type, body), ...(body === undefined ? {} : { body }) }));
+      await fuzz(`${method} ${path}`, restRequest(params), ({ auth, query, body, type }) =>
+        check({ method, path: `${path}?${query}`, headers: headersOf(auth, type, body), ...(body === undefined ? {} : { body }) }),
+      );
     });
   }
 
   it("POST /v1/admin/rebuild", { timeout: 600_000 }, async () => {
     // Mostly callers who may not rebuild; the others start one, or are told one is running.
-    const caller = fc.oneof({ weight: 1, arbitrary: fc.constant(tokens[0]!) }, { weight: 30, arbitrary: fc.constantFrom(tokens[1]!, tokens[2]!, tokens[3]!) }).chain((t) => authorization(`Bearer ${t}`));
-    await fuzz("POST /v1/admin/rebuild", fc.record({ auth: caller, query: queryString({ x: fc.string() }), body: fc.option(junkBody(), { nil: undefined }), type: contentType() }), ({ auth, query, body, type }) =>
-      check({ method: "POST", path: `/v1/admin/rebuild?${query}`, headers: headersOf(auth, type, body), ...(body === undefined ? {} : { body }) }),
+    const caller = fc
+      .oneof({ weight: 1, arbitrary: fc.constant(tokens[0]!) }, { weight: 30, arbitrary: fc.constantFrom(tokens[1]!, tokens[2]!, tokens[3]!) })
+      .chain((t) => authorization(`Bearer ${t}`));
+    await fuzz(
+      "POST /v1/admin/rebuild",
+      fc.record({ auth: caller, query: queryString({ x: fc.string() }), body: fc.option(junkBody(), { nil: undefined }), type: contentType() }),
+      ({ auth, query, body, type }) => check({ method: "POST", path: `/v1/admin/rebuild?${query}`, headers: headersOf(auth, type, body), ...(body === undefined ? {} : { body }) }),
     );
   });
 
@@ -134,8 +140,19 @@ describe("REST, fuzzed: never a 5xx, 4xx as problem+json, 400 naming fields", ()
 // ---- gRPC ---------------------------------------------------------------------------------------
 
 type Callback = (error: ServiceError | null) => void;
-const grpcText = fc.oneof({ weight: 3, arbitrary: fc.constant("") }, { weight: 3, arbitrary: day }, { weight: 2, arbitrary: quarter }, { weight: 3, arbitrary: nastyText() }, { weight: 2, arbitrary: agency });
-const int32 = fc.oneof(fc.integer({ min: -(2 ** 31), max: 2 ** 31 - 1 }), fc.integer({ min: 0, max: 5 }), fc.integer({ min: 1999, max: 2030 }), nastyNumber().map((n) => Math.trunc(Math.max(-(2 ** 31), Math.min(2 ** 31 - 1, n)))));
+const grpcText = fc.oneof(
+  { weight: 3, arbitrary: fc.constant("") },
+  { weight: 3, arbitrary: day },
+  { weight: 2, arbitrary: quarter },
+  { weight: 3, arbitrary: nastyText() },
+  { weight: 2, arbitrary: agency },
+);
+const int32 = fc.oneof(
+  fc.integer({ min: -(2 ** 31), max: 2 ** 31 - 1 }),
+  fc.integer({ min: 0, max: 5 }),
+  fc.integer({ min: 1999, max: 2030 }),
+  nastyNumber().map((n) => Math.trunc(Math.max(-(2 ** 31), Math.min(2 ** 31 - 1, n)))),
+);
 const level = fc.oneof(fc.constantFrom(Level.LEVEL_UNSPECIFIED, Level.LEVEL_PROVINCE, Level.LEVEL_DISTRICT, Level.LEVEL_COMMUNE), fc.integer({ min: -5, max: 100 }));
 const grpcAuth = fc.oneof({ weight: 20, arbitrary: token.map((t) => `Bearer ${t}`) }, { weight: 1, arbitrary: fc.constantFrom(undefined, "", "Bearer x", "Basic YTpi") });
 

@@ -33,7 +33,7 @@ let reporting: ServiceProcess;
 let client: ReportingServiceClient;
 let nc: NatsConnection;
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- REST bodies are compared field by field
+// biome-ignore lint/suspicious/noExplicitAny: REST bodies are compared field by field
 type Body = any;
 
 async function rest(path: string): Promise<{ status: number; body: Body }> {
@@ -52,9 +52,7 @@ function answer<T>(invoke: (callback: Callback<T>) => unknown): Promise<T> {
 function failure<T>(invoke: (callback: Callback<T>) => unknown) {
   return new Promise<{ code: status; details: string; errors: Array<{ path: string; message: string }> }>((resolve, reject) =>
     invoke((error) =>
-      error
-        ? resolve({ code: error.code, details: error.details, errors: fieldErrorsOf(error.metadata).sort((a, b) => a.path.localeCompare(b.path)) })
-        : reject(new Error("the call succeeded")),
+      error ? resolve({ code: error.code, details: error.details, errors: fieldErrorsOf(error.metadata).sort((a, b) => a.path.localeCompare(b.path)) }) : reject(new Error("the call succeeded")),
     ),
   );
 }

@@ -94,7 +94,12 @@ async function expectExact(db: Db, store: MongoFactsStore, records: readonly Dos
     expect(sorted((await reader.periodLines(PERIODS[1]!, scope))!), JSON.stringify(scope)).toEqual(sorted(expected));
   }
   expect(await reader.awaitingReceipt()).toBe(records.filter((record) => !record.receipt).length);
-  const named = (await db.collection<{ journal?: string }>(store.activeCollection).find({}, { projection: { journal: 1 } }).toArray()).flatMap((record) => record.journal ?? []);
+  const named = (
+    await db
+      .collection<{ journal?: string }>(store.activeCollection)
+      .find({}, { projection: { journal: 1 } })
+      .toArray()
+  ).flatMap((record) => record.journal ?? []);
   expect(await db.collection(`${store.activeCollection}_tally_journal`).countDocuments({ _id: { $in: named } as never })).toBe(0);
 }
 

@@ -48,7 +48,7 @@ let mongo: MongoClient;
 let published = 0;
 const started: ServiceProcess[] = [];
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- response bodies are checked field by field
+// biome-ignore lint/suspicious/noExplicitAny: response bodies are checked field by field
 type Body = any;
 const get = async (base: string, path: string): Promise<{ status: number; body: Body }> => {
   const response = await fetch(`${base}${path}`, { headers: await serviceAuthorization() });
@@ -89,7 +89,12 @@ async function waitDone(base: string, id: string): Promise<RebuildProgress> {
 
 /** The rebuilt records, without what depends on how the rebuild went (versions, which chunk inserted each). */
 async function recordsOf(db: string, collection: string) {
-  return mongo.db(db).collection(collection).find({}, { projection: { version: 0, rebuildAttempt: 0, rebuildChunk: 0 } }).sort({ _id: 1 }).toArray();
+  return mongo
+    .db(db)
+    .collection(collection)
+    .find({}, { projection: { version: 0, rebuildAttempt: 0, rebuildChunk: 0 } })
+    .sort({ _id: 1 })
+    .toArray();
 }
 
 async function reportsOf(base: string) {
@@ -110,7 +115,10 @@ const countersOf = (progress: RebuildProgress) => {
 };
 
 async function persisted(db: string, id: string): Promise<Body> {
-  return mongo.db(db).collection("rebuilds").findOne({ _id: id as never });
+  return mongo
+    .db(db)
+    .collection("rebuilds")
+    .findOne({ _id: id as never });
 }
 
 /** `pnpm rebuild` as the operator runs it. */
@@ -135,7 +143,10 @@ beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), "reporting-rebuild-crash-"));
   nats = await startNats({ dir: join(dir, "nats"), port: await freePort() });
   nc = await connect({ servers: nats.url });
-  await ensureStreams(await jetstreamManager(nc), FACT_STREAMS.map((stream) => ({ name: stream.name, subjects: [...stream.subjects] })));
+  await ensureStreams(
+    await jetstreamManager(nc),
+    FACT_STREAMS.map((stream) => ({ name: stream.name, subjects: [...stream.subjects] })),
+  );
   mongo = await MongoClient.connect(env.mongoUrl);
 
   const { procedures } = seedProcedures();
@@ -257,7 +268,14 @@ describe("a rebuild across a crash of the service", () => {
     expect(response.status).toBe(202);
     const { id, collection } = (await response.json()) as RebuildProgress;
     // The process kills itself after writing chunk 3.
-    await waitFor(async () => !(await fetch(`${first.httpUrl}/healthz`).then((r) => r.ok, () => false)), { timeoutMs: 60_000, description: "the service dead" });
+    await waitFor(
+      async () =>
+        !(await fetch(`${first.httpUrl}/healthz`).then(
+          (r) => r.ok,
+          () => false,
+        )),
+      { timeoutMs: 60_000, description: "the service dead" },
+    );
     const left = await persisted(db, id);
     expect(left.checkpoint.chunks).toBe(2);
     expect(left.progress.chunks).toBe(2);

@@ -76,12 +76,12 @@ let base: string;
 let truth: StreamGenerator["truth"];
 let reportDeps: Omit<ConstructorParameters<typeof ReportQueries>[0], "store" | "tallies" | "frozen">;
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- response bodies are checked field by field
+// biome-ignore lint/suspicious/noExplicitAny: response bodies are checked field by field
 const get = async (path: string): Promise<{ status: number; body: any }> => {
   const response = await fetch(`${base}${path}`, { headers: await serviceAuthorization() });
   return { status: response.status, body: await response.json() };
 };
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
+// biome-ignore lint/suspicious/noExplicitAny: bodies are checked field by field
 const post = async (path: string): Promise<{ status: number; location: string | null; body: any }> => {
   const response = await fetch(`${base}${path}`, { method: "POST", headers: await serviceAuthorization() });
   return { status: response.status, location: response.headers.get("location"), body: await response.json() };
@@ -176,7 +176,12 @@ describe("rebuild in the background", () => {
     expect(store.activeCollection).toBe(done.result.collection);
     expect(store.activeCollection).not.toBe(oldCollection);
     expect((await get(FORM)).body.totals).toEqual(withLate);
-    expect(await mongo.db(`${env.dbName}_rebuild`).collection("projection_meta").findOne({ _id: "dossier_facts" as never })).toMatchObject({ active: done.result.collection });
+    expect(
+      await mongo
+        .db(`${env.dbName}_rebuild`)
+        .collection("projection_meta")
+        .findOne({ _id: "dossier_facts" as never }),
+    ).toMatchObject({ active: done.result.collection });
   });
 
   it("folds into the new version what reached the stream after its full replay, before switching to it", async () => {
@@ -245,7 +250,11 @@ describe("bounded fold: chunks written as they fill up", () => {
     const progress = (await rebuild.progress())!;
     expect(progress.error).toBeUndefined();
     // Versions and the rebuild's marks (which chunk inserted a record) depend on the chunking; the records do not.
-    const documents = await db.collection(target.activeCollection).find({}, { projection: { version: 0, rebuildAttempt: 0, rebuildChunk: 0 } }).sort({ _id: 1 }).toArray();
+    const documents = await db
+      .collection(target.activeCollection)
+      .find({}, { projection: { version: 0, rebuildAttempt: 0, rebuildChunk: 0 } })
+      .sort({ _id: 1 })
+      .toArray();
     const reports = new ReportQueries({ ...reportDeps, store: target, tallies: new MongoTallyReader(() => target.talliesOf(), target.series), frozen: MongoFrozenReports.open(db) });
     const form = (await reports.tthc(PERIOD, {})).report;
     const indicators = (await reports.indicators(PERIOD, {})).report;
@@ -312,7 +321,11 @@ describe("bounded fold: chunks written as they fill up", () => {
 
   /** Records of the active collection, without versions and the rebuild's marks (they depend on how it went). */
   const recordsOf = (db: Db, store: MongoFactsStore) =>
-    db.collection(store.activeCollection).find({}, { projection: { version: 0, rebuildAttempt: 0, rebuildChunk: 0 } }).sort({ _id: 1 }).toArray();
+    db
+      .collection(store.activeCollection)
+      .find({}, { projection: { version: 0, rebuildAttempt: 0, rebuildChunk: 0 } })
+      .sort({ _id: 1 })
+      .toArray();
 
   it("given two instances asked at once, then one starts the rebuild and the other refuses; while the lease is held nobody takes it over; once the holder stops, the other resumes at once from its checkpoint", async () => {
     const { events } = shuffledStream();
@@ -344,7 +357,10 @@ describe("bounded fold: chunks written as they fill up", () => {
     const stopped = (await states.get(id))!;
     expect(stopped.progress).toMatchObject({ state: "replaying" });
     expect(stopped.progress.owner).toBeUndefined();
-    expect(stopped.progress.history.map((entry) => [entry.event, entry.instance])).toEqual([["started", holder.instance], ["stopped", holder.instance]]);
+    expect(stopped.progress.history.map((entry) => [entry.event, entry.instance])).toEqual([
+      ["started", holder.instance],
+      ["stopped", holder.instance],
+    ]);
     expect(stopped.checkpoint.chunks).toBeGreaterThan(3);
 
     const resumed = (await waiting.resume())!;
@@ -384,9 +400,21 @@ describe("bounded fold: chunks written as they fill up", () => {
     expect(slow.running()).toBeUndefined();
     const done = (await slow.progress(id))!;
     expect(done).toMatchObject({ state: "done", result: { resumes: 1 } });
-    expect(done.history.map((entry) => [entry.event, entry.instance])).toEqual([["started", "slow"], ["resumed", "later"], ["switched", "later"], ["done", "later"]]);
+    expect(done.history.map((entry) => [entry.event, entry.instance])).toEqual([
+      ["started", "slow"],
+      ["resumed", "later"],
+      ["switched", "later"],
+      ["done", "later"],
+    ]);
     expect(await recordsOf(db, laterStore)).toEqual(reference.documents);
-    expect((await new ReportQueries({ ...reportDeps, store: laterStore, tallies: new MongoTallyReader(() => laterStore.talliesOf(), laterStore.series), frozen: MongoFrozenReports.open(db) }).tthc(PERIOD, {})).report).toEqual(reference.form);
+    expect(
+      (
+        await new ReportQueries({ ...reportDeps, store: laterStore, tallies: new MongoTallyReader(() => laterStore.talliesOf(), laterStore.series), frozen: MongoFrozenReports.open(db) }).tthc(
+          PERIOD,
+          {},
+        )
+      ).report,
+    ).toEqual(reference.form);
   });
 
   it("refuses two replay sources of the same name, and a chunk size that is not a positive integer, naming the option", () => {

@@ -23,12 +23,14 @@ async function call(base: string, method: string, path: string, body?: unknown):
 /** Runs `task` over `items`, `width` at a time. */
 async function inParallel<T>(items: T[], width: number, task: (item: T, index: number) => Promise<void>): Promise<void> {
   let next = 0;
-  await Promise.all(Array.from({ length: width }, async () => {
-    while (next < items.length) {
-      const index = next++;
-      await task(items[index]!, index);
-    }
-  }));
+  await Promise.all(
+    Array.from({ length: width }, async () => {
+      while (next < items.length) {
+        const index = next++;
+        await task(items[index]!, index);
+      }
+    }),
+  );
 }
 
 describe("two instances of intake and of reporting at once", () => {
@@ -58,26 +60,30 @@ describe("two instances of intake and of reporting at once", () => {
     // Every second dossier is resolved early (Wed 10/7), every fourth overdue (Fri 12/7), the rest stay open past their due date.
     const outcomeOf = (index: number) => (index % 2 === 0 ? "2024-07-10T14:00:00+07:00" : index % 4 === 1 ? "2024-07-12T09:00:00+07:00" : undefined);
     const codes: string[] = [];
-    await inParallel(Array.from({ length: DOSSIERS }, (_, i) => i), 4, async (index) => {
-      const submitted = await call(intakes[index % 2]!.httpUrl, "POST", "/v1/dossiers", {
-        procedureCode: "1.004873",
-        agencyCode: AGENCY,
-        channel: index % 3 === 0 ? "IN_PERSON" : "ONLINE",
-        receivedAt: "2024-07-08T09:00:00+07:00",
-        applicant: { idNumber: "024090001234", fullName: "Lê Văn Nam" },
-        components: [{ typeCode: "TK", name: "Tờ khai" }],
-      });
-      expect(submitted.status, JSON.stringify(submitted.body)).toBe(201);
-      const code = submitted.body.code as string;
-      codes[index] = code;
-      if (index === DOSSIERS / 2) await reportings[0]!.stop("SIGKILL");
-      const resolvedAt = outcomeOf(index);
-      if (resolvedAt) {
-        const event = { eventId: `${code}-resolved`, type: "RESOLVED", at: resolvedAt, outcome: "APPROVED" };
-        // At least once from the caller's side: the same event to both instances.
-        for (const intake of intakes) expect((await call(intake.httpUrl, "POST", `/v1/dossiers/${code}/events`, event)).status).toBe(200);
-      }
-    });
+    await inParallel(
+      Array.from({ length: DOSSIERS }, (_, i) => i),
+      4,
+      async (index) => {
+        const submitted = await call(intakes[index % 2]!.httpUrl, "POST", "/v1/dossiers", {
+          procedureCode: "1.004873",
+          agencyCode: AGENCY,
+          channel: index % 3 === 0 ? "IN_PERSON" : "ONLINE",
+          receivedAt: "2024-07-08T09:00:00+07:00",
+          applicant: { idNumber: "024090001234", fullName: "Lê Văn Nam" },
+          components: [{ typeCode: "TK", name: "Tờ khai" }],
+        });
+        expect(submitted.status, JSON.stringify(submitted.body)).toBe(201);
+        const code = submitted.body.code as string;
+        codes[index] = code;
+        if (index === DOSSIERS / 2) await reportings[0]!.stop("SIGKILL");
+        const resolvedAt = outcomeOf(index);
+        if (resolvedAt) {
+          const event = { eventId: `${code}-resolved`, type: "RESOLVED", at: resolvedAt, outcome: "APPROVED" };
+          // At least once from the caller's side: the same event to both instances.
+          for (const intake of intakes) expect((await call(intake.httpUrl, "POST", `/v1/dossiers/${code}/events`, event)).status).toBe(200);
+        }
+      },
+    );
     reportings[0] = await startServiceProcess("reporting", reportingEnv);
 
     const early = Math.ceil(DOSSIERS / 2);

@@ -23,7 +23,7 @@ let intake: ServiceProcess;
 let reporting: ServiceProcess;
 let nc: NatsConnection;
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- response bodies are checked field by field
+// biome-ignore lint/suspicious/noExplicitAny: response bodies are checked field by field
 type Body = any;
 
 async function call(base: string, method: string, path: string, body?: unknown): Promise<{ status: number; type: string; body: Body }> {
@@ -175,10 +175,13 @@ describe("reporting service", () => {
     expect(originals.map((o) => o.event.type.split(".")[3])).toEqual(["received", "resolved", "result_returned"]);
     // No Nats-Msg-Id: the stream keeps each copy, and the consumer gets every event a second time.
     for (const { subject, event } of originals) await js.publish(subject, JSON.stringify(event));
-    const { body } = await waitFor(async () => {
-      const response = await report(`/v1/reports/tthc?${Q3}`);
-      return response.body.lagEvents === 0 && response;
-    }, { timeoutMs: 20_000, description: "the copies consumed" });
+    const { body } = await waitFor(
+      async () => {
+        const response = await report(`/v1/reports/tthc?${Q3}`);
+        return response.body.lagEvents === 0 && response;
+      },
+      { timeoutMs: 20_000, description: "the copies consumed" },
+    );
     expect(body.totals.received.total).toBe(6);
     expect(body.totals.resolved).toMatchObject({ total: 4, early: 3 });
   });
@@ -238,10 +241,13 @@ describe("reporting service", () => {
 
     // The decision of Fri 27/9 on the dossier due Thu 26/9 is recorded late: Q3 now has it resolved overdue.
     await record(pendingOverdue, [{ type: "RESOLVED", at: "2024-09-27T10:00:00+07:00", outcome: "APPROVED" }]);
-    const { body } = await waitFor(async () => {
-      const response = await report(`/v1/reports/tthc?${Q3}`);
-      return response.body.totals.pending.total === 0 && response;
-    }, { timeoutMs: 20_000, description: "the late decision in Q3" });
+    const { body } = await waitFor(
+      async () => {
+        const response = await report(`/v1/reports/tthc?${Q3}`);
+        return response.body.totals.pending.total === 0 && response;
+      },
+      { timeoutMs: 20_000, description: "the late decision in Q3" },
+    );
     expect(body.frozen.frozenAt).toBe(frozen.body.frozenAt);
     // CU_TRU and TOTAL: (8) and (10) one more, (11) and (13) one less.
     const moved = (row: string, resolved: number, overdue: number) => [
@@ -351,7 +357,11 @@ describe("reporting service", () => {
 
     expect(await reporting.stop()).toBe(0);
     reporting = await startServiceProcess("reporting", {
-      ...env.natsEnv("reporting"), MONGO_URL: env.mongoUrl, GRPC_PORT: "0", MONGO_DB: `${env.dbName}_reporting`, REPORTING_CONSUMER: `reporting_${env.prefix}`,
+      ...env.natsEnv("reporting"),
+      MONGO_URL: env.mongoUrl,
+      GRPC_PORT: "0",
+      MONGO_DB: `${env.dbName}_reporting`,
+      REPORTING_CONSUMER: `reporting_${env.prefix}`,
     });
     const after = await report(`/v1/reports/tthc?${Q3}`);
     expect(after.body.totals).toMatchObject(expected);

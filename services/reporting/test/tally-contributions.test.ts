@@ -68,7 +68,12 @@ const factsOf = (...events: ReturnType<typeof received>[]) => new InMemoryFacts(
 const GROUP = "~COMMUNE:HO_TICH";
 /** Each tally, by the part of its id before the owner, under the commune and under its group. */
 const underBothOwners = (byPrefix: Record<string, Record<string, number>>) =>
-  Object.fromEntries(Object.entries(byPrefix).flatMap(([prefix, lines]) => [[`${prefix}|${COMMUNE}`, lines], [`${prefix}|${GROUP}`, lines]]));
+  Object.fromEntries(
+    Object.entries(byPrefix).flatMap(([prefix, lines]) => [
+      [`${prefix}|${COMMUNE}`, lines],
+      [`${prefix}|${GROUP}`, lines],
+    ]),
+  );
 const asObject = (contributions: Map<string, Map<string, number>>) => Object.fromEntries([...contributions].map(([id, lines]) => [id, Object.fromEntries(lines)]));
 
 describe("period series", () => {
@@ -141,7 +146,14 @@ describe("a record's contributions", () => {
     const byPost = encodeLine({ ...key("ONLINE", early), resultByPost: true });
     const plain = encodeLine(key("ONLINE", early));
     const ids = ["2023-01", "2023-Q1", "2023-H1", "2023"].flatMap((label) => [`${label}|${COMMUNE}`, `${label}|${GROUP}`]);
-    expect(deltas.sort()).toEqual(ids.flatMap((id) => [[id, byPost, 1], [id, plain, -1]]).sort());
+    expect(deltas.sort()).toEqual(
+      ids
+        .flatMap((id) => [
+          [id, byPost, 1],
+          [id, plain, -1],
+        ])
+        .sort(),
+    );
     // Derived in full, the record also counts nowhere after January 2023 (resolved: no carry).
     expect([...contributionsOf(after, { series: ALL, calendar: defaultCalendar }).keys()].sort()).toEqual(ids.sort());
   });

@@ -114,8 +114,7 @@ const OPERATIONS: Record<MeasuredOp, (store: Store) => Promise<void>> = {
   findOne: async (store) => {
     if (!(await store.dossiers.findOne({ _id: randomCode(store) }))) throw new Error("findOne found nothing");
   },
-  update: async (store) =>
-    expectMatched(await store.dossiers.updateOne({ _id: randomCode(store) }, { $set: { status: "IN_REVIEW", updatedAt: new Date() }, $inc: { version: 1 } }), 1),
+  update: async (store) => expectMatched(await store.dossiers.updateOne({ _id: randomCode(store) }, { $set: { status: "IN_REVIEW", updatedAt: new Date() }, $inc: { version: 1 } }), 1),
   updateIf: async (store) => expectMatched(await store.dossiers.updateOne({ _id: randomCode(store), n: { $gte: 0 } }, { $inc: { n: 1 } }), 1),
   bulk: async (store) => expectMatched(await withTimeout(store.dossiers.bulkWrite(bulkOfUpdates(store)), PATCHED_BULK_TIMEOUT_MS, `${store.side} bulkWrite at ${store.size}`), BATCH),
   findByAgency: async (store) => {
@@ -307,7 +306,10 @@ try {
   console.log(`dossiers of ${docBytes} bytes (BSON), write concern w: "majority", j: true; stock ${binaries.stock}, patched ${binaries.patched}`);
 
   const [base, ...larger] = SIZES as [number, ...number[]];
-  const samples = new Map<Store, Samples>([[stock, emptySamples()], [patched, emptySamples()]]);
+  const samples = new Map<Store, Samples>([
+    [stock, emptySamples()],
+    [patched, emptySamples()],
+  ]);
   await load([stock, patched], base, samples);
   for (let round = 0; round < ROUNDS; round++) {
     for (const store of round % 2 === 0 ? [stock, patched] : [patched, stock]) await measure(store, samples.get(store)!, 1 / ROUNDS);

@@ -72,9 +72,8 @@ export function seededRandom(seed: number): () => number {
   };
 }
 
-const html = (title: string, body: string) =>
-  `<!doctype html><html lang="vi"><head><meta charset="utf-8"><title>${title}</title></head><body><h1>${title}</h1>${body}</body></html>`;
-const escape = (text: string) => text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+const html = (title: string, body: string) => `<!doctype html><html lang="vi"><head><meta charset="utf-8"><title>${title}</title></head><body><h1>${title}</h1>${body}</body></html>`;
+const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
 export class GatewaySimulator {
   readonly deliveries: IpnDelivery[] = [];
@@ -211,7 +210,7 @@ export class GatewaySimulator {
 
   private paymentPage(url: URL, res: ServerResponse): void {
     const params = Object.fromEntries(url.searchParams) as VnpParams;
-    const refuse = (why: string) => this.send(res, 400, "text/html; charset=utf-8", html("Giao dịch không hợp lệ", `<p>${escape(why)}</p>`));
+    const refuse = (why: string) => this.send(res, 400, "text/html; charset=utf-8", html("Giao dịch không hợp lệ", `<p>${escapeHtml(why)}</p>`));
     if (!verifySignature(params, this.options.secret)) return refuse("Sai chữ ký (mã lỗi 97)");
     if (params.vnp_Version !== "2.1.0" || params.vnp_Command !== "pay" || params.vnp_TmnCode !== this.options.tmnCode || params.vnp_CurrCode !== "VND") {
       return refuse("Tham số không hợp lệ (mã lỗi 03)");
@@ -223,14 +222,14 @@ export class GatewaySimulator {
     if (expiresAt <= this.now) return refuse("Đã hết hạn chờ thanh toán (mã lỗi 11)");
     this.orders.set(txnRef, { txnRef, amount, returnUrl: params.vnp_ReturnUrl, expiresAt, orderInfo: params.vnp_OrderInfo ?? "" });
     const form = (outcome: PayOutcome, label: string) =>
-      `<form method="post" action="/paymentv2/pay"><input type="hidden" name="txnRef" value="${escape(txnRef)}"><input type="hidden" name="outcome" value="${outcome}"><button>${label}</button></form>`;
+      `<form method="post" action="/paymentv2/pay"><input type="hidden" name="txnRef" value="${escapeHtml(txnRef)}"><input type="hidden" name="outcome" value="${outcome}"><button>${label}</button></form>`;
     this.send(
       res,
       200,
       "text/html; charset=utf-8",
       html(
         "Cổng thanh toán (mô phỏng VNPAY)",
-        `<p>Đơn hàng ${escape(txnRef)}: ${amount.toLocaleString("vi-VN")} ₫</p><p>${escape(params.vnp_OrderInfo ?? "")}</p>${form("success", "Thanh toán")}${form("declined", "Thẻ bị từ chối")}${form("cancel", "Hủy giao dịch")}`,
+        `<p>Đơn hàng ${escapeHtml(txnRef)}: ${amount.toLocaleString("vi-VN")} ₫</p><p>${escapeHtml(params.vnp_OrderInfo ?? "")}</p>${form("success", "Thanh toán")}${form("declined", "Thẻ bị từ chối")}${form("cancel", "Hủy giao dịch")}`,
       ),
     );
   }
@@ -299,7 +298,6 @@ export class GatewaySimulator {
 export function statementQuery(tmnCode: string, day: string, secret: string): string {
   return signedQuery({ vnp_TmnCode: tmnCode, vnp_Day: day }, secret);
 }
-
 
 async function body(req: IncomingMessage): Promise<URLSearchParams> {
   let text = "";

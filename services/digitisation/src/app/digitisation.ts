@@ -82,9 +82,7 @@ export class Digitisation {
     if (!parsed.ok) throw new ValidationError(parsed.errors);
     const request = parsed.value;
     const action = request.kind === "COMPONENT" ? "document.digitise" : "result.issue";
-    await this.deps.audit.authorised(caller, action, { type: "dossier", id: request.dossierCode }, () =>
-      this.deps.jurisdiction.assertMayAct(caller.principal, holdersOfAgency(request.agencyCode)),
-    );
+    await this.deps.audit.authorised(caller, action, { type: "dossier", id: request.dossierCode }, () => this.deps.jurisdiction.assertMayAct(caller.principal, holdersOfAgency(request.agencyCode)));
     return { caller, request };
   }
 
@@ -199,7 +197,13 @@ export class Digitisation {
     const ids = await this.deps.repository.idsOfHolder(this.deps.holderRef(query.holderIdNumber));
     const stored = await this.deps.repository.findMany(ids);
     const day = query.validOn ?? localDateOf(this.now().getTime());
-    const offered = new Set(reusable(stored.map((s) => s.document), day, query.documentTypeCodes).map((d) => d.id));
+    const offered = new Set(
+      reusable(
+        stored.map((s) => s.document),
+        day,
+        query.documentTypeCodes,
+      ).map((d) => d.id),
+    );
     await this.deps.audit.record({ caller, action: "document.find-reusable", target: { type: "dossier", id: query.dossierCode }, outcome: "ok", details: { offered: String(offered.size) } });
     return stored.filter((s) => offered.has(s.document.id));
   }
@@ -274,7 +278,7 @@ export class Digitisation {
 
   private async settleDocument(id: string): Promise<void> {
     const stored = await this.deps.repository.find(id);
-    if (!stored || !stored.pending) return;
+    if (!stored?.pending) return;
     const { document } = stored;
     // Each step is idempotent (a set addition, a coverage by the same document, a publish under the
     // same id), so a sweep after a crash anywhere in between repeats them safely.
@@ -286,7 +290,7 @@ export class Digitisation {
 
   private async settleReuse(id: string): Promise<void> {
     const reuse = await this.deps.repository.findReuse(id);
-    if (!reuse || !reuse.pending) return;
+    if (!reuse?.pending) return;
     await this.deps.repository.addReuser(reuse.documentId, { dossierCode: reuse.dossierCode, agencyCode: reuse.agencyCode });
     for (const entry of reuse.outbox) await this.deps.publisher.publish(entry);
     await this.updateDossier(reuse.dossierCode, reuse.agencyCode, { covered: [reuse.componentTypeCode, reuse.documentId] });
@@ -314,7 +318,10 @@ export class Digitisation {
     const current = await this.deps.repository.dossier(dossierCode);
     if (!current || current.outbox.length === 0) return;
     for (const entry of current.outbox) await this.deps.publisher.publish(entry);
-    await this.deps.repository.clearDossierOutbox(dossierCode, current.outbox.map((entry) => entry.envelope.id));
+    await this.deps.repository.clearDossierOutbox(
+      dossierCode,
+      current.outbox.map((entry) => entry.envelope.id),
+    );
   }
 
   private async readable(caller: Caller, id: string, action: string): Promise<StoredDocument> {

@@ -110,9 +110,7 @@ export function register(
 
 /** The documents of a holder a new dossier may reuse on `day`: valid then, optionally of the given types. */
 export function reusable(documents: readonly DigitisedDocument[], day: string, documentTypeCodes: readonly string[] = []): DigitisedDocument[] {
-  return documents.filter(
-    (document) => validOn(document.metadata, day) && (documentTypeCodes.length === 0 || documentTypeCodes.includes(document.metadata.documentTypeCode)),
-  );
+  return documents.filter((document) => validOn(document.metadata, day) && (documentTypeCodes.length === 0 || documentTypeCodes.includes(document.metadata.documentTypeCode)));
 }
 
 /**

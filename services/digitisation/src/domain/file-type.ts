@@ -9,8 +9,7 @@ export interface AllowedType {
   matches(head: Uint8Array): boolean;
 }
 
-const startsWith = (head: Uint8Array, bytes: readonly number[], offset = 0) =>
-  head.length >= offset + bytes.length && bytes.every((byte, i) => head[offset + i] === byte);
+const startsWith = (head: Uint8Array, bytes: readonly number[], offset = 0) => head.length >= offset + bytes.length && bytes.every((byte, i) => head[offset + i] === byte);
 
 export const ALLOWED_TYPES: readonly AllowedType[] = [
   // "%PDF-"

@@ -200,9 +200,7 @@ export function parseRegistration(raw: unknown): Parsed<RegistrationRequest> {
   }
   if (reader.errors.length > 0) return { ok: false, errors: reader.errors };
   const link = { dossierCode: dossierCode!, agencyCode: agencyCode!, metadata: metadata! };
-  return kind === "COMPONENT"
-    ? { ok: true, value: { kind, ...link, componentTypeCode: componentTypeCode! } }
-    : { ok: true, value: { kind: "RESULT", ...link, resultTypeCode: resultTypeCode! } };
+  return kind === "COMPONENT" ? { ok: true, value: { kind, ...link, componentTypeCode: componentTypeCode! } } : { ok: true, value: { kind: "RESULT", ...link, resultTypeCode: resultTypeCode! } };
 }
 
 /** An electronic result's number: the holder's ID number followed by the result-type code. */

@@ -11,7 +11,13 @@ export function catalogueLookup(catalogue: Catalogue, registry: AgencyRegistry):
       const first = bundle?.steps[0];
       if (!bundle || !first) return undefined;
       const timeLimit = bundleTimeLimit(bundle);
-      return { code: bundle.code, ...(bundle.nationalCode ? { nationalCode: bundle.nationalCode } : {}), firstProcedureCode: first.procedure.code, onlineOnly: bundle.onlineOnly, ...(timeLimit ? { timeLimit } : {}) };
+      return {
+        code: bundle.code,
+        ...(bundle.nationalCode ? { nationalCode: bundle.nationalCode } : {}),
+        firstProcedureCode: first.procedure.code,
+        onlineOnly: bundle.onlineOnly,
+        ...(timeLimit ? { timeLimit } : {}),
+      };
     },
   };
 }

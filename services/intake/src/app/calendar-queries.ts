@@ -7,7 +7,10 @@ const deadlineQuery = z.object({
   from: isoWithOffset(),
   amount: z.coerce.number().int().min(0).max(3650),
   unit: z.enum(["WORKING_DAYS", "DAYS"]),
-  sameDay: z.enum(["true", "false"]).default("false").transform((flag) => flag === "true"),
+  sameDay: z
+    .enum(["true", "false"])
+    .default("false")
+    .transform((flag) => flag === "true"),
 });
 
 /** `GET /v1/calendar/deadline`: the due instant for a time limit counted from `from`. */

@@ -136,7 +136,6 @@ export class Intake {
     return this.view(dossier);
   }
 
-
   private async load(code: string): Promise<StoredDossier> {
     // Dossier codes are short printable ASCII: anything else is no dossier, and never reaches the
     // store (a lookup by an _id of tens of kilobytes ties up the local store's connections).
@@ -150,9 +149,7 @@ export class Intake {
     const earlier = await this.deps.repository.findByIdempotencyKey(key);
     if (!earlier) return undefined;
     // A key is no way into another agency's dossiers: the replayed receipt is the dossier's.
-    await this.deps.audit.authorised(caller, "dossier.submit", { type: "dossier", id: earlier.dossier.code }, () =>
-      this.deps.jurisdiction.assertMayRead(caller.principal, holdersOf(earlier.dossier)),
-    );
+    await this.deps.audit.authorised(caller, "dossier.submit", { type: "dossier", id: earlier.dossier.code }, () => this.deps.jurisdiction.assertMayRead(caller.principal, holdersOf(earlier.dossier)));
     if (earlier.idempotency?.requestHash !== requestHash) {
       throw new ConflictError("IDEMPOTENCY_KEY_REUSED", "this Idempotency-Key was used with a different request body");
     }

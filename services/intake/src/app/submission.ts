@@ -19,14 +19,20 @@ const submissionSchema = z.object({
   applicant: z.object({
     idNumber: z.string().regex(/^\d{12}$/, "citizen ID number must be 12 digits"),
     fullName: text(200),
-    phone: z.string().regex(/^(\+84|0)\d{9,10}$/, "phone must be a Vietnamese number (0… or +84…)").optional(),
+    phone: z
+      .string()
+      .regex(/^(\+84|0)\d{9,10}$/, "phone must be a Vietnamese number (0… or +84…)")
+      .optional(),
     email: z.email("invalid e-mail address").optional(),
   }),
   components: z
     .array(z.object({ typeCode: text(50), name: text(500), reused: z.boolean().default(false) }))
     .max(200)
     .default([]),
-  fees: z.array(z.object({ code: text(50), amount: z.number().int("whole VND").min(0) })).max(50).optional(),
+  fees: z
+    .array(z.object({ code: text(50), amount: z.number().int("whole VND").min(0) }))
+    .max(50)
+    .optional(),
   /** A liên thông bundle's filing (BIRTH, DEATH or the bundle's national code) and its form fields for the steps. */
   bundleCode: text(20).optional(),
   bundleInputs: z
@@ -47,7 +53,11 @@ export interface SubmissionContext {
  * Validates a submission against the schema, the catalogue and the registry, and returns the
  * receipt event, or throws ValidationError naming every bad field. `code` is filled in later when absent.
  */
-export function receiveSubmission(body: unknown, eventId: string, ctx: SubmissionContext): Omit<ReceivedEvent, "dossier"> & {
+export function receiveSubmission(
+  body: unknown,
+  eventId: string,
+  ctx: SubmissionContext,
+): Omit<ReceivedEvent, "dossier"> & {
   dossier: Omit<ReceivedEvent["dossier"], "code"> & { code?: string };
 } {
   const parsed = submissionSchema.safeParse(body);
@@ -87,9 +97,7 @@ export function receiveSubmission(body: unknown, eventId: string, ctx: Submissio
   const onlineMode = onlineModeOf(input.channel, input.onlineMode, procedure?.onlineMode, errors);
   if (errors.length > 0 || !procedure || !agency) throw new ValidationError(errors);
 
-  const fees: Fee[] =
-    input.fees ??
-    procedure.fees.map((line) => ({ code: line.code, amount: input.channel === "ONLINE" ? (line.onlineAmount ?? line.amount) : line.amount }));
+  const fees: Fee[] = input.fees ?? procedure.fees.map((line) => ({ code: line.code, amount: input.channel === "ONLINE" ? (line.onlineAmount ?? line.amount) : line.amount }));
   const components: Component[] = input.components;
   const timeLimit = bundle?.timeLimit ?? procedure.timeLimit;
   const dueAt = computeDueAt({ receivedAt: input.receivedAt, timeLimit }, ctx.calendar).dueAt!;
@@ -118,12 +126,7 @@ export function receiveSubmission(body: unknown, eventId: string, ctx: Submissio
   };
 }
 
-function onlineModeOf(
-  channel: Channel,
-  requested: OnlineMode | undefined,
-  offered: "FULL" | "PARTIAL" | "NONE" | undefined,
-  errors: FieldError[],
-): OnlineMode | undefined {
+function onlineModeOf(channel: Channel, requested: OnlineMode | undefined, offered: "FULL" | "PARTIAL" | "NONE" | undefined, errors: FieldError[]): OnlineMode | undefined {
   if (channel !== "ONLINE") {
     if (requested) errors.push({ path: "onlineMode", message: "only for dossiers received online" });
     return undefined;

@@ -15,11 +15,13 @@ export function text(max = 100) {
 
 /** An instant in ISO 8601 with an explicit offset (e.g. 2025-03-10T09:15:00+07:00). */
 export function isoWithOffset() {
-  return z
-    .string()
-    .regex(OFFSET_INSTANT, "must be ISO 8601 with an offset, e.g. 2025-03-10T09:15:00+07:00")
-    // Only when the form is right: a malformed value is named once, by the regex.
-    .refine((value) => !OFFSET_INSTANT.test(value) || isRealInstant(value), "not a real date and time, or before 1900 or after 2199");
+  return (
+    z
+      .string()
+      .regex(OFFSET_INSTANT, "must be ISO 8601 with an offset, e.g. 2025-03-10T09:15:00+07:00")
+      // Only when the form is right: a malformed value is named once, by the regex.
+      .refine((value) => !OFFSET_INSTANT.test(value) || isRealInstant(value), "not a real date and time, or before 1900 or after 2199")
+  );
 }
 
 /**
@@ -41,10 +43,7 @@ export function zodErrors(error: z.ZodError): FieldError[] {
 }
 
 function pathOf(path: readonly PropertyKey[]): string {
-  return path.reduce<string>(
-    (out, key) => (typeof key === "number" ? `${out}[${key}]` : out ? `${out}.${String(key)}` : String(key)),
-    "",
-  ) || "(body)";
+  return path.reduce<string>((out, key) => (typeof key === "number" ? `${out}[${key}]` : out ? `${out}.${String(key)}` : String(key)), "") || "(body)";
 }
 
 export { isCalendarDate };

@@ -83,10 +83,7 @@ function checkExtension(dossier: Dossier, event: Extract<LifecycleEvent, { type:
 function checkClosure(dossier: Dossier, event: Extract<LifecycleEvent, { type: "CLOSED" }>, calendar: WorkingCalendar) {
   const { supplementExpiresAt } = computeDueAt(clockOf(dossier), calendar);
   if (supplementExpiresAt && toEpochMs(event.at) < toEpochMs(supplementExpiresAt)) {
-    throw new LifecycleRuleError(
-      "SUPPLEMENT_PERIOD_NOT_OVER",
-      `a dossier awaiting a supplement may be closed only after ${supplementExpiresAt} (15 days after the request, Decree 118/2025)`,
-    );
+    throw new LifecycleRuleError("SUPPLEMENT_PERIOD_NOT_OVER", `a dossier awaiting a supplement may be closed only after ${supplementExpiresAt} (15 days after the request, Decree 118/2025)`);
   }
 }
 

@@ -10,12 +10,22 @@ const text = (max: number) =>
     .string()
     .refine((value) => value.isWellFormed(), "không phải văn bản Unicode hợp lệ")
     .transform((value) => value.normalize("NFC").trim())
-    .pipe(z.string().min(1, "không được để trống").max(max, `tối đa ${max} ký tự`).regex(/^[^\u0000-\u001f\u007f-\u009f]*$/, "không được chứa ký tự điều khiển"));
+    .pipe(
+      z
+        .string()
+        .min(1, "không được để trống")
+        .max(max, `tối đa ${max} ký tự`)
+        .regex(/^[^\u0000-\u001f\u007f-\u009f]*$/, "không được chứa ký tự điều khiển"),
+    );
 const instant = z
   .string()
   .regex(OFFSET_INSTANT, "phải là thời điểm ISO 8601 có múi giờ, ví dụ 2025-12-01T09:00:00+07:00")
   .refine((value) => !OFFSET_INSTANT.test(value) || (!Number.isNaN(Date.parse(value)) && value.slice(0, 4) >= "1900" && value.slice(0, 4) <= "2199"), "không phải thời điểm có thật");
-const code = (max = 64) => z.string().regex(/^[\x21-\x7e]+$/, "mã không hợp lệ").max(max, `tối đa ${max} ký tự`);
+const code = (max = 64) =>
+  z
+    .string()
+    .regex(/^[\x21-\x7e]+$/, "mã không hợp lệ")
+    .max(max, `tối đa ${max} ký tự`);
 const fields = z.record(z.string().regex(/^[A-Za-z][A-Za-z0-9]{0,63}$/, "tên trường không hợp lệ"), text(2000)).refine((value) => Object.keys(value).length <= 64, "tối đa 64 trường");
 
 /** Why and by whom: an operator's action must say why (recorded with who). */
@@ -59,7 +69,14 @@ export function parseResult(bundleId: string, stepCode: string, body: unknown, n
 export function parseStart(body: unknown, now: Date): StartBundle {
   const start = parse(startSchema, body);
   if (Date.parse(start.requestedAt) > now.getTime() + 60_000) throw new ValidationError([{ path: "requestedAt", message: "không được ở tương lai" }]);
-  return { bundleCode: start.bundleCode, dossierCode: start.dossierCode, receivingAgencyCode: start.receivingAgencyCode, requestedAt: start.requestedAt, form: start.inputs, ...(start.agencyCodes ? { agencyCodes: start.agencyCodes } : {}) };
+  return {
+    bundleCode: start.bundleCode,
+    dossierCode: start.dossierCode,
+    receivingAgencyCode: start.receivingAgencyCode,
+    requestedAt: start.requestedAt,
+    form: start.inputs,
+    ...(start.agencyCodes ? { agencyCodes: start.agencyCodes } : {}),
+  };
 }
 
 function pathOf(path: readonly PropertyKey[]): string {

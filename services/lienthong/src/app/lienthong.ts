@@ -89,11 +89,25 @@ export class Lienthong {
         throw new ForbiddenError(`Tài khoản không có quyền trả kết quả bước ${result.stepCode} của nhóm thủ tục này`);
       });
       if (!step) throw new ValidationError([{ path: "stepCode", message: `không có bước ${result.stepCode} trong nhóm thủ tục này` }]);
-      await this.deps.audit.record({ caller, action: `bundle.step.${result.outcome}`, target: { type: "bundle", id: result.bundleId }, outcome: "ok", details: { stepCode: result.stepCode, attempt: String(result.attempt) } });
+      await this.deps.audit.record({
+        caller,
+        action: `bundle.step.${result.outcome}`,
+        target: { type: "bundle", id: result.bundleId },
+        outcome: "ok",
+        details: { stepCode: result.stepCode, attempt: String(result.attempt) },
+      });
     }
     const command: Command =
       result.outcome === "COMPLETED"
-        ? { type: "RecordResult", at: result.at, step: result.stepCode, attempt: result.attempt, outcome: "COMPLETED", outputs: result.outputs, ...(result.resultNumber ? { resultNumber: result.resultNumber } : {}) }
+        ? {
+            type: "RecordResult",
+            at: result.at,
+            step: result.stepCode,
+            attempt: result.attempt,
+            outcome: "COMPLETED",
+            outputs: result.outputs,
+            ...(result.resultNumber ? { resultNumber: result.resultNumber } : {}),
+          }
         : { type: "RecordResult", at: result.at, step: result.stepCode, attempt: result.attempt, outcome: "REFUSED", reason: result.reason };
     return this.apply(result.bundleId, command, (bundle) => {
       // After a reassignment only the new agency's answer counts.

@@ -142,7 +142,14 @@ export function decide(bundle: Bundle | undefined, command: Command, calendar: W
       // A timed-out step may still be answered late: the agency's slice then shows it late.
       if (step.status !== "REQUESTED" && step.status !== "TIMED_OUT") return ok([]);
       if (command.outcome === "COMPLETED") {
-        const completed: BundleEvent = { type: "StepCompleted", at: command.at, step: step.code, attempt: step.attempt, outputs: command.outputs, ...(command.resultNumber ? { resultNumber: command.resultNumber } : {}) };
+        const completed: BundleEvent = {
+          type: "StepCompleted",
+          at: command.at,
+          step: step.code,
+          attempt: step.attempt,
+          outputs: command.outputs,
+          ...(command.resultNumber ? { resultNumber: command.resultNumber } : {}),
+        };
         return ok(then(bundle, [completed], (next) => advance(next, command.at, calendar)));
       }
       const refused: BundleEvent = { type: "StepRefused", at: command.at, step: step.code, attempt: step.attempt, reason: command.reason };
@@ -177,7 +184,13 @@ export function decide(bundle: Bundle | undefined, command: Command, calendar: W
       const stuck = bundle.steps.find((step) => STUCK.includes(step.status));
       return ok([
         { type: "BundleFailed", at: command.now, ...(stuck ? { step: stuck.code } : {}), reason: command.actor.reason, actor: command.actor },
-        { type: "ApplicantNotified", at: command.now, ...(stuck ? { step: stuck.code } : {}), kind: "BUNDLE_FAILED", message: `Hồ sơ ${bundle.dossierCode} dừng xử lý liên thông: ${command.actor.reason}. Kết quả các bước đã hoàn thành vẫn có hiệu lực.` },
+        {
+          type: "ApplicantNotified",
+          at: command.now,
+          ...(stuck ? { step: stuck.code } : {}),
+          kind: "BUNDLE_FAILED",
+          message: `Hồ sơ ${bundle.dossierCode} dừng xử lý liên thông: ${command.actor.reason}. Kết quả các bước đã hoàn thành vẫn có hiệu lực.`,
+        },
       ]);
     }
   }

@@ -80,34 +80,66 @@ function paymentEntries(state: PaymentState, events: readonly PaymentEvent[], ve
     switch (event.type) {
       case "REQUESTED":
         return [
-          entry("vn.onestop.payment.requested.v1", state.agencyCode, state.dossierCode, event.state.requestedAt, {
-            ...base,
-            channel,
-            amount: event.state.amount,
-            lines: feeLinesJson(event.state.lines),
-            requestedAt: event.state.requestedAt,
-            expiresAt: event.state.expiresAt ?? "",
-          }, id),
+          entry(
+            "vn.onestop.payment.requested.v1",
+            state.agencyCode,
+            state.dossierCode,
+            event.state.requestedAt,
+            {
+              ...base,
+              channel,
+              amount: event.state.amount,
+              lines: feeLinesJson(event.state.lines),
+              requestedAt: event.state.requestedAt,
+              expiresAt: event.state.expiresAt ?? "",
+            },
+            id,
+          ),
         ];
       case "SUCCEEDED":
         return [
-          entry("vn.onestop.payment.succeeded.v1", state.agencyCode, state.dossierCode, event.paidAt, {
-            ...base,
-            channel,
-            amount: state.amount,
-            paidAt: event.paidAt,
-            gatewayTransactionId: event.gatewayTransactionId,
-            settlementDueAt: event.settlementDueAt ?? "",
-          }, id),
+          entry(
+            "vn.onestop.payment.succeeded.v1",
+            state.agencyCode,
+            state.dossierCode,
+            event.paidAt,
+            {
+              ...base,
+              channel,
+              amount: state.amount,
+              paidAt: event.paidAt,
+              gatewayTransactionId: event.gatewayTransactionId,
+              settlementDueAt: event.settlementDueAt ?? "",
+            },
+            id,
+          ),
         ];
       case "FAILED":
-        return [entry("vn.onestop.payment.failed.v1", state.agencyCode, state.dossierCode, event.failedAt, { ...base, channel, failedAt: event.failedAt, errorCode: event.errorCode, reason: event.reason }, id)];
+        return [
+          entry(
+            "vn.onestop.payment.failed.v1",
+            state.agencyCode,
+            state.dossierCode,
+            event.failedAt,
+            { ...base, channel, failedAt: event.failedAt, errorCode: event.errorCode, reason: event.reason },
+            id,
+          ),
+        ];
       case "EXPIRED":
         return [
-          entry("vn.onestop.payment.failed.v1", state.agencyCode, state.dossierCode, event.expiredAt, { ...base, channel, failedAt: event.expiredAt, errorCode: "EXPIRED", reason: "Hết hạn thanh toán" }, id),
+          entry(
+            "vn.onestop.payment.failed.v1",
+            state.agencyCode,
+            state.dossierCode,
+            event.expiredAt,
+            { ...base, channel, failedAt: event.expiredAt, errorCode: "EXPIRED", reason: "Hết hạn thanh toán" },
+            id,
+          ),
         ];
       case "REFUNDED":
-        return [entry("vn.onestop.payment.refunded.v1", state.agencyCode, state.dossierCode, event.refundedAt, { ...base, amount: event.amount, refundedAt: event.refundedAt, reason: event.reason }, id)];
+        return [
+          entry("vn.onestop.payment.refunded.v1", state.agencyCode, state.dossierCode, event.refundedAt, { ...base, amount: event.amount, refundedAt: event.refundedAt, reason: event.reason }, id),
+        ];
       case "SETTLED":
         return [];
     }
@@ -136,13 +168,20 @@ export class Payments {
     );
     const assessedAt = formatInstant(this.now());
     const outbox = [
-      entry("vn.onestop.payment.fees_assessed.v1", receipt.agencyCode, receipt.dossierCode, assessedAt, {
-        dossierCode: receipt.dossierCode,
-        procedureCode: receipt.procedureCode,
-        lines: feeLinesJson(assessment.lines),
-        total: assessment.total,
+      entry(
+        "vn.onestop.payment.fees_assessed.v1",
+        receipt.agencyCode,
+        receipt.dossierCode,
         assessedAt,
-      }, derivedEventId(receipt.eventId, "fees_assessed")),
+        {
+          dossierCode: receipt.dossierCode,
+          procedureCode: receipt.procedureCode,
+          lines: feeLinesJson(assessment.lines),
+          total: assessment.total,
+          assessedAt,
+        },
+        derivedEventId(receipt.eventId, "fees_assessed"),
+      ),
     ];
     await this.deps.store.insertAssessment({
       _id: receipt.dossierCode,
@@ -164,7 +203,17 @@ export class Payments {
   assess(input: { procedureCode: string; channel: FilingChannel; at: string; facts: Record<string, string>; receiptCodes?: string[] }): Assessment {
     const catalogue = this.deps.catalogueFees(input.procedureCode);
     if (!catalogue) throw new NotFoundError(`Không có thủ tục ${input.procedureCode} trong danh mục`);
-    return assessFees({ procedureCode: input.procedureCode, channel: input.channel, receivedOn: localDateOf(input.at), catalogue, receiptCodes: input.receiptCodes ?? catalogue.map((f) => f.code), facts: input.facts }, this.deps.rules);
+    return assessFees(
+      {
+        procedureCode: input.procedureCode,
+        channel: input.channel,
+        receivedOn: localDateOf(input.at),
+        catalogue,
+        receiptCodes: input.receiptCodes ?? catalogue.map((f) => f.code),
+        facts: input.facts,
+      },
+      this.deps.rules,
+    );
   }
 
   async assessmentOf(dossierCode: string): Promise<AssessmentDoc> {
@@ -177,7 +226,13 @@ export class Payments {
    * Requests the payment of the dossier's assessed lines. The id is derived from the dossier and
    * the idempotency key, so the same request twice is one payment.
    */
-  async request(input: { dossierCode: string; channel: PaymentChannel; idempotencyKey: string; clientAddress: string; returnUrl?: string }): Promise<{ payment: PaymentState; paymentUrl?: string; created: boolean }> {
+  async request(input: {
+    dossierCode: string;
+    channel: PaymentChannel;
+    idempotencyKey: string;
+    clientAddress: string;
+    returnUrl?: string;
+  }): Promise<{ payment: PaymentState; paymentUrl?: string; created: boolean }> {
     const assessment = await this.assessmentOf(input.dossierCode);
     const paymentId = derivedEventId(`${input.dossierCode}\u0000${input.channel}`, input.idempotencyKey);
     const existing = await this.deps.store.payment(paymentId);
@@ -318,7 +373,14 @@ export class Payments {
     const recorded = (await this.deps.store.paymentsOfDay(gateway.name, day))
       .map((doc) => doc.state)
       .filter((state) => state.status === "SUCCEEDED" || state.status === "REFUNDED")
-      .map((state) => ({ paymentId: state.paymentId, txnRef: state.txnRef, dossierCode: state.dossierCode, agencyCode: state.agencyCode, amount: state.amount, gatewayTransactionId: state.gatewayTransactionId ?? "" }));
+      .map((state) => ({
+        paymentId: state.paymentId,
+        txnRef: state.txnRef,
+        dossierCode: state.dossierCode,
+        agencyCode: state.agencyCode,
+        amount: state.amount,
+        gatewayTransactionId: state.gatewayTransactionId ?? "",
+      }));
     const extras = new Map<string, PaymentState>();
     for (const line of lines) {
       const id = paymentIdOfTxnRef(line.txnRef);
@@ -340,25 +402,39 @@ export class Payments {
     });
     const channel = CHANNEL_ENUM[gateway.channel];
     const outbox = [
-      entry("vn.onestop.payment.reconciled.v1", agencyCode, reconciliationId, reconciledAt, {
-        reconciliationId,
+      entry(
+        "vn.onestop.payment.reconciled.v1",
         agencyCode,
-        channel,
-        period: { from: day, to: day },
+        reconciliationId,
         reconciledAt,
-        matchedCount: result.matched.length,
-        matchedAmount: result.matchedAmount,
-        mismatches: result.mismatches.map(mismatchJson),
-      }, derivedEventId(reconciliationId, "reconciled")),
-      ...result.mismatches.map((m) =>
-        entry("vn.onestop.payment.discrepancy_found.v1", m.agencyCode || agencyCode, reconciliationId, reconciledAt, {
+        {
           reconciliationId,
-          agencyCode: m.agencyCode || agencyCode,
+          agencyCode,
           channel,
-          statementDate: day,
-          mismatch: mismatchJson(m),
-          foundAt: reconciledAt,
-        }, derivedEventId(reconciliationId, `${m.kind}:${m.txnRef}`)),
+          period: { from: day, to: day },
+          reconciledAt,
+          matchedCount: result.matched.length,
+          matchedAmount: result.matchedAmount,
+          mismatches: result.mismatches.map(mismatchJson),
+        },
+        derivedEventId(reconciliationId, "reconciled"),
+      ),
+      ...result.mismatches.map((m) =>
+        entry(
+          "vn.onestop.payment.discrepancy_found.v1",
+          m.agencyCode || agencyCode,
+          reconciliationId,
+          reconciledAt,
+          {
+            reconciliationId,
+            agencyCode: m.agencyCode || agencyCode,
+            channel,
+            statementDate: day,
+            mismatch: mismatchJson(m),
+            foundAt: reconciledAt,
+          },
+          derivedEventId(reconciliationId, `${m.kind}:${m.txnRef}`),
+        ),
       ),
     ];
     const doc = { _id: reconciliationId, reconciliationId, gateway: gateway.name, day, reconciledAt, result, outbox };

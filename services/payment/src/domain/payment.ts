@@ -105,7 +105,7 @@ export function settlementDueAt(channel: PaymentChannel, lines: readonly Assesse
   if (channel === "DESK") {
     // Desk collections are settled monthly: by the end of the payment's month.
     const day = localDateOf(paidAt);
-    const firstOfNext = addDays(`${day.slice(0, 8)}01`, 32).slice(0, 8) + "01";
+    const firstOfNext = `${addDays(`${day.slice(0, 8)}01`, 32).slice(0, 8)}01`;
     return formatInstant(atLocalTime(firstOfNext, 0) - 1);
   }
   return formatInstant(addWorkingHours(paidAt, SETTLEMENT_WORKING_HOURS));
@@ -167,10 +167,7 @@ export function decideExpiry(state: PaymentState, now: number): PaymentEvent[] {
 }
 
 /** The desk's or the bank statement's confirmation of a desk or transfer payment. */
-export function decideManualConfirmation(
-  state: PaymentState,
-  command: { succeeded: boolean; at: number; reference: string; reason: string },
-): PaymentEvent[] {
+export function decideManualConfirmation(state: PaymentState, command: { succeeded: boolean; at: number; reference: string; reason: string }): PaymentEvent[] {
   if (ONLINE_CHANNELS.has(state.channel)) throw new PaymentError("WRONG_CHANNEL", "Thanh toán trực tuyến được xác nhận qua cổng thanh toán");
   if (state.status !== "REQUESTED") throw new PaymentError("NOT_PAYABLE", "Khoản thanh toán đã được xử lý");
   if (!command.succeeded) return [{ type: "FAILED", failedAt: formatInstant(command.at), errorCode: "REFUSED", reason: command.reason }];

@@ -20,9 +20,7 @@ export interface DelayedPage extends Freshness {
 
 /** The delayed-dossiers query: the read model's open dossiers judged at the time of the question. */
 export class DelayedQueries {
-  constructor(
-    private readonly deps: { store: OpenDossiers; lag: LagProbe; calendar: WorkingCalendar; now?: () => Date },
-  ) {}
+  constructor(private readonly deps: { store: OpenDossiers; lag: LagProbe; calendar: WorkingCalendar; now?: () => Date }) {}
 
   async list(request: DelayedRequest): Promise<DelayedPage> {
     const lagEvents = await this.deps.lag.pendingEvents();

@@ -469,7 +469,10 @@ export class Rebuilder {
 
   private release(run: Run, entry: RebuildHistoryEntry): Promise<void> {
     const write = run.saving.then(() => this.states.release(run.progress.id, this.owner, this.snapshot(run.progress), entry));
-    run.saving = write.then(() => run.progress.history.push(entry), () => undefined);
+    run.saving = write.then(
+      () => run.progress.history.push(entry),
+      () => undefined,
+    );
     return write;
   }
 

@@ -15,17 +15,7 @@
  * received by A, transferred to B and resolved is in B's row of the form, received and resolved,
  * and not in A's; in a period that ended while A still held it, it is A's.
  */
-import {
-  agencyAt,
-  classifyResolution,
-  computeDueAt,
-  indicatorVerdict,
-  leftProcessingAt,
-  legalVerdict,
-  localDateOf,
-  type Verdict,
-  type WorkingCalendar,
-} from "@onestop/calendar";
+import { agencyAt, classifyResolution, computeDueAt, indicatorVerdict, leftProcessingAt, legalVerdict, localDateOf, type Verdict, type WorkingCalendar } from "@onestop/calendar";
 import type { DossierFacts, Receipt } from "./facts.js";
 import { boundsOf, type Period } from "./period.js";
 import { clockAt, dossierAt, paidOnline, type DossierAt, type EndKind } from "./timeline.js";
@@ -77,9 +67,7 @@ function resolvedOutcome(view: DossierAt, resolution: { at: string; outcome: "AP
   // (The shortcuts give what legalVerdict / indicatorVerdict give, at a fraction of the cost.)
   const legal = plainClock(view) ? classifyResolution(resolution.at, receiptDueDay) : legalVerdict(resolved, calendar).verdict;
   const noWaits = view.clock.supplements.length === 0 && view.clock.pauses.length === 0;
-  const indicator = noWaits
-    ? classifyResolution(resolution.at, receiptDueDay)
-    : indicatorVerdict({ ...resolved, originalDueAt: view.receipt.dueAt }, calendar).verdict;
+  const indicator = noWaits ? classifyResolution(resolution.at, receiptDueDay) : indicatorVerdict({ ...resolved, originalDueAt: view.receipt.dueAt }, calendar).verdict;
   return {
     kind: "RESOLVED",
     legal,
@@ -105,11 +93,7 @@ function pendingOutcome(view: DossierAt, toMs: number, calendar: WorkingCalendar
  * The dossier's place in the period's report, or undefined when it is not part of the period
  * (received after it, or finished before it). Needs a complete record (with its receipt).
  */
-export function classifyForPeriod(
-  facts: DossierFacts & { receipt: Receipt },
-  period: Period,
-  calendar: WorkingCalendar,
-): PeriodClassification | undefined {
+export function classifyForPeriod(facts: DossierFacts & { receipt: Receipt }, period: Period, calendar: WorkingCalendar): PeriodClassification | undefined {
   const { fromMs, toMs } = boundsOf(period);
   const receivedMs = Date.parse(facts.receipt.receivedAt);
   if (receivedMs > toMs) return undefined;

@@ -145,13 +145,7 @@ export function matchesFilter(dossier: OpenDossier, filter: DelayedFilter): bool
  * The delayed dossiers among `open` at `nowMs`: overdue first, the longest overdue first, then
  * those at risk, the soonest due first; ties by dossier code.
  */
-export function selectDelayed(
-  open: Iterable<OpenDossier>,
-  filter: DelayedFilter,
-  nowMs: number,
-  calendar: WorkingCalendar,
-  withinDays = DEFAULT_AT_RISK_WORKING_DAYS,
-): DelayedDossier[] {
+export function selectDelayed(open: Iterable<OpenDossier>, filter: DelayedFilter, nowMs: number, calendar: WorkingCalendar, withinDays = DEFAULT_AT_RISK_WORKING_DAYS): DelayedDossier[] {
   const selected: DelayedDossier[] = [];
   for (const dossier of open) {
     if (!matchesFilter(dossier, filter)) continue;

@@ -100,9 +100,7 @@ export function foldEvent(facts: DossierFacts, event: FactEvent): DossierFacts {
     // A second receipt with another id for the same code would be a producer bug: keep the first.
     return facts.receipt ? facts : { ...facts, receipt: event.receipt };
   }
-  const events = [...facts.events, event].sort(
-    (a, b) => epoch(a.at) - epoch(b.at) || (a.eventId < b.eventId ? -1 : a.eventId > b.eventId ? 1 : 0),
-  );
+  const events = [...facts.events, event].sort((a, b) => epoch(a.at) - epoch(b.at) || (a.eventId < b.eventId ? -1 : a.eventId > b.eventId ? 1 : 0));
   return { ...facts, events };
 }
 

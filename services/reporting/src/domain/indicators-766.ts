@@ -81,11 +81,7 @@ function computed(group: string, code: string, name: string, maxPoints: number, 
   return { group, code, name, maxPoints, target, status: "COMPUTED", measure, rate: measure.rate, points: score(measure.rate, target, maxPoints) };
 }
 
-export function indicators766(
-  input: PeriodDossiers,
-  procedures: readonly ProcedureInfo[],
-  targets: IndicatorTargets = DEFAULT_TARGETS,
-): Indicators766 {
+export function indicators766(input: PeriodDossiers, procedures: readonly ProcedureInfo[], targets: IndicatorTargets = DEFAULT_TARGETS): Indicators766 {
   type Resolved = TallyLine & { outcome: { kind: "RESOLVED" } };
   const resolved = input.lines.filter((line): line is Resolved => line.outcome.kind === "RESOLVED");
   const resolvedCount = countOf(resolved);
@@ -108,7 +104,10 @@ export function indicators766(
       "Hồ sơ trực tuyến toàn trình / hồ sơ của TTHC đủ điều kiện trực tuyến toàn trình",
       12,
       targets.onlineService,
-      ratio(countOf(eligible, (line) => line.channel === "ONLINE" && line.onlineMode === "FULL"), countOf(eligible)),
+      ratio(
+        countOf(eligible, (line) => line.channel === "ONLINE" && line.onlineMode === "FULL"),
+        countOf(eligible),
+      ),
     ),
     {
       ...computed(
@@ -129,7 +128,10 @@ export function indicators766(
         "Hồ sơ được số hóa thành phần và có kết quả điện tử / hồ sơ đã giải quyết (chấp thuận)",
         4,
         targets.digitisedWithEResult,
-        ratio(countOf(approved, (line) => line.digitised && line.outcome.electronicResult), countOf(approved)),
+        ratio(
+          countOf(approved, (line) => line.digitised && line.outcome.electronicResult),
+          countOf(approved),
+        ),
       ),
       note: "Số hóa: ít nhất một thành phần hồ sơ được số hóa; kết quả điện tử: trả hoặc cấp kết quả điện tử đến cuối kỳ. Mẫu số như chỉ tiêu kết quả điện tử.",
     },
@@ -140,7 +142,10 @@ export function indicators766(
         "Hồ sơ tái sử dụng dữ liệu, giấy tờ đã số hóa / hồ sơ tiếp nhận trong kỳ",
         2,
         targets.dataReuse,
-        ratio(countOf(received, (line) => line.reused), countOf(received)),
+        ratio(
+          countOf(received, (line) => line.reused),
+          countOf(received),
+        ),
       ),
       note: "Tái sử dụng: ít nhất một giấy tờ hoặc dữ liệu đã có được dùng lại đến cuối kỳ.",
     },

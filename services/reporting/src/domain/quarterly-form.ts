@@ -53,7 +53,10 @@ function itemsOf(lines: readonly TallyLine[], procedures: readonly ProcedureInfo
   const received = lines.filter((line) => line.entry !== "CARRIED_OVER");
   const share = (mode: OnlineMode) => {
     const ofMode = received.filter((line) => byCode.get(line.procedureCode)?.onlineMode === mode);
-    return ratio(countOf(ofMode, (line) => line.channel === "ONLINE"), countOf(ofMode));
+    return ratio(
+      countOf(ofMode, (line) => line.channel === "ONLINE"),
+      countOf(ofMode),
+    );
   };
   const offered = procedures.filter((p) => p.onlineMode !== "NONE" && (level === undefined || p.levels.includes(level)));
   const withOnline = new Set(received.filter((line) => line.channel === "ONLINE" && line.count > 0).map((line) => line.procedureCode));
@@ -70,7 +73,10 @@ function itemsOf(lines: readonly TallyLine[], procedures: readonly ProcedureInfo
 /** Paid online / payable, among the given lines (the dossiers received in the period). */
 export function onlinePaymentOf(received: readonly TallyLine[]): Ratio {
   const payable = received.filter((line) => line.payable);
-  return ratio(countOf(payable, (line) => line.paidOnline), countOf(payable));
+  return ratio(
+    countOf(payable, (line) => line.paidOnline),
+    countOf(payable),
+  );
 }
 
 const LEVEL_ORDER: Level[] = ["PROVINCE", "DISTRICT", "COMMUNE"];
@@ -78,7 +84,14 @@ const LEVEL_ORDER: Level[] = ["PROVINCE", "DISTRICT", "COMMUNE"];
 export function quarterlyForm(input: PeriodDossiers, procedures: readonly ProcedureInfo[]): QuarterlyForm {
   const levels = input.scope.level ? [input.scope.level] : LEVEL_ORDER;
   return {
-    byLevel: levels.map((level) => ({ level, items: itemsOf(input.lines.filter((line) => line.level === level), procedures, level) })),
+    byLevel: levels.map((level) => ({
+      level,
+      items: itemsOf(
+        input.lines.filter((line) => line.level === level),
+        procedures,
+        level,
+      ),
+    })),
     total: itemsOf(input.lines, procedures, input.scope.level),
   };
 }

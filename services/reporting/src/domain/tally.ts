@@ -146,15 +146,13 @@ export function countOf<L extends TallyLine>(lines: readonly L[], keep: (line: L
   return total;
 }
 
-
 export class TallyDecodeError extends Error {
   override readonly name = "TallyDecodeError";
 }
 
 function decodeOutcome(text: string): TallyOutcome {
   const [kind, ...parts] = text.split(":");
-  if (kind === "R" && parts.length === 4)
-    return { kind: "RESOLVED", legal: parts[0] as Verdict, indicator: parts[1] as Verdict, approved: parts[2] === "1", electronicResult: parts[3] === "1" };
+  if (kind === "R" && parts.length === 4) return { kind: "RESOLVED", legal: parts[0] as Verdict, indicator: parts[1] as Verdict, approved: parts[2] === "1", electronicResult: parts[3] === "1" };
   if (kind === "P" && parts.length === 1) return { kind: "PENDING", overdue: parts[0] === "1" };
   if (kind === "X" && parts.length === 1) return { kind: "RETURNED", reason: parts[0] as EndKind };
   if (kind === "I" && parts.length === 0) return { kind: "INCONSISTENT" };

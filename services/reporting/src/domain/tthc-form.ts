@@ -170,7 +170,10 @@ export function tthcForm(input: PeriodDossiers, sectors: readonly SectorName[]):
   const known = new Set(sectors.map((sector) => sector.code));
   const ordered = [
     ...sectors.filter((sector) => bySector.has(sector.code)),
-    ...[...bySector.keys()].filter((code) => !known.has(code)).sort().map((code) => ({ code, name: code })),
+    ...[...bySector.keys()]
+      .filter((code) => !known.has(code))
+      .sort()
+      .map((code) => ({ code, name: code })),
   ];
   const rows = ordered.map((sector, index) => ({ no: index + 1, sectorCode: sector.code, sectorName: sector.name, ...bySector.get(sector.code)! }));
 

@@ -53,19 +53,16 @@ function lifecycle(code: string, name: string, timeField: string, at: string, ex
 
 export const supplementRequested = (code: string, at: string) => lifecycle(code, "supplement_requested", "requestedAt", at, { requestNumber: 1 });
 export const supplementReceived = (code: string, at: string) => lifecycle(code, "supplement_received", "receivedAt", at);
-export const resolved = (code: string, at: string, outcome: "APPROVED" | "REFUSED" = "APPROVED") =>
-  lifecycle(code, "resolved", "resolvedAt", at, { outcome: `OUTCOME_${outcome}` });
+export const resolved = (code: string, at: string, outcome: "APPROVED" | "REFUSED" = "APPROVED") => lifecycle(code, "resolved", "resolvedAt", at, { outcome: `OUTCOME_${outcome}` });
 export const resultReturned = (code: string, at: string, channel: "IN_PERSON" | "POSTAL" | "ONLINE", electronic: boolean) =>
   lifecycle(code, "result_returned", "returnedAt", at, { channel: `CHANNEL_${channel}`, form: electronic ? "DOCUMENT_FORM_ELECTRONIC" : "DOCUMENT_FORM_PAPER" });
 export const withdrawn = (code: string, at: string) => lifecycle(code, "withdrawn", "withdrawnAt", at);
 export const refused = (code: string, at: string) => lifecycle(code, "refused", "refusedAt", at);
 export const closed = (code: string, at: string) => lifecycle(code, "closed", "closedAt", at, { reason: "CLOSE_REASON_SUPPLEMENT_NOT_COMPLETED" });
 type PauseReasonName = "OPINION_REQUEST" | "FINANCIAL_OBLIGATION";
-export const paused = (code: string, at: string, reason: PauseReasonName = "OPINION_REQUEST") =>
-  lifecycle(code, "paused", "pausedAt", at, { reason: `PAUSE_REASON_${reason}` });
+export const paused = (code: string, at: string, reason: PauseReasonName = "OPINION_REQUEST") => lifecycle(code, "paused", "pausedAt", at, { reason: `PAUSE_REASON_${reason}` });
 /** Intake names the reason of the pause that ends. */
-export const resumed = (code: string, at: string, reason: PauseReasonName = "OPINION_REQUEST") =>
-  lifecycle(code, "resumed", "resumedAt", at, { reason: `PAUSE_REASON_${reason}` });
+export const resumed = (code: string, at: string, reason: PauseReasonName = "OPINION_REQUEST") => lifecycle(code, "resumed", "resumedAt", at, { reason: `PAUSE_REASON_${reason}` });
 /** As intake publishes it: the agency that held the dossier and the one that decides it from now on. */
 export const transferred = (code: string, at: string, fromAgencyCode: string, toAgencyCode: string) =>
   lifecycle(code, "transferred", "transferredAt", at, { fromAgencyCode, toAgencyCode, form: "DOCUMENT_FORM_ELECTRONIC" });
@@ -82,8 +79,7 @@ export const paymentRefunded = (code: string, paymentId: string, amount: number,
   streamEvent("payment", code, "refunded", "refundedAt", at, { paymentId, amount: String(amount), reason: "Hoàn trả do nộp thừa" });
 export const componentDigitised = (code: string, at: string) =>
   streamEvent("digitisation", code, "component_digitised", "digitisedAt", at, { componentTypeCode: "TK", document: { documentTypeCode: "TK" } });
-export const resultIssued = (code: string, at: string) =>
-  streamEvent("digitisation", code, "result_issued", "issuedAt", at, { resultNumber: "024090001234.KQ", resultTypeCode: "KQ" });
+export const resultIssued = (code: string, at: string) => streamEvent("digitisation", code, "result_issued", "issuedAt", at, { resultNumber: "024090001234.KQ", resultTypeCode: "KQ" });
 export const documentReused = (code: string, at: string) =>
   streamEvent("digitisation", code, "document_reused", "reusedAt", at, { componentTypeCode: "CCCD", source: "REUSE_SOURCE_DIGITISED_DOCUMENT", documentId: "DOC-1" });
 

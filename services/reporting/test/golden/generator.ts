@@ -69,10 +69,25 @@ function shuffle<T>(items: T[], random: () => number): T[] {
 
 /** Entry and outcome of every dossier of a level; a carry-over is never "pending, not yet due" (it would need a due date months away). */
 function plan(t: LevelTargets, random: () => number): Array<[Entry, Outcome]> {
-  const entries = shuffle(labels<Entry>([["ONLINE", t.online], ["IN_PERSON", t.inPerson], ["POSTAL", t.postal], ["CARRIED_OVER", t.carriedOver]]), random);
+  const entries = shuffle(
+    labels<Entry>([
+      ["ONLINE", t.online],
+      ["IN_PERSON", t.inPerson],
+      ["POSTAL", t.postal],
+      ["CARRIED_OVER", t.carriedOver],
+    ]),
+    random,
+  );
   const notDue = labels<Outcome>([["PENDING_NOT_DUE", t.pendingNotDue]]);
   const others = shuffle(
-    labels<Outcome>([["EARLY", t.early], ["ON_TIME", t.onTime], ["OVERDUE", t.overdue], ["PENDING_OVERDUE", t.pendingOverdue], ["WITHDRAWN", t.withdrawn], ["REFUSED", t.refused]]),
+    labels<Outcome>([
+      ["EARLY", t.early],
+      ["ON_TIME", t.onTime],
+      ["OVERDUE", t.overdue],
+      ["PENDING_OVERDUE", t.pendingOverdue],
+      ["WITHDRAWN", t.withdrawn],
+      ["REFUSED", t.refused],
+    ]),
     random,
   );
   const carried = entries.filter((e) => e === "CARRIED_OVER").length;
@@ -94,10 +109,7 @@ export class StreamGenerator {
 
   constructor(private readonly options: GeneratorOptions) {
     this.random = prng(options.seed);
-    this.byLevel = Object.fromEntries(LEVELS.map((level) => [level, options.procedures.filter((p) => p.levels.includes(level))])) as Record<
-      Level,
-      GeneratorProcedure[]
-    >;
+    this.byLevel = Object.fromEntries(LEVELS.map((level) => [level, options.procedures.filter((p) => p.levels.includes(level))])) as Record<Level, GeneratorProcedure[]>;
     this.truth = { total: emptyCounts(), byLevel: { PROVINCE: emptyCounts(), DISTRICT: emptyCounts(), COMMUNE: emptyCounts() }, outside: 0, dossiers: 0, events: 0 };
   }
 
@@ -147,23 +159,15 @@ export class StreamGenerator {
   private inPeriod(level: Level, entry: Entry, outcome: Outcome): GeneratedDossier {
     const { from, to } = this.options.period;
     for (let attempt = 0; attempt < 200; attempt++) {
-      const candidates = this.byLevel[level].filter(
-        (p) => (entry !== "ONLINE" || p.onlineMode !== "NONE") && (outcome !== "EARLY" || !p.timeLimit.sameDay),
-      );
+      const candidates = this.byLevel[level].filter((p) => (entry !== "ONLINE" || p.onlineMode !== "NONE") && (outcome !== "EARLY" || !p.timeLimit.sameDay));
       const procedure = this.pick(candidates);
       const receivedDay =
-        entry === "CARRIED_OVER"
-          ? addDays(from, -this.int(1, 45))
-          : outcome === "PENDING_NOT_DUE"
-            ? addDays(to, -this.int(0, 20))
-            : addDays(from, this.int(0, dayCount(from, to) - 1));
+        entry === "CARRIED_OVER" ? addDays(from, -this.int(1, 45)) : outcome === "PENDING_NOT_DUE" ? addDays(to, -this.int(0, 20)) : addDays(from, this.int(0, dayCount(from, to) - 1));
       const receivedMs = this.at(receivedDay, this.officeMinute());
       // A few new dossiers that get decided have had a supplement request: the legal clock restarts.
       const resolves = outcome === "EARLY" || outcome === "ON_TIME" || outcome === "OVERDUE";
       const supplement =
-        resolves && entry !== "CARRIED_OVER" && this.random() < 0.03
-          ? { requestedMs: this.at(addDays(receivedDay, 1), 9 * 60), returnedMs: this.at(addDays(receivedDay, 3), 14 * 60) }
-          : undefined;
+        resolves && entry !== "CARRIED_OVER" && this.random() < 0.03 ? { requestedMs: this.at(addDays(receivedDay, 1), 9 * 60), returnedMs: this.at(addDays(receivedDay, 3), 14 * 60) } : undefined;
       const due = this.dueDay(receivedMs, procedure, supplement);
       const placed = this.place(outcome, receivedMs, supplement?.returnedMs ?? receivedMs, due);
       if (placed === undefined) continue;
@@ -177,6 +181,7 @@ export class StreamGenerator {
   private place(outcome: Outcome, receivedMs: number, clockStartMs: number, due: LocalDate): number | undefined {
     const { from, to } = this.options.period;
     const startDay = localDateOf(clockStartMs);
+    // biome-ignore lint/complexity/useMathMinMax: dates compared as strings, not numbers
     const earliest = startDay > from ? startDay : from;
     const onDay = (day: LocalDate) => (day === startDay ? clockStartMs + 30 * MINUTE : this.at(day, this.officeMinute()));
     const dayIn = (lo: LocalDate, hi: LocalDate) => (lo > hi ? undefined : addDays(lo, this.int(0, dayCount(lo, hi) - 1)));
@@ -199,7 +204,7 @@ export class StreamGenerator {
       case "WITHDRAWN":
       case "REFUSED": {
         const day = dayIn(earliest, minDay(addDays(earliest, 10), to));
-        return day === undefined ? undefined : (day === localDateOf(receivedMs) ? receivedMs + 60 * MINUTE : this.at(day, 10 * 60));
+        return day === undefined ? undefined : day === localDateOf(receivedMs) ? receivedMs + 60 * MINUTE : this.at(day, 10 * 60);
       }
     }
   }

@@ -40,19 +40,43 @@ export const outcomesOf = (t: LevelTargets) => t.early + t.onTime + t.overdue + 
 // (sum 302.654), split early : on time as 261.764 : 40.890 overall.
 export const SEED_002_TARGETS: Targets = {
   PROVINCE: {
-    online: 127_469, inPerson: 950, postal: 50, carriedOver: 4_500, // 132.969
-    early: 109_853, onTime: 17_161, overdue: 380, // 127.394
-    pendingNotDue: 5_316, pendingOverdue: 119, withdrawn: 33, refused: 107, // 5.435 + 140
+    online: 127_469,
+    inPerson: 950,
+    postal: 50,
+    carriedOver: 4_500, // 132.969
+    early: 109_853,
+    onTime: 17_161,
+    overdue: 380, // 127.394
+    pendingNotDue: 5_316,
+    pendingOverdue: 119,
+    withdrawn: 33,
+    refused: 107, // 5.435 + 140
   },
   DISTRICT: {
-    online: 45_738, inPerson: 1_050, postal: 94, carriedOver: 2_800, // 49.682
-    early: 39_866, onTime: 6_228, overdue: 332, // 46.426
-    pendingNotDue: 3_134, pendingOverdue: 70, withdrawn: 12, refused: 40, // 3.204 + 52
+    online: 45_738,
+    inPerson: 1_050,
+    postal: 94,
+    carriedOver: 2_800, // 49.682
+    early: 39_866,
+    onTime: 6_228,
+    overdue: 332, // 46.426
+    pendingNotDue: 3_134,
+    pendingOverdue: 70,
+    withdrawn: 12,
+    refused: 40, // 3.204 + 52
   },
   COMMUNE: {
-    online: 127_251, inPerson: 1_900, postal: 100, carriedOver: 2_947, // 132.198
-    early: 112_045, onTime: 17_501, overdue: 1_573, // 131.119
-    pendingNotDue: 918, pendingOverdue: 21, withdrawn: 34, refused: 106, // 939 + 140
+    online: 127_251,
+    inPerson: 1_900,
+    postal: 100,
+    carriedOver: 2_947, // 132.198
+    early: 112_045,
+    onTime: 17_501,
+    overdue: 1_573, // 131.119
+    pendingNotDue: 918,
+    pendingOverdue: 21,
+    withdrawn: 34,
+    refused: 106, // 939 + 140
   },
 };
 

@@ -1,14 +1,5 @@
 import { PassThrough } from "node:stream";
-import {
-  Metadata,
-  Server,
-  ServerCredentials,
-  status,
-  type sendUnaryData,
-  type ServerReadableStream,
-  type ServerUnaryCall,
-  type StatusObject,
-} from "@grpc/grpc-js";
+import { Metadata, Server, ServerCredentials, status, type sendUnaryData, type ServerReadableStream, type ServerUnaryCall, type StatusObject } from "@grpc/grpc-js";
 import type { TokenVerifier } from "@onestop/auth";
 import {
   DigitisationServiceService,
@@ -157,7 +148,13 @@ function uploadDocument({ digitisation, verifier, limiter }: DigitisationGrpcDep
       }
     });
     call.on("end", () => {
-      if (!started) return answer(new ValidationError([{ path: "header", message: "thiếu header" }, { path: "chunk", message: "thiếu tệp" }]));
+      if (!started)
+        return answer(
+          new ValidationError([
+            { path: "header", message: "thiếu header" },
+            { path: "chunk", message: "thiếu tệp" },
+          ]),
+        );
       file.end();
     });
     call.on("error", (error) => answer(error));
@@ -174,8 +171,7 @@ function getDocument({ digitisation, verifier, limiter }: DigitisationGrpcDeps) 
   };
 }
 
-const unimplemented = (_call: unknown, callback: sendUnaryData<never>) =>
-  callback({ code: status.UNIMPLEMENTED, details: "Dùng UploadDocument (gRPC) hoặc REST /v1 cho thao tác này" });
+const unimplemented = (_call: unknown, callback: sendUnaryData<never>) => callback({ code: status.UNIMPLEMENTED, details: "Dùng UploadDocument (gRPC) hoặc REST /v1 cho thao tác này" });
 
 /** Serves DigitisationService on `host:port`, without TLS. */
 export async function startDigitisationGrpc(deps: DigitisationGrpcDeps, port: number, host = "127.0.0.1"): Promise<RunningGrpcServer> {
@@ -189,9 +185,7 @@ export async function startDigitisationGrpc(deps: DigitisationGrpcDeps, port: nu
     recordReuse: unimplemented,
   });
   const address = `${host.includes(":") ? `[${host}]` : host}:${port}`;
-  const bound = await new Promise<number>((resolve, reject) =>
-    server.bindAsync(address, ServerCredentials.createInsecure(), (error, chosen) => (error ? reject(error) : resolve(chosen))),
-  );
+  const bound = await new Promise<number>((resolve, reject) => server.bindAsync(address, ServerCredentials.createInsecure(), (error, chosen) => (error ? reject(error) : resolve(chosen))));
   return {
     port: bound,
     stop: () =>

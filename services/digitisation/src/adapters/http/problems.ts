@@ -47,7 +47,13 @@ export function problemOf(error: unknown): Problem {
 export function problemHandler(log: Logger): ErrorRequestHandler {
   return (error: { type?: string; status?: number; expose?: boolean }, _req, res, _next) => {
     if (error.type === "entity.parse.failed") {
-      sendProblem(res, { type: "urn:onestop:problem:invalid-request", title: "Yêu cầu không hợp lệ", status: 400, detail: "Nội dung không phải JSON hợp lệ", errors: [{ path: "(body)", message: "không phải JSON hợp lệ" }] });
+      sendProblem(res, {
+        type: "urn:onestop:problem:invalid-request",
+        title: "Yêu cầu không hợp lệ",
+        status: 400,
+        detail: "Nội dung không phải JSON hợp lệ",
+        errors: [{ path: "(body)", message: "không phải JSON hợp lệ" }],
+      });
       return;
     }
     if (error.type === "entity.too.large") {

@@ -168,7 +168,17 @@ async function upload(digitisation: Digitisation, maxUploadBytes: number, log: L
   });
 
   parser.on("close", () => {
-    if (!sawFile) finish(new ValidationError(accepted ? [{ path: "file", message: "thiếu tệp" }] : [{ path: "metadata", message: "thiếu thông tin kèm theo (metadata)" }, { path: "file", message: "thiếu tệp" }]));
+    if (!sawFile)
+      finish(
+        new ValidationError(
+          accepted
+            ? [{ path: "file", message: "thiếu tệp" }]
+            : [
+                { path: "metadata", message: "thiếu thông tin kèm theo (metadata)" },
+                { path: "file", message: "thiếu tệp" },
+              ],
+        ),
+      );
   });
   parser.on("error", () => finish(new ValidationError([{ path: "(body)", message: "nội dung multipart không đọc được" }])));
   req.pipe(parser);

@@ -1,4 +1,4 @@
-import { Readable } from "node:stream";
+import type { Readable } from "node:stream";
 import {
   CopyObjectCommand,
   CreateBucketCommand,
@@ -38,9 +38,7 @@ export function s3Client(settings: S3Settings): S3Client {
     region: settings.S3_REGION,
     forcePathStyle: settings.S3_FORCE_PATH_STYLE,
     ...(settings.S3_ENDPOINT ? { endpoint: settings.S3_ENDPOINT } : {}),
-    ...(settings.S3_ACCESS_KEY_ID && settings.S3_SECRET_ACCESS_KEY
-      ? { credentials: { accessKeyId: settings.S3_ACCESS_KEY_ID, secretAccessKey: settings.S3_SECRET_ACCESS_KEY } }
-      : {}),
+    ...(settings.S3_ACCESS_KEY_ID && settings.S3_SECRET_ACCESS_KEY ? { credentials: { accessKeyId: settings.S3_ACCESS_KEY_ID, secretAccessKey: settings.S3_SECRET_ACCESS_KEY } } : {}),
     // Checksums of every request body only when the operation requires one (SDK default since 3.729
     // is "when supported", which not every S3-compatible server accepts).
     requestChecksumCalculation: "WHEN_REQUIRED",
@@ -122,9 +120,7 @@ export class S3ObjectStore implements ObjectStorePort {
     let keyMarker: string | undefined;
     let uploadMarker: string | undefined;
     do {
-      const page = await this.client.send(
-        new ListMultipartUploadsCommand({ Bucket: this.bucket, Prefix: INCOMING_PREFIX, KeyMarker: keyMarker, UploadIdMarker: uploadMarker }),
-      );
+      const page = await this.client.send(new ListMultipartUploadsCommand({ Bucket: this.bucket, Prefix: INCOMING_PREFIX, KeyMarker: keyMarker, UploadIdMarker: uploadMarker }));
       for (const upload of page.Uploads ?? []) {
         if (upload.Key && upload.UploadId && upload.Initiated && now - upload.Initiated.getTime() > olderThanMs) {
           await this.client.send(new AbortMultipartUploadCommand({ Bucket: this.bucket, Key: upload.Key, UploadId: upload.UploadId }));

@@ -38,7 +38,10 @@ export class Ed25519Signer implements Signer {
 }
 
 export function keyIdOf(publicKey: KeyObject): string {
-  return createHash("sha256").update(publicKey.export({ type: "spki", format: "der" })).digest("hex").slice(0, 16);
+  return createHash("sha256")
+    .update(publicKey.export({ type: "spki", format: "der" }))
+    .digest("hex")
+    .slice(0, 16);
 }
 
 /** PKCS#8 DER prefix of an Ed25519 private key; the 32-byte seed follows. */
@@ -47,7 +50,9 @@ const ED25519_PKCS8_PREFIX = Buffer.from("302e020100300506032b657004220420", "he
 /** An Ed25519 private key (PEM) from a 32-byte seed: the public development key, and tests. */
 export function ed25519PemFromSeed(seed: Buffer): string {
   if (seed.length !== 32) throw new Error("an Ed25519 seed is 32 bytes");
-  return createPrivateKey({ key: Buffer.concat([ED25519_PKCS8_PREFIX, seed]), format: "der", type: "pkcs8" }).export({ type: "pkcs8", format: "pem" }).toString();
+  return createPrivateKey({ key: Buffer.concat([ED25519_PKCS8_PREFIX, seed]), format: "der", type: "pkcs8" })
+    .export({ type: "pkcs8", format: "pem" })
+    .toString();
 }
 
 /**

@@ -30,14 +30,7 @@ const REJECTED = "vn.onestop.intake.command_rejected.v1";
  * Each command carries its sender's bearer token in the `Authorization` header, judged as of the
  * time the stream stored the command (a redelivery later than the token's expiry still counts).
  */
-export function startCommandConsumer(
-  nc: NatsConnection,
-  js: JetStreamClient,
-  jsm: JetStreamManager,
-  intake: Intake,
-  verifier: TokenVerifier,
-  log: Logger,
-): Promise<RunningConsumer> {
+export function startCommandConsumer(nc: NatsConnection, js: JetStreamClient, jsm: JetStreamManager, intake: Intake, verifier: TokenVerifier, log: Logger): Promise<RunningConsumer> {
   const handle = async (command: EventEnvelope, delivery: DeliveryInfo) => {
     const replyTo = delivery.header(COMMAND_REPLY_HEADER);
     try {
@@ -57,7 +50,14 @@ export function startCommandConsumer(
         errors: problem.errors ?? [],
         rejectedAt: new Date().toISOString(),
       });
-      const event = newEnvelope({ id: derivedEventId(command.id, "rejected"), type: REJECTED, source: "urn:onestop:system:intake", subject: command.subject, time: new Date().toISOString(), data: rejection });
+      const event = newEnvelope({
+        id: derivedEventId(command.id, "rejected"),
+        type: REJECTED,
+        source: "urn:onestop:system:intake",
+        subject: command.subject,
+        time: new Date().toISOString(),
+        data: rejection,
+      });
       await publishEvent(js, "intake.rejected", event);
       if (replyTo) nc.publish(replyTo, JSON.stringify(rejection));
       log.info("command rejected", { command: command.type, commandId: command.id, code: (rejection as { code: string }).code });

@@ -114,7 +114,14 @@ export function dossierOutboxEntries(personalDataKey: string): ToOutboxEntry {
 function bundleStart(event: Extract<DossierEvent, { type: "RECEIVED" }>, after: Dossier, receiptId: string): OutboxEntry {
   const type = "vn.onestop.lienthong.start_bundle.v1";
   const data = RequestBundleRequest.toJSON(
-    RequestBundleRequest.fromJSON({ bundleCode: after.bundleCode, dossierCode: after.code, requestedAt: after.receivedAt, receivingAgencyCode: after.receivingUnitCode, inputs: event.bundleInputs ?? {}, idempotencyKey: after.code }),
+    RequestBundleRequest.fromJSON({
+      bundleCode: after.bundleCode,
+      dossierCode: after.code,
+      requestedAt: after.receivedAt,
+      receivingAgencyCode: after.receivingUnitCode,
+      inputs: event.bundleInputs ?? {},
+      idempotencyKey: after.code,
+    }),
   ) as Record<string, unknown>;
   return {
     subject: subjectFor(type, {}),

@@ -108,9 +108,7 @@ const PORTAL_STATUS: Record<Exclude<Status, "PAUSED">, PortalStatus> = {
 function portalStatusOf(view: DossierView): PortalStatus {
   if (view.status !== "PAUSED") return PORTAL_STATUS[view.status];
   // The portal knows the financial-obligation pause (6) but not the wait for another agency's opinion.
-  return view.pauses.at(-1)?.reason === "FINANCIAL_OBLIGATION"
-    ? PortalStatus.PORTAL_STATUS_FINANCIAL_OBLIGATION_REQUESTED
-    : PortalStatus.PORTAL_STATUS_PROCESSING;
+  return view.pauses.at(-1)?.reason === "FINANCIAL_OBLIGATION" ? PortalStatus.PORTAL_STATUS_FINANCIAL_OBLIGATION_REQUESTED : PortalStatus.PORTAL_STATUS_PROCESSING;
 }
 
 /** Supplement waits and other pauses, in time order; `to` empty while open. */

@@ -21,9 +21,7 @@ export async function startIntakeGrpc(deps: IntakeGrpcDeps, port: number, host =
   const server = new Server(GRPC_SERVER_OPTIONS);
   server.addService(IntakeServiceService, intakeService(deps));
   const address = `${host.includes(":") ? `[${host}]` : host}:${port}`;
-  const bound = await new Promise<number>((resolve, reject) =>
-    server.bindAsync(address, ServerCredentials.createInsecure(), (error, chosen) => (error ? reject(error) : resolve(chosen))),
-  );
+  const bound = await new Promise<number>((resolve, reject) => server.bindAsync(address, ServerCredentials.createInsecure(), (error, chosen) => (error ? reject(error) : resolve(chosen))));
   return { port: bound, stop: () => shutdown(server, SHUTDOWN_GRACE_MS) };
 }
 

@@ -6,7 +6,7 @@ import { Level, levelToJSON, timeUnitToJSON, type IntakeServiceServer, type List
 import { authenticateCallLimited, type RateLimiter } from "@onestop/service-kit";
 import type { Logger } from "@onestop/telemetry";
 import { computeDeadline, listNonWorkingDays } from "../../app/calendar-queries.js";
-import { NotFoundError, ValidationError } from "../../app/errors.js";
+import { ValidationError } from "../../app/errors.js";
 import type { Intake } from "../../app/intake.js";
 import { isCalendarDate } from "../../app/validation.js";
 import { lifecycleEventFromContract, submissionFromContract } from "../contract-requests.js";
@@ -53,16 +53,16 @@ export function intakeService({ intake, catalogue, registry, calendar, log, veri
     getDossier: unary(async (request, caller) => ({ dossier: dossierMessage(await intake.get(caller, request.code), now()) })),
 
     listProcedures: unary((request) => ({
-      procedures: catalogue.procedures().filter(procedureFilter(request)).map((p) => procedureMessage(summarize(p))),
+      procedures: catalogue
+        .procedures()
+        .filter(procedureFilter(request))
+        .map((p) => procedureMessage(summarize(p))),
     })),
 
     listAgencies: unary((request) => ({ agencies: registry.agenciesAt(agencyDate(request.at, now())).map(agencyMessage) })),
 
     computeDeadline: unary((request) =>
-      computeDeadline(
-        { from: request.from, amount: request.amount, unit: shortName(timeUnitToJSON(request.unit), "TIME_UNIT_"), sameDay: String(request.sameDay) },
-        calendar,
-      ),
+      computeDeadline({ from: request.from, amount: request.amount, unit: shortName(timeUnitToJSON(request.unit), "TIME_UNIT_"), sameDay: String(request.sameDay) }, calendar),
     ),
 
     listNonWorkingDays: unary((request) => ({ days: listNonWorkingDays({ year: request.year }, calendar).map(nonWorkingDayMessage) })),
@@ -90,8 +90,7 @@ function unaryWith(log: Logger, verifier: TokenVerifier, limiter: RateLimiter | 
 function procedureFilter({ sectorCode, level }: ListProceduresRequest): (procedure: Procedure) => boolean {
   const levelName = level === Level.LEVEL_UNSPECIFIED ? undefined : shortName(levelToJSON(level), "LEVEL_");
   if (level !== Level.LEVEL_UNSPECIFIED && !levelName) throw new ValidationError([{ path: "level", message: "unknown level" }]);
-  return (procedure) =>
-    (sectorCode === "" || procedure.sectorCode === sectorCode) && (levelName === undefined || procedure.levels.some((l) => l === levelName));
+  return (procedure) => (sectorCode === "" || procedure.sectorCode === sectorCode) && (levelName === undefined || procedure.levels.some((l) => l === levelName));
 }
 
 /** ListAgencies' date: "YYYY-MM-DD", or today in Vietnam when empty. */

@@ -42,7 +42,10 @@ export function intakeRouter({ intake, catalogue, registry, calendar, verifier, 
       throw new ValidationError([{ path: "Idempotency-Key", message: "must be 1 to 200 characters" }]);
     }
     const result = await intake.submit(callerOf(req, res), req.body, key);
-    res.status(201).location(`/v1/dossiers/${encodeURIComponent(result.receipt.code)}`).json(result.receipt);
+    res
+      .status(201)
+      .location(`/v1/dossiers/${encodeURIComponent(result.receipt.code)}`)
+      .json(result.receipt);
   });
 
   router.post("/v1/dossiers/:code/events", async (req, res) => {
@@ -62,7 +65,13 @@ export function intakeRouter({ intake, catalogue, registry, calendar, verifier, 
     if (!isCalendarDate(at)) throw new ValidationError([{ path: "at", message: "must be a date YYYY-MM-DD" }]);
     res.json(
       registry.agenciesAt(at).map(({ code, name, level, unitCode, validFrom, validTo, successorCode }) => ({
-        code, name, level, unitCode, validFrom, validTo: validTo ?? null, ...(successorCode ? { successorCode } : {}),
+        code,
+        name,
+        level,
+        unitCode,
+        validFrom,
+        validTo: validTo ?? null,
+        ...(successorCode ? { successorCode } : {}),
       })),
     );
   });

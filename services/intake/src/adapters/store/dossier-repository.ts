@@ -50,11 +50,7 @@ export class MongoDossierRepository implements DossierRepository {
     const dossiers = db.collection<DossierDocument>("dossiers");
     // The guard against two concurrent requests with one key, on MongoDB and FerretDB alike.
     await dossiers.createIndex({ idempotencyKey: 1 }, { unique: true, name: "idempotency_key_unique" });
-    return new MongoDossierRepository(
-      dossiers,
-      db.collection<SerialDocument>("dossier_serials"),
-      db.collection<IdempotencyDocument>("idempotency_keys"),
-    );
+    return new MongoDossierRepository(dossiers, db.collection<SerialDocument>("dossier_serials"), db.collection<IdempotencyDocument>("idempotency_keys"));
   }
 
   async insert(stored: StoredDossier, outbox: OutboxEntry[]): Promise<InsertResult> {
@@ -121,10 +117,7 @@ export class MongoDossierRepository implements DossierRepository {
   }
 
   async update(code: string, expectedVersion: number, dossier: Dossier, outbox: OutboxEntry[]): Promise<boolean> {
-    const result = await this.dossiers.updateOne(
-      { _id: code, version: expectedVersion },
-      { $set: { dossier, version: expectedVersion + 1 }, $push: { outbox: { $each: outbox } } },
-    );
+    const result = await this.dossiers.updateOne({ _id: code, version: expectedVersion }, { $set: { dossier, version: expectedVersion + 1 }, $push: { outbox: { $each: outbox } } });
     return result.modifiedCount === 1;
   }
 

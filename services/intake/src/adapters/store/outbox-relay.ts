@@ -98,7 +98,10 @@ export class OutboxRelay implements OutboxKick {
     if (!this.kicked.has(code)) this.kicked.set(code, writes);
     else {
       const waiting = this.kicked.get(code);
-      this.kicked.set(code, waiting && writes && writes.version === waiting.version + 1 ? { from: waiting.from, version: writes.version, entries: [...waiting.entries, ...writes.entries] } : undefined);
+      this.kicked.set(
+        code,
+        waiting && writes && writes.version === waiting.version + 1 ? { from: waiting.from, version: writes.version, entries: [...waiting.entries, ...writes.entries] } : undefined,
+      );
     }
     this.ensureDraining();
   }
@@ -116,15 +119,18 @@ export class OutboxRelay implements OutboxKick {
 
   private scheduleSweep(lastTookMs: number): void {
     if (this.stopped) return;
-    this.sweepTimer = setTimeout(() => {
-      this.sweeping = this.sweep().then(
-        (took) => this.scheduleSweep(took),
-        (error: unknown) => {
-          this.log.warn("outbox sweep failed; will sweep again", { error });
-          this.scheduleSweep(0);
-        },
-      );
-    }, Math.max(this.sweepEveryMs, lastTookMs * SWEEP_COST_FACTOR));
+    this.sweepTimer = setTimeout(
+      () => {
+        this.sweeping = this.sweep().then(
+          (took) => this.scheduleSweep(took),
+          (error: unknown) => {
+            this.log.warn("outbox sweep failed; will sweep again", { error });
+            this.scheduleSweep(0);
+          },
+        );
+      },
+      Math.max(this.sweepEveryMs, lastTookMs * SWEEP_COST_FACTOR),
+    );
   }
 
   private ensureDraining(): void {

@@ -63,55 +63,83 @@ export function announce(after: Bundle, events: readonly BundleEvent[]): OutboxE
         break;
       case "StepRequested":
         entries.push(
-          envelopeOf("vn.onestop.lienthong.step_requested.v1", subjectFor("vn.onestop.lienthong.step_requested.v1", steps({ stepCode: event.step })), id(`requested:${event.step}:${event.attempt}`), b, event.at, {
-            bundleId: b.id,
-            bundleCode: b.bundleCode,
-            stepCode: event.step,
-            dossierCode: b.dossierCode,
-            procedureCode: step!.procedureCode,
-            agencyCode: event.agencyCode,
-            requestedAt: event.at,
-            dueAt: event.dueAt,
-            inputs: event.inputs,
-            attempt: event.attempt,
-          }),
+          envelopeOf(
+            "vn.onestop.lienthong.step_requested.v1",
+            subjectFor("vn.onestop.lienthong.step_requested.v1", steps({ stepCode: event.step })),
+            id(`requested:${event.step}:${event.attempt}`),
+            b,
+            event.at,
+            {
+              bundleId: b.id,
+              bundleCode: b.bundleCode,
+              stepCode: event.step,
+              dossierCode: b.dossierCode,
+              procedureCode: step!.procedureCode,
+              agencyCode: event.agencyCode,
+              requestedAt: event.at,
+              dueAt: event.dueAt,
+              inputs: event.inputs,
+              attempt: event.attempt,
+            },
+          ),
         );
         break;
       case "StepWarned":
         entries.push(
-          envelopeOf("vn.onestop.lienthong.step_warned.v1", subjectFor("vn.onestop.lienthong.step_warned.v1", steps({ stepCode: event.step })), id(`warned:${event.step}:${step!.attempt}`), b, event.at, {
-            bundleId: b.id,
-            bundleCode: b.bundleCode,
-            stepCode: event.step,
-            agencyCode: step!.agencyCode,
-            dueAt: step!.dueAt,
-            warnedAt: event.at,
-          }),
+          envelopeOf(
+            "vn.onestop.lienthong.step_warned.v1",
+            subjectFor("vn.onestop.lienthong.step_warned.v1", steps({ stepCode: event.step })),
+            id(`warned:${event.step}:${step!.attempt}`),
+            b,
+            event.at,
+            {
+              bundleId: b.id,
+              bundleCode: b.bundleCode,
+              stepCode: event.step,
+              agencyCode: step!.agencyCode,
+              dueAt: step!.dueAt,
+              warnedAt: event.at,
+            },
+          ),
         );
         break;
       case "StepTimedOut":
         entries.push(
-          envelopeOf("vn.onestop.lienthong.step_timed_out.v1", subjectFor("vn.onestop.lienthong.step_timed_out.v1", steps({ stepCode: event.step })), id(`timed_out:${event.step}:${step!.attempt}`), b, event.at, {
-            bundleId: b.id,
-            bundleCode: b.bundleCode,
-            stepCode: event.step,
-            agencyCode: step!.agencyCode,
-            dueAt: step!.dueAt,
-            timedOutAt: event.at,
-          }),
+          envelopeOf(
+            "vn.onestop.lienthong.step_timed_out.v1",
+            subjectFor("vn.onestop.lienthong.step_timed_out.v1", steps({ stepCode: event.step })),
+            id(`timed_out:${event.step}:${step!.attempt}`),
+            b,
+            event.at,
+            {
+              bundleId: b.id,
+              bundleCode: b.bundleCode,
+              stepCode: event.step,
+              agencyCode: step!.agencyCode,
+              dueAt: step!.dueAt,
+              timedOutAt: event.at,
+            },
+          ),
         );
         break;
       case "ApplicantNotified":
         entries.push(
-          envelopeOf("vn.onestop.lienthong.applicant_notified.v1", subjectFor("vn.onestop.lienthong.applicant_notified.v1", {}), id(`notified:${event.kind}:${event.step ?? ""}:${step?.attempt ?? 0}`), b, event.at, {
-            bundleId: b.id,
-            bundleCode: b.bundleCode,
-            dossierCode: b.dossierCode,
-            stepCode: event.step ?? "",
-            kind: event.kind,
-            message: event.message,
-            notifiedAt: event.at,
-          }),
+          envelopeOf(
+            "vn.onestop.lienthong.applicant_notified.v1",
+            subjectFor("vn.onestop.lienthong.applicant_notified.v1", {}),
+            id(`notified:${event.kind}:${event.step ?? ""}:${step?.attempt ?? 0}`),
+            b,
+            event.at,
+            {
+              bundleId: b.id,
+              bundleCode: b.bundleCode,
+              dossierCode: b.dossierCode,
+              stepCode: event.step ?? "",
+              kind: event.kind,
+              message: event.message,
+              notifiedAt: event.at,
+            },
+          ),
         );
         break;
       case "BundleCompleted":
@@ -137,7 +165,14 @@ export function announce(after: Bundle, events: readonly BundleEvent[]): OutboxE
           ...(completed ? {} : { reason: event.reason }),
           results: b.steps
             .filter((s) => s.status === "COMPLETED")
-            .map((s) => ({ stepCode: s.code, procedureCode: s.procedureCode, agencyCode: s.agencyCode, completedAt: s.completedAt!, ...(s.resultNumber ? { resultNumber: s.resultNumber } : {}), outputs: s.outputs })),
+            .map((s) => ({
+              stepCode: s.code,
+              procedureCode: s.procedureCode,
+              agencyCode: s.agencyCode,
+              completedAt: s.completedAt!,
+              ...(s.resultNumber ? { resultNumber: s.resultNumber } : {}),
+              outputs: s.outputs,
+            })),
         });
         break;
       }

@@ -74,6 +74,13 @@ export function startInbound(nc: NatsConnection, js: JetStreamClient, jsm: JetSt
 export async function ensureSectorConsumers(jsm: JetStreamManager, prefix = ""): Promise<void> {
   for (const sector of SECTOR_SYSTEMS) {
     const consumer = sectorConsumer(sector);
-    await ensureConsumer(jsm, { stream: consumer.stream, durable: `${prefix}${consumer.durable}`, filterSubjects: [...consumer.filterSubjects], ackWaitMs: 30_000, maxDeliver: -1, backoffMs: [1_000, 5_000, 30_000] });
+    await ensureConsumer(jsm, {
+      stream: consumer.stream,
+      durable: `${prefix}${consumer.durable}`,
+      filterSubjects: [...consumer.filterSubjects],
+      ackWaitMs: 30_000,
+      maxDeliver: -1,
+      backoffMs: [1_000, 5_000, 30_000],
+    });
   }
 }

@@ -1,15 +1,7 @@
 import { Metadata, Server, ServerCredentials, status, type handleUnaryCall, type StatusObject } from "@grpc/grpc-js";
 import { authenticateCall, ForbiddenError, hasRole, type Caller, type TokenVerifier } from "@onestop/auth";
 import type { Catalogue } from "@onestop/catalogue";
-import {
-  Bundle as BundleMessage,
-  BundleDefinition,
-  bundleStatusToJSON,
-  BundleStatus,
-  FieldError,
-  LienthongServiceService,
-  type LienthongServiceServer,
-} from "@onestop/contracts";
+import { Bundle as BundleMessage, BundleDefinition, bundleStatusToJSON, BundleStatus, FieldError, LienthongServiceService, type LienthongServiceServer } from "@onestop/contracts";
 import { authenticateCallLimited, GRPC_SERVER_OPTIONS, RETRY_AFTER_KEY, type RateLimiter } from "@onestop/service-kit";
 import type { Logger } from "@onestop/telemetry";
 import { bundleVerdict, type Bundle } from "../../domain/bundle.js";
@@ -30,7 +22,14 @@ export interface LienthongGrpcDeps {
   log: Logger;
 }
 
-const CODE_OF_HTTP_STATUS: Record<number, status> = { 400: status.INVALID_ARGUMENT, 401: status.UNAUTHENTICATED, 403: status.PERMISSION_DENIED, 404: status.NOT_FOUND, 409: status.FAILED_PRECONDITION, 429: status.RESOURCE_EXHAUSTED };
+const CODE_OF_HTTP_STATUS: Record<number, status> = {
+  400: status.INVALID_ARGUMENT,
+  401: status.UNAUTHENTICATED,
+  403: status.PERMISSION_DENIED,
+  404: status.NOT_FOUND,
+  409: status.FAILED_PRECONDITION,
+  429: status.RESOURCE_EXHAUSTED,
+};
 
 /** The status of a failed call: the REST problem's classification, field errors in the trailing metadata. */
 export function statusOf(error: unknown): StatusObject {
@@ -63,18 +62,20 @@ export function bundleMessage(bundle: Bundle, now: string): BundleMessage {
 }
 
 function service({ app, catalogue, verifier, limiter, log }: LienthongGrpcDeps): LienthongServiceServer {
-  const unary = <Req, Res>(handle: (request: Req, caller: Caller) => Promise<Res> | Res): handleUnaryCall<Req, Res> => (call, callback) => {
-    (limiter ? authenticateCallLimited(verifier, limiter, call) : authenticateCall(verifier, call))
-      .then((caller) => handle(call.request, caller))
-      .then(
-        (response) => callback(null, response),
-        (error: unknown) => {
-          const answer = statusOf(error);
-          if (answer.code === status.INTERNAL) log.error("grpc call failed", { method: call.getPath(), error });
-          callback(answer);
-        },
-      );
-  };
+  const unary =
+    <Req, Res>(handle: (request: Req, caller: Caller) => Promise<Res> | Res): handleUnaryCall<Req, Res> =>
+    (call, callback) => {
+      (limiter ? authenticateCallLimited(verifier, limiter, call) : authenticateCall(verifier, call))
+        .then((caller) => handle(call.request, caller))
+        .then(
+          (response) => callback(null, response),
+          (error: unknown) => {
+            const answer = statusOf(error);
+            if (answer.code === status.INTERNAL) log.error("grpc call failed", { method: call.getPath(), error });
+            callback(answer);
+          },
+        );
+    };
   const now = () => app.nowIso();
   const message = (bundle: Bundle) => ({ bundle: bundleMessage(bundle, now()) });
   return {
@@ -88,11 +89,21 @@ function service({ app, catalogue, verifier, limiter, log }: LienthongGrpcDeps):
       if (statusName === "UNRECOGNIZED") throw new ValidationError([{ path: "status", message: "trạng thái không hợp lệ" }]);
       const limit = request.pageSize === 0 ? 100 : request.pageSize;
       if (limit < 1 || limit > 500) throw new ValidationError([{ path: "pageSize", message: "phải từ 1 đến 500" }]);
-      const bundles = await app.list(caller, { limit, ...(statusName ? { status: statusName } : {}), ...(request.bundleCode ? { bundleCode: request.bundleCode } : {}), ...(request.pageToken ? { after: request.pageToken } : {}) });
+      const bundles = await app.list(caller, {
+        limit,
+        ...(statusName ? { status: statusName } : {}),
+        ...(request.bundleCode ? { bundleCode: request.bundleCode } : {}),
+        ...(request.pageToken ? { after: request.pageToken } : {}),
+      });
       return { bundles: bundles.map((bundle) => bundleMessage(bundle, now())), nextPageToken: bundles.length === limit ? bundles.at(-1)!.id : "" };
     }),
     completeStep: unary(async (request, caller) => {
-      const result = parseResult(request.bundleId, request.stepCode, { outcome: "COMPLETED", attempt: request.attempt || 1, at: request.completedAt, outputs: request.outputs, ...(request.resultNumber ? { resultNumber: request.resultNumber } : {}) }, new Date(now()));
+      const result = parseResult(
+        request.bundleId,
+        request.stepCode,
+        { outcome: "COMPLETED", attempt: request.attempt || 1, at: request.completedAt, outputs: request.outputs, ...(request.resultNumber ? { resultNumber: request.resultNumber } : {}) },
+        new Date(now()),
+      );
       const outcome = await app.recordResult(result, caller);
       return message(outcome.bundle ?? (await app.get(caller, request.bundleId)));
     }),

@@ -64,7 +64,9 @@ export class OutboxRelay {
 
   private async publish(collection: Outboxes, id: string): Promise<void> {
     try {
-      const doc = await (this.store[collection] as unknown as import("mongodb").Collection<{ _id: string; version: number; outbox: Array<{ subject: string; envelope: import("@onestop/bus").EventEnvelope }> }>).findOne({ _id: id });
+      const doc = await (
+        this.store[collection] as unknown as import("mongodb").Collection<{ _id: string; version: number; outbox: Array<{ subject: string; envelope: import("@onestop/bus").EventEnvelope }> }>
+      ).findOne({ _id: id });
       if (!doc || doc.outbox.length === 0) return;
       for (const { subject, envelope } of doc.outbox) await publishEvent(this.js, subject, envelope);
       await this.store.clearOutbox(collection, id, doc.version);

@@ -41,7 +41,16 @@ export function receiptOf(eventId: string, data: unknown): Receipt {
   };
 }
 
-export async function startReceiptsConsumer(deps: { nats: NatsConnection; js: JetStreamClient; jsm: JetStreamManager; db: Db; payments: Payments; durable: string; since?: string; log: Logger }): Promise<RunningConsumer> {
+export async function startReceiptsConsumer(deps: {
+  nats: NatsConnection;
+  js: JetStreamClient;
+  jsm: JetStreamManager;
+  db: Db;
+  payments: Payments;
+  durable: string;
+  since?: string;
+  log: Logger;
+}): Promise<RunningConsumer> {
   const ledger = await ProcessedEventLedger.open(deps.db);
   const handler = idempotent(ledger, deps.durable, async (event) => {
     if (event.type !== "vn.onestop.dossier.received.v1") return;

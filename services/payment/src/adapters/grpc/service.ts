@@ -5,16 +5,7 @@
  */
 import { Metadata, status, type handleUnaryCall, type StatusObject } from "@grpc/grpc-js";
 import { authenticateCall, type Caller, type TokenVerifier } from "@onestop/auth";
-import {
-  Channel,
-  FeeKind,
-  FieldError,
-  PaymentChannel as PaymentChannelEnum,
-  PaymentStatus,
-  type Payment,
-  type PaymentServiceServer,
-  type ReconciliationMismatch,
-} from "@onestop/contracts";
+import { Channel, FeeKind, FieldError, PaymentChannel as PaymentChannelEnum, PaymentStatus, type Payment, type PaymentServiceServer, type ReconciliationMismatch } from "@onestop/contracts";
 import { authenticateCallLimited, RETRY_AFTER_KEY, type RateLimiter } from "@onestop/service-kit";
 import type { Logger } from "@onestop/telemetry";
 import type { GuardedPayments } from "../../app/guarded.js";
@@ -33,7 +24,14 @@ export interface PaymentGrpcDeps {
   now?: () => number;
 }
 
-const CODE_OF_HTTP: Record<number, status> = { 400: status.INVALID_ARGUMENT, 401: status.UNAUTHENTICATED, 403: status.PERMISSION_DENIED, 404: status.NOT_FOUND, 409: status.FAILED_PRECONDITION, 429: status.RESOURCE_EXHAUSTED };
+const CODE_OF_HTTP: Record<number, status> = {
+  400: status.INVALID_ARGUMENT,
+  401: status.UNAUTHENTICATED,
+  403: status.PERMISSION_DENIED,
+  404: status.NOT_FOUND,
+  409: status.FAILED_PRECONDITION,
+  429: status.RESOURCE_EXHAUSTED,
+};
 
 export function statusOf(error: unknown): StatusObject {
   const problem = problemOf(error);
@@ -106,7 +104,8 @@ function filingChannel(value: Channel): FilingChannel {
 }
 const OFFSET_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/;
 function instant(value: string, field: string): number {
-  if (!OFFSET_TIME.test(value) || Number.isNaN(Date.parse(value)) || value.slice(0, 4) < "1900" || value.slice(0, 4) > "2199") throw new ValidationError([{ path: field, message: "RFC 3339 with an offset" }]);
+  if (!OFFSET_TIME.test(value) || Number.isNaN(Date.parse(value)) || value.slice(0, 4) < "1900" || value.slice(0, 4) > "2199")
+    throw new ValidationError([{ path: field, message: "RFC 3339 with an offset" }]);
   return Date.parse(value);
 }
 function text(value: string, field: string, pattern = /^[A-Za-z0-9._-]{1,64}$/): string {

@@ -42,9 +42,11 @@ export function problemOf(error: unknown): Problem {
   if (auth) return auth;
   if (error instanceof RateLimitedError) return { ...rateLimitProblem(error), retryAfterSeconds: error.retryAfterSeconds };
   if (error instanceof ValidationError) return { type: "urn:onestop:problem:invalid-request", title: "Yêu cầu không hợp lệ", status: 400, detail: error.message, errors: error.errors };
-  if (error instanceof NotConnectedError) return { type: "urn:onestop:problem:invalid-request", title: "Yêu cầu không hợp lệ", status: 400, detail: error.message, errors: [{ path: "channel", message: error.message }] };
+  if (error instanceof NotConnectedError)
+    return { type: "urn:onestop:problem:invalid-request", title: "Yêu cầu không hợp lệ", status: 400, detail: error.message, errors: [{ path: "channel", message: error.message }] };
   if (error instanceof NotFoundError) return { type: "urn:onestop:problem:not-found", title: "Không tìm thấy", status: 404, detail: error.message };
-  if (error instanceof PaymentError) return { type: "urn:onestop:problem:conflict", title: "Không thực hiện được với trạng thái khoản thanh toán", status: 409, detail: error.message, rule: error.code };
+  if (error instanceof PaymentError)
+    return { type: "urn:onestop:problem:conflict", title: "Không thực hiện được với trạng thái khoản thanh toán", status: 409, detail: error.message, rule: error.code };
   return { type: "urn:onestop:problem:internal", title: "Lỗi hệ thống", status: 500, detail: "Không hoàn thành được yêu cầu" };
 }
 
@@ -56,10 +58,22 @@ export function sendProblem(res: Response, { retryAfterSeconds, ...problem }: Pr
 export function problemHandler(log: Logger): ErrorRequestHandler {
   return (error: { type?: string; status?: number; expose?: boolean; message?: string }, _req, res, _next) => {
     if (error.type === "entity.parse.failed") {
-      return sendProblem(res, { type: "urn:onestop:problem:invalid-request", title: "Yêu cầu không hợp lệ", status: 400, detail: "Nội dung không phải JSON", errors: [{ path: "(body)", message: "not valid JSON" }] });
+      return sendProblem(res, {
+        type: "urn:onestop:problem:invalid-request",
+        title: "Yêu cầu không hợp lệ",
+        status: 400,
+        detail: "Nội dung không phải JSON",
+        errors: [{ path: "(body)", message: "not valid JSON" }],
+      });
     }
     if (typeof error.status === "number" && error.status >= 400 && error.status < 500 && error.expose !== false) {
-      return sendProblem(res, { type: "urn:onestop:problem:invalid-request", title: "Yêu cầu không hợp lệ", status: error.status, detail: "Không đọc được yêu cầu", errors: [{ path: "(body)", message: "unreadable" }] });
+      return sendProblem(res, {
+        type: "urn:onestop:problem:invalid-request",
+        title: "Yêu cầu không hợp lệ",
+        status: error.status,
+        detail: "Không đọc được yêu cầu",
+        errors: [{ path: "(body)", message: "unreadable" }],
+      });
     }
     const problem = problemOf(error);
     if (problem.status === 500) log.error("request failed", { error });

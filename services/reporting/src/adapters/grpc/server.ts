@@ -20,9 +20,7 @@ export async function startReportingGrpc(deps: ReportingGrpcDeps, port: number, 
   const server = new Server(GRPC_SERVER_OPTIONS);
   server.addService(ReportingServiceService, reportingService(deps));
   const address = `${host.includes(":") ? `[${host}]` : host}:${port}`;
-  const bound = await new Promise<number>((resolve, reject) =>
-    server.bindAsync(address, ServerCredentials.createInsecure(), (error, chosen) => (error ? reject(error) : resolve(chosen))),
-  );
+  const bound = await new Promise<number>((resolve, reject) => server.bindAsync(address, ServerCredentials.createInsecure(), (error, chosen) => (error ? reject(error) : resolve(chosen))));
   return { port: bound, stop: () => shutdown(server, SHUTDOWN_GRACE_MS) };
 }
 

@@ -35,5 +35,8 @@ export function statusOf(error: unknown): StatusObject {
 /** For clients: the field errors carried by a failed call's trailing metadata. */
 export function fieldErrorsOf(metadata: Metadata): FieldError[] {
   // grpc-js hands binary ("-bin") values over as Buffers, already base64-decoded.
-  return metadata.get(FIELD_ERRORS_KEY).filter(Buffer.isBuffer).map((value) => FieldError.decode(value));
+  return metadata
+    .get(FIELD_ERRORS_KEY)
+    .filter(Buffer.isBuffer)
+    .map((value) => FieldError.decode(value));
 }

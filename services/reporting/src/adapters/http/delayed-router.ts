@@ -14,13 +14,16 @@ export function delayedRouter({ delayed, jurisdiction, audit }: { delayed: Delay
   router.get("/v1/reports/delayed", async (req, res) => {
     const parsed = parseDelayedQuery(req.query);
     if (!parsed.ok) {
-      res.status(400).type("application/problem+json").json({
-        type: "urn:onestop:problem:invalid-request",
-        title: "Invalid request",
-        status: 400,
-        detail: `bad query parameter(s): ${[...new Set(parsed.errors.map((e) => e.path))].join(", ")}`,
-        errors: parsed.errors,
-      });
+      res
+        .status(400)
+        .type("application/problem+json")
+        .json({
+          type: "urn:onestop:problem:invalid-request",
+          title: "Invalid request",
+          status: 400,
+          detail: `bad query parameter(s): ${[...new Set(parsed.errors.map((e) => e.path))].join(", ")}`,
+          errors: parsed.errors,
+        });
       return;
     }
     const request = parsed.value;

@@ -11,13 +11,16 @@ import { indicatorsWorkbook, quarterlyWorkbook, tthcWorkbook } from "../xlsx/wor
 const XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
 
 function badRequest(res: Response, errors: FieldError[]): void {
-  res.status(400).type("application/problem+json").json({
-    type: "urn:onestop:problem:invalid-request",
-    title: "Invalid request",
-    status: 400,
-    detail: `bad query parameter(s): ${[...new Set(errors.map((e) => e.path))].join(", ")}`,
-    errors,
-  });
+  res
+    .status(400)
+    .type("application/problem+json")
+    .json({
+      type: "urn:onestop:problem:invalid-request",
+      title: "Invalid request",
+      status: 400,
+      detail: `bad query parameter(s): ${[...new Set(errors.map((e) => e.path))].join(", ")}`,
+      errors,
+    });
 }
 
 function sendXlsx(res: Response, name: string, body: Buffer): void {
@@ -72,13 +75,16 @@ export function reportsRouter({ reports, jurisdiction, audit, quarterStartDay, n
     if (result.created) {
       res.status(201).json({ asOf: result.asOf, lagEvents: result.lagEvents, frozenAt: result.frozenAt, ...result.report });
     } else {
-      res.status(409).type("application/problem+json").json({
-        type: "urn:onestop:problem:conflict",
-        title: "Already frozen",
-        status: 409,
-        detail: `this period and scope were frozen at ${result.frozenAt}; later changes show as a restatement`,
-        frozenAt: result.frozenAt,
-      });
+      res
+        .status(409)
+        .type("application/problem+json")
+        .json({
+          type: "urn:onestop:problem:conflict",
+          title: "Already frozen",
+          status: 409,
+          detail: `this period and scope were frozen at ${result.frozenAt}; later changes show as a restatement`,
+          frozenAt: result.frozenAt,
+        });
     }
   });
 
@@ -115,11 +121,12 @@ export function adminRouter(rebuilder: Rebuilder, jurisdiction: Jurisdiction, au
   const router = Router();
   router.use("/v1/admin", async (req, res, next) => {
     const caller = callerOf(req, res);
-    await audit.authorised(caller, `admin.${req.method.toLowerCase()}`, { type: "path", id: req.path.slice(0, 128) /* the audit record's bound on an id */ }, () => jurisdiction.assertMayOperate(caller.principal));
+    await audit.authorised(caller, `admin.${req.method.toLowerCase()}`, { type: "path", id: req.path.slice(0, 128) /* the audit record's bound on an id */ }, () =>
+      jurisdiction.assertMayOperate(caller.principal),
+    );
     next();
   });
-  const notFound = (res: Response, detail: string) =>
-    res.status(404).type("application/problem+json").json({ type: "urn:onestop:problem:not-found", title: "No such rebuild", status: 404, detail });
+  const notFound = (res: Response, detail: string) => res.status(404).type("application/problem+json").json({ type: "urn:onestop:problem:not-found", title: "No such rebuild", status: 404, detail });
   router.post("/v1/admin/rebuild", async (req, res) => {
     try {
       await audit.record({ caller: callerOf(req, res), action: "report.rebuild", target: { type: "projection", id: "dossier_facts" }, outcome: "ok" });
@@ -128,13 +135,16 @@ export function adminRouter(rebuilder: Rebuilder, jurisdiction: Jurisdiction, au
     } catch (error) {
       // Losing a race to a concurrent start is a conflict too (found by fuzzing: it was a 500).
       if (!(error instanceof RebuildInProgressError || error instanceof RebuildStartRaceError)) throw error;
-      res.status(409).type("application/problem+json").json({
-        type: "urn:onestop:problem:conflict",
-        title: "Rebuild running",
-        status: 409,
-        detail: error.message,
-        ...(error instanceof RebuildInProgressError ? { running: error.running } : {}),
-      });
+      res
+        .status(409)
+        .type("application/problem+json")
+        .json({
+          type: "urn:onestop:problem:conflict",
+          title: "Rebuild running",
+          status: 409,
+          detail: error.message,
+          ...(error instanceof RebuildInProgressError ? { running: error.running } : {}),
+        });
     }
   });
   router.get("/v1/admin/rebuild", async (_req, res) => {
@@ -163,7 +173,10 @@ export function problemHandler(log: Logger): ErrorRequestHandler {
     const clientStatus = (error as { status?: unknown; expose?: unknown }).status;
     if (typeof clientStatus === "number" && clientStatus >= 400 && clientStatus < 500 && (error as { expose?: unknown }).expose !== false) {
       const errors = clientStatus === 400 ? [{ path: "(path)", message: "malformed percent-encoding" }] : undefined;
-      res.status(clientStatus).type("application/problem+json").json({ type: "urn:onestop:problem:invalid-request", title: "Invalid request", status: clientStatus, detail: "the request could not be read", ...(errors ? { errors } : {}) });
+      res
+        .status(clientStatus)
+        .type("application/problem+json")
+        .json({ type: "urn:onestop:problem:invalid-request", title: "Invalid request", status: clientStatus, detail: "the request could not be read", ...(errors ? { errors } : {}) });
       return;
     }
     log.error("request failed", { error });

@@ -130,7 +130,11 @@ export class MongoDelayedStore {
         }
         const record: DelayedRecord = { _id: code, factsJson: JSON.stringify(after), version: (before?.version ?? 0) + 1, agencies: agenciesOfFacts(after, before?.agencies ?? []) };
         planned.push(record);
-        writes.push(before ? { updateOne: { filter: { _id: code, version: before.version }, update: { $set: { factsJson: record.factsJson, version: record.version, agencies: record.agencies } } } } : { insertOne: { document: record } });
+        writes.push(
+          before
+            ? { updateOne: { filter: { _id: code, version: before.version }, update: { $set: { factsJson: record.factsJson, version: record.version, agencies: record.agencies } } } }
+            : { insertOne: { document: record } },
+        );
       }
       if (writes.length === 0) break;
       const won = (record: DelayedRecord) => {

@@ -1,4 +1,4 @@
-import { type AnyBulkWriteOperation, type Collection, type Db, type Filter, type UpdateFilter } from "mongodb";
+import type { AnyBulkWriteOperation, Collection, Db, Filter, UpdateFilter } from "mongodb";
 import { defaultCalendar, type WorkingCalendar } from "@onestop/calendar";
 import {
   agenciesOf,
@@ -83,7 +83,6 @@ export class ConcurrentWriteError extends Error {
   override readonly name = "ConcurrentWriteError";
 }
 
-
 /** One agency as a plain value (the common case, as stored before transfers counted), several as an array. */
 const agencyField = (agencies: string[]): string | string[] => (agencies.length === 1 ? agencies[0]! : agencies);
 
@@ -118,7 +117,6 @@ export function documentOf(facts: DossierFacts, version: number, writeId?: strin
     ...(journal ? { journal } : {}),
   };
 }
-
 
 export interface FactsStoreOptions {
   /** The periods whose tallies are kept (default: months, quarters, half-years and years, calendar cut). */

@@ -9,7 +9,7 @@
  * applied twice (a retry, a takeover) changes nothing the second time. Once its journal is done,
  * nobody applies it again, and the next write of the document drops its id.
  */
-import { type AnyBulkWriteOperation, type Collection, type Db } from "mongodb";
+import type { AnyBulkWriteOperation, Collection, Db } from "mongodb";
 import { ownerOfTally, type Contributions, type TallyDelta } from "../../domain/index.js";
 import { allApplied } from "./conditional-writes.js";
 
@@ -169,4 +169,3 @@ export class KeptTallies {
     await this.meta().insertOne({ _id: META, fingerprint });
   }
 }
-

@@ -17,16 +17,7 @@
  * within much less than the lease (30 s by default).
  */
 import { MongoServerError, type Collection, type Db } from "mongodb";
-import {
-  isFinished,
-  UNFINISHED_STATES,
-  type Owner,
-  type RebuildCheckpoint,
-  type RebuildHistoryEntry,
-  type RebuildProgress,
-  type RebuildStates,
-  type StoredRebuild,
-} from "../../app/rebuild.js";
+import { isFinished, UNFINISHED_STATES, type Owner, type RebuildCheckpoint, type RebuildHistoryEntry, type RebuildProgress, type RebuildStates, type StoredRebuild } from "../../app/rebuild.js";
 
 interface RebuildDocument {
   _id: string;
@@ -112,7 +103,10 @@ export class MongoRebuildStates implements RebuildStates {
     const update = { $set: { owner: owner.token, ownerInstance: owner.instance, leaseUntilMs }, $inc: { attempt: 1 }, $push: { history: entry } };
     const unfinished = { "progress.state": { $in: [...UNFINISHED_STATES] } };
     // The same instance restarted (its process died holding the lease), or nobody renewed the lease in time.
-    for (const filter of [{ _id: id, ownerInstance: owner.instance, ...unfinished }, { _id: id, leaseUntilMs: { $lt: nowMs }, ...unfinished }]) {
+    for (const filter of [
+      { _id: id, ownerInstance: owner.instance, ...unfinished },
+      { _id: id, leaseUntilMs: { $lt: nowMs }, ...unfinished },
+    ]) {
       const document = await this.rebuilds.findOneAndUpdate(filter, update, { returnDocument: "after" });
       if (document) return storedOf(document);
     }

@@ -126,7 +126,10 @@ async function writeBatch(
   }
   const again: DossierFacts[] = [];
   if (fresh.length > 0) {
-    const refused = await insertAll(collection, fresh.map((record) => ({ ...documentOf(record, 1), ...mark })));
+    const refused = await insertAll(
+      collection,
+      fresh.map((record) => ({ ...documentOf(record, 1), ...mark })),
+    );
     for (const index of refused) again.push(fresh[index]!);
     const refusedAt = new Set(refused);
     if (sum) for (const [index, record] of fresh.entries()) if (!refusedAt.has(index)) sum.add(record);
@@ -134,7 +137,10 @@ async function writeBatch(
     merged += refused.length;
   }
   if (updates.length > 0) {
-    const result = await collection.bulkWrite(updates.map(({ write }) => write), { ordered: false });
+    const result = await collection.bulkWrite(
+      updates.map(({ write }) => write),
+      { ordered: false },
+    );
     // Which one lost is not reported: merge them all again (those written merge to no change).
     if (result.matchedCount < updates.length) again.push(...updates.map(({ record }) => record));
     else if (sum) for (const { before, after } of updates) sum.add(before, -1).add(after);

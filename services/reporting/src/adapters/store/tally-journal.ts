@@ -110,13 +110,7 @@ export class TallyJournal {
    * Steps 1-4 for one batch: `write` writes the records (step 2, each naming `id`) and returns the
    * entries whose write won. A batch without any tally change needs no journal.
    */
-  async run<R extends JournalledRecord>(
-    records: Collection<R>,
-    tallies: KeptTallies,
-    id: string,
-    entries: readonly JournalEntry[],
-    write: () => Promise<JournalEntry[]>,
-  ): Promise<JournalEntry[]> {
+  async run<R extends JournalledRecord>(_records: Collection<R>, tallies: KeptTallies, id: string, entries: readonly JournalEntry[], write: () => Promise<JournalEntry[]>): Promise<JournalEntry[]> {
     const journal: JournalDocument = { _id: id, owner: this.owner, at: Date.now(), entries: JSON.stringify(entries) };
     return this.tracked(id, async () => {
       const changing = entries.some((entry) => entry.deltas.length > 0);
@@ -190,7 +184,11 @@ export class TallyJournal {
       const entries = JSON.parse(journal.entries) as JournalEntry[];
       const stored = (await records.find({ _id: { $in: entries.map((entry) => entry.dossierCode) } } as never, { projection: { writeId: 1, journal: 1 } }).toArray()) as R[];
       const writes = new Map(stored.map((record) => [record._id, record.journal === journal._id ? record.writeId : undefined]));
-      await this.complete(tallies, taken, entries.filter((entry) => writes.get(entry.dossierCode) === entry.writeId));
+      await this.complete(
+        tallies,
+        taken,
+        entries.filter((entry) => writes.get(entry.dossierCode) === entry.writeId),
+      );
     });
   }
 }

@@ -65,11 +65,22 @@ function header(sheet: ExcelJS.Worksheet, top: number, left: number, bottom: num
 /** The 16 columns (1)-(16) after no. and sector, then the split of (9) kept from seed 002. */
 function countsCells(c: FormCounts): number[] {
   return [
-    c.received.total, c.received.online, c.received.carriedOver, c.received.inPerson, c.received.postal,
-    c.resolved.total, c.resolved.onTimeOrEarly, c.resolved.overdue,
-    c.pending.total, c.pending.notYetDue, c.pending.overdue,
-    c.supplementRequested, c.returned.total, c.resultsByPost,
-    c.resolved.early, c.resolved.onTime,
+    c.received.total,
+    c.received.online,
+    c.received.carriedOver,
+    c.received.inPerson,
+    c.received.postal,
+    c.resolved.total,
+    c.resolved.onTimeOrEarly,
+    c.resolved.overdue,
+    c.pending.total,
+    c.pending.notYetDue,
+    c.pending.overdue,
+    c.supplementRequested,
+    c.returned.total,
+    c.resultsByPost,
+    c.resolved.early,
+    c.resolved.onTime,
   ];
 }
 
