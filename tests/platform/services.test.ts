@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { startFerretDb } from "@onestop/devservers";
-import { startServiceProcess, testEnv, waitFor } from "@onestop/testkit";
+import { objectStoreEnv, serviceToken, startServiceProcess, testEnv, waitFor } from "@onestop/testkit";
 
 const SERVICES = ["intake", "lienthong", "digitisation", "payment", "reporting", "console"];
 
@@ -16,6 +16,9 @@ describe("every service as a real process", () => {
       MONGO_URL: env.mongoUrl,
       MONGO_DB: `${env.dbName}_${name}`,
       GRPC_PORT: "0",
+      // Those that call another service (lienthong and digitisation call intake) need a token.
+      ONESTOP_TOKEN: await serviceToken(),
+      ...(name === "digitisation" ? objectStoreEnv() : {}),
     });
     try {
       const health = await fetch(`${service.httpUrl}/healthz`);

@@ -54,13 +54,15 @@ export function rawHttp(baseUrl: string, { sockets = 8 } = {}) {
   return {
     /**
      * One request. A connection the server closed after answering (e.g. a 413 whose body was not
-     * read) may be reused by the agent before it notices: such a reset is retried once on a new one.
+     * read) may be reused by the agent before it notices: such a reset (or a write into it, EPIPE)
+     * is retried once on a new one.
      */
     async send(request: RawRequest): Promise<RawResponse> {
       try {
         return await once(request);
       } catch (error) {
-        if ((error as NodeJS.ErrnoException).code !== "ECONNRESET" && (error as Error).message !== "socket hang up") throw error;
+        const code = (error as NodeJS.ErrnoException).code;
+        if (code !== "ECONNRESET" && code !== "EPIPE" && (error as Error).message !== "socket hang up") throw error;
         return once({ ...request, headers: { ...request.headers, connection: "close" } });
       }
     },

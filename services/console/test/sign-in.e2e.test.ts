@@ -187,8 +187,12 @@ describe("signing in to the console through Keycloak", () => {
       expect(await page.textContent("#vai-tro")).toBe("Người xem báo cáo");
       expect(await page.textContent("#pham-vi-nguoi-dung")).toBe(`Sở Tư pháp tỉnh Bắc Ninh (${STP})`);
       expect(await page.textContent("#pham-vi-bao-cao")).toBe(`Sở Tư pháp tỉnh Bắc Ninh (${STP})`);
-      expect(await figure(page, "received.total")).toBe(stpReceived);
-      expect(await figure(page, "received.total")).not.toBe(provinceReceived);
+      // Other test files publish receipts on the shared stream meanwhile: the page shows what
+      // reporting answered for Sở Tư pháp between the reads before and after it, below the province's.
+      const shown = await figure(page, "received.total");
+      expect(shown).toBeGreaterThanOrEqual(stpReceived);
+      expect(shown).toBeLessThanOrEqual(await receivedTotal(STP));
+      expect(shown).toBeLessThan(await receivedTotal());
       const text = (await page.textContent("body"))!;
       expect(text).toBe(text.normalize("NFC"));
       expect(text).not.toContain(SXD);
@@ -205,7 +209,9 @@ describe("signing in to the console through Keycloak", () => {
 
       // The forward carries her token: reporting narrows to her agency and refuses another.
       const own = await page.evaluate(async (period) => (await fetch(`/v1/reports/tthc?period=${period}`)).json(), currentQuarter());
-      expect(own).toMatchObject({ scope: { agencyCode: STP }, totals: { received: { total: stpReceived } } });
+      expect(own).toMatchObject({ scope: { agencyCode: STP } });
+      expect(own.totals.received.total).toBeGreaterThanOrEqual(stpReceived);
+      expect(own.totals.received.total).toBeLessThanOrEqual(await receivedTotal(STP));
       const other = await page.evaluate(async ([period, agency]) => (await fetch(`/v1/reports/tthc?period=${period}&agency=${agency}`)).status, [currentQuarter(), SXD] as const);
       expect(other).toBe(403);
 
