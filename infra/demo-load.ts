@@ -5,6 +5,7 @@
 // Every call carries the bearer token of a service account, as a one-stop system's would
 // (the demo uses Keycloak's `onestop-system` client, role service).
 import type { TokenSource } from "@onestop/auth";
+import { fullName, idNumber, pick, random, vietnamTime, workingMoment } from "./demo-traffic/people.js";
 
 interface ProcedureSummary {
   code: string;
@@ -15,36 +16,6 @@ interface ProcedureSummary {
 interface AgencySummary {
   code: string;
   level: string;
-}
-
-const FAMILY = ["Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Vũ", "Đặng", "Bùi", "Đỗ", "Ngô"];
-const MIDDLE = ["Văn", "Thị", "Đức", "Minh", "Ngọc", "Thu", "Quang", "Thanh"];
-const GIVEN = ["An", "Bình", "Cường", "Dung", "Giang", "Hà", "Hùng", "Lan", "Long", "Mai", "Nam", "Phương", "Sơn", "Trang", "Tuấn", "Yến"];
-
-/** A small deterministic PRNG (mulberry32), so a demo run is reproducible. */
-function random(seed: number): () => number {
-  let state = seed;
-  return () => {
-    state = (state + 0x6d2b79f5) | 0;
-    let t = Math.imul(state ^ (state >>> 15), 1 | state);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
-
-const pick = <T>(rand: () => number, items: readonly T[]): T => items[Math.floor(rand() * items.length)]!;
-
-/** Vietnam local time as "YYYY-MM-DDTHH:MM:00+07:00". */
-function vietnamTime(ms: number): string {
-  return `${new Date(ms + 7 * 3_600_000).toISOString().slice(0, 16)}:00+07:00`;
-}
-
-/** A moment in working hours (08:00–16:30, Monday to Friday) `daysAgo` days before `now`. */
-function workingMoment(now: number, daysAgo: number, rand: () => number): number {
-  let day = now - daysAgo * 86_400_000;
-  while ([0, 6].includes(new Date(day + 7 * 3_600_000).getUTCDay())) day -= 86_400_000;
-  const midnight = day - ((day + 7 * 3_600_000) % 86_400_000);
-  return midnight + (8 * 60 + Math.floor(rand() * 510)) * 60_000;
 }
 
 async function call(url: string, tokens: TokenSource, body: unknown, key?: string): Promise<{ status: number; body: { code?: string } }> {
@@ -133,10 +104,7 @@ function demoDossiers(procedures: ProcedureSummary[], agencies: AgencySummary[],
       agencyCode: pick(rand, candidates).code,
       channel: online ? "ONLINE" : rand() < 0.9 ? "IN_PERSON" : "POSTAL",
       receivedAt: vietnamTime(receivedMs),
-      applicant: {
-        idNumber: `0${String(Math.floor(rand() * 1e11)).padStart(11, "0")}`,
-        fullName: `${pick(rand, FAMILY)} ${pick(rand, MIDDLE)} ${pick(rand, GIVEN)}`,
-      },
+      applicant: { idNumber: idNumber(rand), fullName: fullName(rand) },
     };
     dossiers.push({ index, body, events: lifecycle(receivedMs, now, rand) });
   }

@@ -1,10 +1,17 @@
-// The main job on a fresh machine (after infra/install.sh): starts NATS, FerretDB and Keycloak, every
-// service, loads realistic demo dossiers, prints the URLs and runs until Ctrl-C.
+// The main job on a fresh machine (after infra/install.sh): starts NATS, FerretDB, the object store
+// and Keycloak, the simulated VNPAY gateway, every service and the simulated sector software, loads
+// realistic demo dossiers, keeps filing live ones (infra/demo-traffic), prints the URLs and runs
+// until Ctrl-C.
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { clientCredentials } from "@onestop/auth";
 import { natsEnv, ONESTOP_AUDIENCE, repoRoot, startServiceProcess, waitFor, type ServiceProcess } from "@onestop/devservers";
+import type { GatewaySimulator } from "@onestop/payment-gateway/sim";
 import { loadDemoDossiers } from "./demo-load.js";
+import { Api } from "./demo-traffic/api.js";
+import { vi, vietnamDay } from "./demo-traffic/people.js";
+import { gatewayEnv, startGateway, startSectorSimulators, type SectorSimulators } from "./demo-traffic/simulators.js";
+import { readCatalogue, startTraffic, trafficRateFromEnv, type Traffic } from "./demo-traffic/traffic.js";
 import { demoUserLines, portsFromEnv, startLocalServers, type LocalServers } from "./local-servers.js";
 
 interface ServicePorts {
@@ -27,15 +34,21 @@ const LOADER_CLIENT = { clientId: "onestop-system", clientSecret: "onestop-syste
 const CONSOLE_URL = "http://127.0.0.1:8080";
 
 const logDir = join(repoRoot(), ".local", "logs");
-/** A number as Vietnamese write it: 1.234,5. */
-const vi = (n: number): string => n.toLocaleString("vi-VN");
 mkdirSync(logDir, { recursive: true });
+const startedAt = Date.now();
+const rate = trafficRateFromEnv(process.env);
 
 const running: ServiceProcess[] = [];
 let servers: LocalServers | undefined;
+let gateway: GatewaySimulator | undefined;
+let sectors: SectorSimulators | undefined;
+let traffic: Traffic | undefined;
 
 async function stopAll(): Promise<void> {
+  await traffic?.stop();
+  await sectors?.stop();
   await Promise.all(running.map((service) => service.stop("SIGTERM")));
+  await gateway?.stop();
   await servers?.stop();
 }
 
@@ -51,9 +64,12 @@ for (const signal of ["SIGINT", "SIGTERM"] as const) {
 }
 
 try {
-  console.log("Khởi động NATS (JetStream), FerretDB và Keycloak…");
+  console.log("Khởi động NATS (JetStream), FerretDB, kho lưu trữ đối tượng S3 và Keycloak…");
   servers = await startLocalServers(portsFromEnv(process.env));
-  const { nats, ferret, keycloak } = servers;
+  const { nats, ferret, keycloak, objectStore } = servers;
+  const paymentUrl = "http://127.0.0.1:8084";
+  gateway = await startGateway(paymentUrl, Number(vietnamDay(startedAt).replaceAll("-", "")));
+  console.log(`Cổng thanh toán VNPAY mô phỏng: ${gateway.url}`);
   for (const service of SERVICES) {
     process.stdout.write(`Khởi động dịch vụ ${service.name}… `);
     const env: Record<string, string> = {
@@ -61,10 +77,15 @@ try {
       MONGO_URL: ferret.url,
       OIDC_ISSUER: keycloak.issuer,
       OIDC_AUDIENCE: ONESTOP_AUDIENCE,
+      // Its own service account (realm file), for the calls it makes to other services.
+      OIDC_CLIENT_ID: `svc-${service.name}`,
+      OIDC_CLIENT_SECRET: `svc-${service.name}-local-secret`,
       HTTP_PORT: String(service.http),
       ...(service.grpc ? { GRPC_PORT: String(service.grpc) } : {}),
       // The console signs people in through Keycloak and sends them back to its own address.
       ...(service.name === "console" ? { CONSOLE_PUBLIC_URL: CONSOLE_URL, CONSOLE_OIDC_CLIENT_ID: "onestop-console" } : {}),
+      ...(service.name === "digitisation" ? objectStore.settings : {}),
+      ...(service.name === "payment" ? gatewayEnv(gateway, paymentUrl) : {}),
     };
     const started = await startServiceProcess(service.name, env, { logFile: join(logDir, `${service.name}.log`) });
     running.push(started);
@@ -75,10 +96,23 @@ try {
     console.log("sẵn sàng");
   }
 
+  // The sector systems pull from the durables lienthong has created by now.
+  const sectorDelayMs = Number(process.env.DEMO_SECTOR_DELAY_MS ?? 3_000);
+  sectors = await startSectorSimulators(nats.url, join(repoRoot(), ".local", "data", "nats", "credentials.json"), { delayMs: sectorDelayMs, refuseShare: 0.05 }, join(logDir, "sector-sim.log"));
+  console.log(`Phần mềm chuyên ngành mô phỏng (hộ tịch, cư trú, bảo hiểm xã hội): trả lời sau ${vi(sectorDelayMs / 1_000)} giây, từ chối 5%`);
+
+  const tokens = clientCredentials({ issuer: keycloak.issuer, ...LOADER_CLIENT });
+  if (rate > 0) {
+    const api = new Api({ intake: "http://127.0.0.1:8081", lienthong: "http://127.0.0.1:8082", digitisation: "http://127.0.0.1:8083", payment: paymentUrl }, tokens);
+    const catalogue = await readCatalogue(api, vietnamDay(Date.now()));
+    traffic = startTraffic({ api, gateway, catalogue, ratePerSecond: rate, reportingUrl: "http://127.0.0.1:8085", quarter: quarterOf(Date.now()), startedAt });
+    console.log(`\nLưu lượng trực tiếp: ${vi(rate)} hồ sơ mới mỗi giây (DEMO_TRAFFIC_RATE), mọi kênh, liên thông, thanh toán, số hóa.`);
+  }
+
   const count = Number(process.env.DEMO_DOSSIERS ?? 300);
   console.log(`\nNạp ${count} hồ sơ mẫu qua API tiếp nhận (tài khoản dịch vụ ${LOADER_CLIENT.clientId})…`);
   const loadStart = performance.now();
-  const loaded = await loadDemoDossiers("http://127.0.0.1:8081", count, clientCredentials({ issuer: keycloak.issuer, ...LOADER_CLIENT }));
+  const loaded = await loadDemoDossiers("http://127.0.0.1:8081", count, tokens);
   const seconds = Math.round((performance.now() - loadStart) / 100) / 10;
   console.log(
     `  Đã tiếp nhận ${vi(loaded.submitted)} hồ sơ, ghi nhận ${vi(loaded.events)} sự kiện xử lý${loaded.refused ? `, ${vi(loaded.refused)} hồ sơ bị từ chối` : ""} trong ${vi(seconds)} giây.`,
@@ -89,19 +123,29 @@ try {
   for (const service of SERVICES.filter((s) => s.name !== "console")) {
     console.log(`  ${service.name.padEnd(13)} REST http://127.0.0.1:${service.http}   gRPC 127.0.0.1:${service.grpc}`);
   }
-  const today = new Date(Date.now() + 7 * 3_600_000);
-  const quarter = `${today.getUTCFullYear()}-Q${Math.floor(today.getUTCMonth() / 3) + 1}`;
+  const quarter = quarterOf(Date.now());
   // Through the console: it forwards with the signed-in user's token (the services answer 401 without one).
   console.log(`  Báo cáo thống kê quý:      ${CONSOLE_URL}/v1/reports/tthc?period=${quarter}   (thêm &format=xlsx để tải Excel; sau khi đăng nhập)`);
   console.log(`  Chỉ số theo Quyết định 766: ${CONSOLE_URL}/v1/reports/indicators-766?period=${quarter}`);
+  console.log(`  Cổng thanh toán mô phỏng:  ${gateway.url}/paymentv2/vpcpay.html   kho S3: ${objectStore.endpoint}`);
   console.log(`  NATS ${nats.url} (giám sát ${nats.monitorUrl}), MongoDB (FerretDB) ${ferret.url}`);
   console.log(`  Keycloak (định danh, OIDC): ${keycloak.url}/   issuer ${keycloak.issuer}   (quản trị ${keycloak.url}/admin: admin / onestop-admin)`);
   console.log(`  Người dùng mẫu (mật khẩu onestop-demo; đăng nhập tại ${CONSOLE_URL}/dang-nhap):`);
   for (const line of demoUserLines()) console.log(`    ${line}`);
   console.log(`  Nhật ký: ${logDir}`);
   console.log("\nNhấn Ctrl-C để dừng.");
+  if (traffic) {
+    console.log("\nLưu lượng trực tiếp (tiến độ mỗi 30 giây):");
+    traffic.showProgress();
+  }
 } catch (error) {
   console.error(`\nKhông khởi động được: ${error instanceof Error ? error.message : String(error)}`);
   await stopAll();
   process.exit(1);
+}
+
+/** The quarter of Vietnam's date of `ms`, e.g. 2026-Q4. */
+function quarterOf(ms: number): string {
+  const day = vietnamDay(ms);
+  return `${day.slice(0, 4)}-Q${Math.floor((Number(day.slice(5, 7)) - 1) / 3) + 1}`;
 }

@@ -1,12 +1,25 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { defaultRealmFile, repoRoot, startFerretDb, startKeycloak, startNats, type FerretDbServer, type KeycloakServer, type NatsServer } from "@onestop/devservers";
+import {
+  defaultRealmFile,
+  repoRoot,
+  startFerretDb,
+  startKeycloak,
+  startNats,
+  startObjectStore,
+  type FerretDbServer,
+  type KeycloakServer,
+  type NatsServer,
+  type ObjectStoreServer,
+} from "@onestop/devservers";
 
 export interface LocalServers {
   nats: NatsServer;
   ferret: FerretDbServer;
   /** The local OpenID Connect provider (realm onestop, infra/keycloak/onestop-realm.json). */
   keycloak: KeycloakServer;
+  /** The S3-compatible object store (versitygw) holding digitisation's files. */
+  objectStore: ObjectStoreServer;
   stop(): Promise<void>;
 }
 
@@ -15,11 +28,12 @@ export interface LocalServerPorts {
   natsMonitorPort: number;
   mongoPort: number;
   keycloakPort: number;
+  objectStorePort: number;
 }
 
-export const DEFAULT_PORTS: LocalServerPorts = { natsPort: 4222, natsMonitorPort: 8222, mongoPort: 27017, keycloakPort: 8180 };
+export const DEFAULT_PORTS: LocalServerPorts = { natsPort: 4222, natsMonitorPort: 8222, mongoPort: 27017, keycloakPort: 8180, objectStorePort: 8333 };
 
-/** Reads NATS_PORT, NATS_MONITOR_PORT, MONGO_PORT and KEYCLOAK_PORT, naming any that is not a port number. */
+/** Reads NATS_PORT, NATS_MONITOR_PORT, MONGO_PORT, KEYCLOAK_PORT and OBJECT_STORE_PORT, naming any that is not a port number. */
 export function portsFromEnv(env: Record<string, string | undefined>): LocalServerPorts {
   const read = (name: string, fallback: number) => {
     const raw = env[name];
@@ -33,14 +47,15 @@ export function portsFromEnv(env: Record<string, string | undefined>): LocalServ
     natsMonitorPort: read("NATS_MONITOR_PORT", DEFAULT_PORTS.natsMonitorPort),
     mongoPort: read("MONGO_PORT", DEFAULT_PORTS.mongoPort),
     keycloakPort: read("KEYCLOAK_PORT", DEFAULT_PORTS.keycloakPort),
+    objectStorePort: read("OBJECT_STORE_PORT", DEFAULT_PORTS.objectStorePort),
   };
 }
 
 /**
  * Starts nats-server (durable profile: every JetStream write fsynced; authorization on, one user
- * per service and sector system, passwords in .local/data/nats/credentials.json), FerretDB and
- * Keycloak with their data under .local/data, kept between runs (git-ignored). Keycloak takes
- * seconds to start, so it starts alongside the other two.
+ * per service and sector system, passwords in .local/data/nats/credentials.json), FerretDB, the
+ * object store and Keycloak with their data under .local/data, kept between runs (git-ignored).
+ * Keycloak takes seconds to start, so it starts alongside the others.
  */
 export async function startLocalServers(ports: LocalServerPorts): Promise<LocalServers> {
   const dataDir = join(repoRoot(), ".local", "data");
@@ -48,6 +63,7 @@ export async function startLocalServers(ports: LocalServerPorts): Promise<LocalS
   keycloakStarting.catch(() => undefined); // awaited below; not an unhandled rejection meanwhile
   let nats: NatsServer | undefined;
   let ferret: FerretDbServer | undefined;
+  let objectStore: ObjectStoreServer | undefined;
   try {
     nats = await startNats({
       dir: join(dataDir, "nats"),
@@ -57,11 +73,12 @@ export async function startLocalServers(ports: LocalServerPorts): Promise<LocalS
       authorization: true,
     });
     ferret = await startFerretDb({ dir: join(dataDir, "ferretdb"), port: ports.mongoPort });
+    objectStore = await startObjectStore({ dir: join(dataDir, "objects"), port: ports.objectStorePort });
     const keycloak = await keycloakStarting;
-    const all = [nats, ferret, keycloak];
-    return { nats, ferret, keycloak, stop: () => Promise.all(all.map((server) => server.stop())).then(() => undefined) };
+    const all = [nats, ferret, objectStore, keycloak];
+    return { nats, ferret, keycloak, objectStore, stop: () => Promise.all(all.map((server) => server.stop())).then(() => undefined) };
   } catch (error) {
-    await Promise.allSettled([nats?.stop(), ferret?.stop(), keycloakStarting.then((keycloak) => keycloak.stop())]);
+    await Promise.allSettled([nats?.stop(), ferret?.stop(), objectStore?.stop(), keycloakStarting.then((keycloak) => keycloak.stop())]);
     throw error;
   }
 }
