@@ -33,12 +33,24 @@ const consoleConfigSchema = baseConfigSchema.extend({
     .url()
     .default("http://127.0.0.1:8080")
     .transform((url) => url.replace(/\/+$/, "")),
+  /** intake's gRPC address (host:port): the timeline reads its GetDossier, which answers Vietnamese summaries. */
+  CONSOLE_INTAKE_GRPC: z
+    .string()
+    .regex(/^[^\s/]+:\d+$/, "expected host:port")
+    .default("127.0.0.1:50051"),
+  /** The built web UI (packages/console-web/dist by default). */
+  CONSOLE_WEB_DIR: z.string().min(1).optional(),
   /** A signed-in session ends after this long at most, even while the identity provider would renew it. */
   CONSOLE_SESSION_MAX_HOURS: z.coerce.number().min(0.1).max(24).default(10),
 });
 
 export const loadConfig = () => readConfig(consoleConfigSchema, process.env, { HTTP_PORT: "8080" });
 export type ConsoleConfig = ReturnType<typeof loadConfig>;
+
+/** The URL of service `name` in CONSOLE_SERVICES, if listed. */
+export function optionalServiceUrl(config: ConsoleConfig, name: string): string | undefined {
+  return config.CONSOLE_SERVICES.find((service) => service.name === name)?.url.replace(/\/+$/, "");
+}
 
 /** The URL of service `name` in CONSOLE_SERVICES; start-up fails without it. */
 export function serviceUrl(config: ConsoleConfig, name: string): string {

@@ -3,7 +3,7 @@ import type { Logger } from "@onestop/telemetry";
 import type { ConsoleAuth } from "./auth.js";
 import type { Session } from "./sessions.js";
 
-export type ServiceName = "intake" | "reporting";
+export type ServiceName = "intake" | "reporting" | "lienthong" | "payment" | "digitisation";
 
 /** Which service owns each `/v1/<segment>`. */
 const OWNERS: Record<string, ServiceName> = {
@@ -35,7 +35,8 @@ export type ForwardResult = { kind: "answered"; response: globalThis.Response } 
  */
 export class Forwarder {
   constructor(
-    private readonly urls: Record<ServiceName, string>,
+    /** intake's and reporting's are required; the others are asked when configured. */
+    private readonly urls: Record<"intake" | "reporting", string> & Partial<Record<ServiceName, string>>,
     private readonly auth: ConsoleAuth,
     private readonly publicUrl: string,
     private readonly log: Logger,
@@ -51,7 +52,9 @@ export class Forwarder {
   async call(session: Session, service: ServiceName, pathAndQuery: string, init: { method?: string; headers?: Record<string, string>; body?: Buffer } = {}): Promise<ForwardResult> {
     const access = await this.auth.accessToken(session);
     if (!access) return { kind: "signed-out" };
-    const base = new URL(this.urls[service]);
+    const url = this.urls[service];
+    if (!url) return { kind: "unreachable", service };
+    const base = new URL(url);
     const target = new URL(pathAndQuery, base);
     try {
       const response = await fetch(target, {

@@ -1,21 +1,27 @@
 import "@onestop/telemetry/register";
-import { hasRole } from "@onestop/auth";
-import { loadSeedAgencyRegistry } from "@onestop/catalogue";
+import { loadSeedAgencyRegistry, loadSeedCatalogue } from "@onestop/catalogue";
 import { runMain, startService } from "@onestop/service-kit";
+import { apiRouter } from "./api.js";
 import { ConsoleAuth } from "./auth.js";
-import { loadConfig, serviceUrl } from "./config.js";
+import { loadConfig, optionalServiceUrl, serviceUrl } from "./config.js";
 import { Forwarder } from "./forward.js";
-import { quarterOf, vietnamToday, viewerOf } from "./home.js";
 import { OidcClient } from "./oidc.js";
-import { renderHome } from "./page.js";
-import { SessionStore, setCookie, SESSION_COOKIE } from "./sessions.js";
-import { serviceStatus, streamStatus } from "./status.js";
+import { SessionStore } from "./sessions.js";
+import { defaultWebDir, webRouter } from "./web.js";
 
 runMain(() => {
   const config = loadConfig();
-  const urls = { intake: serviceUrl(config, "intake"), reporting: serviceUrl(config, "reporting") };
+  const optional = Object.fromEntries(
+    (["lienthong", "payment", "digitisation"] as const).flatMap((name) => {
+      const url = optionalServiceUrl(config, name);
+      return url ? [[name, url]] : [];
+    }),
+  );
+  const urls = { intake: serviceUrl(config, "intake"), reporting: serviceUrl(config, "reporting"), ...optional };
   const registry = loadSeedAgencyRegistry();
   if (!registry.ok) throw new Error(`agency registry invalid: ${registry.errors.map((e) => JSON.stringify(e)).join("; ")}`);
+  const catalogue = loadSeedCatalogue();
+  if (!catalogue.ok) throw new Error(`catalogue invalid: ${catalogue.errors.map((e) => JSON.stringify(e)).join("; ")}`);
   return startService({
     name: "console",
     config,
@@ -34,27 +40,21 @@ runMain(() => {
       const forwarder = new Forwarder(urls, auth, config.CONSOLE_PUBLIC_URL, log);
       app.use(auth.router());
       app.use(forwarder.router());
-
-      app.get("/", async (req, res) => {
-        const at = new Date();
-        res.set("Cache-Control", "no-store").type("html");
-        const session = auth.sessionOf(req);
-        if (!session) return void res.send(renderHome({ at }).text);
-        const report = await quarterOf(forwarder, session, registry.value, at);
-        if (report === "signed-out") {
-          setCookie(res, SESSION_COOKIE, "", { secure: config.CONSOLE_PUBLIC_URL.startsWith("https:"), maxAgeSec: 0 });
-          return void res.send(renderHome({ at }).text);
-        }
-        // Services and streams are the province operators' view.
-        const status = hasRole(session.principal, "province_operator")
-          ? {
-              services: await Promise.all(config.CONSOLE_SERVICES.map(({ name, url }) => serviceStatus(name, url))),
-              streams: await streamStatus(nats),
-            }
-          : undefined;
-        const viewer = viewerOf(auth.sessionOf(req) ?? session, registry.value, vietnamToday(at));
-        res.send(renderHome({ viewer, report, ...(status ? { status } : {}), at }).text);
-      });
+      app.use(
+        apiRouter({
+          auth,
+          forwarder,
+          registry: registry.value,
+          catalogue: catalogue.value,
+          intakeGrpc: config.CONSOLE_INTAKE_GRPC,
+          publicUrl: config.CONSOLE_PUBLIC_URL,
+          services: config.CONSOLE_SERVICES,
+          nats,
+          log,
+        }),
+      );
+      // The web UI: every page is drawn in the browser from /api and the /v1 forward.
+      app.use(webRouter(config.CONSOLE_WEB_DIR ?? defaultWebDir()));
     },
   });
 });
