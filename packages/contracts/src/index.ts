@@ -5,3 +5,4 @@ export * from "./subjects.js";
 export * from "./nats-permissions.js";
 export * from "./envelope.js";
 export * from "./personal-ref.js";
+export * from "./webhook.js";

@@ -1,15 +1,15 @@
 #!/usr/bin/env node
-// onestop-sector-sim: runs the reference sector systems against a NATS server.
+// onestop-sector-sim: runs the reference sector systems against a NATS server (and lienthong's webhooks).
 //   NATS_URL=nats://127.0.0.1:4222 onestop-sector-sim --credentials .local/data/nats/credentials.json \
 //     [--sectors sector-hotich,sector-cutru,sector-bhxh] [--delay-ms 500] [--refuse-share 0.1] \
-//     [--duplicates] [--offline-after-ms 60000 --offline-for-ms 30000]
-// Each sector connects as its own NATS user (its password from the credentials file, or
+//     [--duplicates] [--offline-after-ms 60000 --offline-for-ms 30000] \
+//     [--webhook sector-bhxh=9101 --lienthong-url http://127.0.0.1:8082]   (secret from WEBHOOK_SECRET_SECTOR_BHXH)
+// Each NATS sector connects as its own NATS user (its password from the credentials file, or
 // NATS_USER / NATS_PASSWORD when one sector is named). Stops on SIGINT / SIGTERM.
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
-import { connect } from "@nats-io/transport-node";
-import { inboxPrefixOf, SECTOR_SYSTEMS, type SectorSystem } from "@onestop/contracts";
-import { SectorSimulator } from "./simulator.js";
+import { SECTOR_SYSTEMS, type SectorSystem } from "@onestop/contracts";
+import { startSectorSimulators } from "./start.js";
 
 const { values } = parseArgs({
   options: {
@@ -20,6 +20,8 @@ const { values } = parseArgs({
     duplicates: { type: "boolean", default: false },
     "offline-after-ms": { type: "string" },
     "offline-for-ms": { type: "string" },
+    webhook: { type: "string", multiple: true, default: [] },
+    "lienthong-url": { type: "string", default: "http://127.0.0.1:8082" },
   },
 });
 
@@ -32,31 +34,36 @@ const number = (name: string, value: string | undefined, max = Infinity) => {
 };
 const behaviour = { delayMs: number("delay-ms", values["delay-ms"]), refuseShare: number("refuse-share", values["refuse-share"], 1), duplicateResults: values.duplicates };
 const credentials = values.credentials ? (JSON.parse(readFileSync(values.credentials, "utf8")) as Record<string, { user: string; password: string }>) : {};
+if (sectors.length === 1 && !credentials[sectors[0]!] && process.env.NATS_USER) credentials[sectors[0]!] = { user: process.env.NATS_USER, password: process.env.NATS_PASSWORD ?? "" };
 
-const simulators: SectorSimulator[] = [];
-for (const sector of sectors) {
-  const own = credentials[sector] ?? (process.env.NATS_USER && sectors.length === 1 ? { user: process.env.NATS_USER, password: process.env.NATS_PASSWORD ?? "" } : undefined);
-  const nats = await connect({
-    servers: process.env.NATS_URL ?? "nats://127.0.0.1:4222",
-    name: sector,
-    inboxPrefix: inboxPrefixOf(own?.user ?? sector),
-    ...(own ? { user: own.user, pass: own.password } : {}),
-  });
-  simulators.push(await SectorSimulator.start({ nats, sector, behaviour }));
-  process.stdout.write(`${sector}: answering its steps (delay ${behaviour.delayMs} ms, refusing ${behaviour.refuseShare * 100}%${behaviour.duplicateResults ? ", results twice" : ""})\n`);
+const webhooks: Partial<Record<SectorSystem, { secret: string; port: number }>> = {};
+for (const spec of values.webhook) {
+  const [sector, port] = spec.split("=") as [SectorSystem, string | undefined];
+  if (!sectors.includes(sector)) fail(`--webhook ${spec}: ${sector} is not among --sectors`);
+  const variable = `WEBHOOK_SECRET_${sector.toUpperCase().replaceAll("-", "_")}`;
+  const secret = process.env[variable];
+  if (!secret || secret.length < 32) fail(`--webhook ${sector}: set ${variable} (at least 32 characters, the same as lienthong's SECTOR_WEBHOOKS)`);
+  webhooks[sector] = { secret, port: number("webhook", port ?? "0", 65_535) };
 }
 
-if (values["offline-after-ms"] !== undefined) {
-  const after = number("offline-after-ms", values["offline-after-ms"]);
-  const forMs = number("offline-for-ms", values["offline-for-ms"] ?? "30000");
-  setTimeout(() => {
-    process.stdout.write(`offline for ${forMs} ms\n`);
-    for (const simulator of simulators) void simulator.goOffline(forMs);
-  }, after).unref();
-}
+const offline =
+  values["offline-after-ms"] !== undefined ? { afterMs: number("offline-after-ms", values["offline-after-ms"]), forMs: number("offline-for-ms", values["offline-for-ms"] ?? "30000") } : undefined;
+const running = await startSectorSimulators({
+  natsUrl: process.env.NATS_URL ?? "nats://127.0.0.1:4222",
+  credentials,
+  sectors,
+  webhooks,
+  lienthongUrl: values["lienthong-url"],
+  behaviour,
+  ...(offline ? { offline } : {}),
+});
+const how = `delay ${behaviour.delayMs} ms, refusing ${behaviour.refuseShare * 100}%${behaviour.duplicateResults ? ", results twice" : ""}`;
+for (const sector of Object.keys(running.nats)) process.stdout.write(`${sector}: answering its steps over NATS (${how})\n`);
+for (const [sector, simulator] of Object.entries(running.webhooks)) process.stdout.write(`${sector}: answering its steps by webhook at ${simulator.url} (${how})\n`);
+if (offline) process.stdout.write(`offline after ${offline.afterMs} ms for ${offline.forMs} ms\n`);
 
 const stop = async () => {
-  await Promise.all(simulators.map((simulator) => simulator.stop()));
+  await running.stop();
   process.exit(0);
 };
 process.once("SIGINT", () => void stop());

@@ -1,11 +1,12 @@
 // A reference sector system (hộ tịch, cư trú, BHXH) on the liên thông bus: it pulls its steps'
 // requests from its own durable, answers each after a delay with a completion or (a share of the
 // time) a refusal, can go offline for a while, and can send every result twice.
-import { createHash } from "node:crypto";
 import { jetstream, type ConsumerMessages, type JetStreamClient } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/transport-node";
 import { decodeEnvelope, derivedEventId, newEnvelope, publishEvent } from "@onestop/bus";
 import { sectorConsumer, STREAMS, StepRequested, subjectFor, type SectorSystem } from "@onestop/contracts";
+import { answerOf } from "./answer.js";
+import { preciseNowMs, remember, seenOf, type SeenRequest } from "./seen.js";
 
 export interface Behaviour {
   /** How long the sector takes to answer, in ms (0: at once). */
@@ -28,52 +29,6 @@ export interface SimulatorOptions {
   behaviour?: Partial<Behaviour>;
   /** The clock its answers are dated by (tests share one with lienthong); the system clock by default. */
   now?: () => Date;
-}
-
-export interface SeenRequest {
-  bundleId: string;
-  bundleCode: string;
-  stepCode: string;
-  attempt: number;
-  agencyCode: string;
-  /** PERSONAL DATA (the form fields and earlier steps' outputs). */
-  inputs: Record<string, string>;
-  answered: "COMPLETED" | "REFUSED" | "IGNORED";
-}
-
-const REFUSAL_REASON: Record<string, string> = {
-  "birth-registration": "Thông tin người mẹ không khớp với Cơ sở dữ liệu quốc gia về dân cư",
-  "permanent-residence": "Địa chỉ đăng ký thường trú không đủ điều kiện",
-  "health-insurance": "Thiếu thông tin hộ gia đình tham gia bảo hiểm y tế",
-  "death-registration": "Giấy báo tử không hợp lệ",
-  "residence-removal": "Người chết không có đăng ký thường trú tại địa bàn",
-  "funeral-allowance": "Người chết không thuộc diện hưởng trợ cấp mai táng",
-};
-
-/** What a step yields, derived from the request (so the same request always yields the same output). */
-export function outputsOf(request: Pick<StepRequested, "bundleId" | "stepCode" | "inputs">): Record<string, string> {
-  const digits = (label: string, length: number) => {
-    const hex = createHash("sha256").update(`${request.bundleId}:${label}`).digest("hex");
-    return BigInt(`0x${hex.slice(0, 15)}`)
-      .toString()
-      .padStart(length, "0")
-      .slice(-length);
-  };
-  switch (request.stepCode) {
-    case "birth-registration":
-      // The child's personal identification number: 12 digits (province 024, century-sex 2, year 25, serial).
-      return { personalIdNumber: `0242${digits("pin", 8)}`, birthCertificateNumber: `KS-${digits("ks", 6)}` };
-    case "permanent-residence":
-      return { residenceNumber: `CT-${digits("ct", 8)}` };
-    case "health-insurance":
-      return { healthInsuranceCardNumber: `TE1${digits("bhyt", 12)}` };
-    case "death-registration":
-      return { deathCertificateNumber: `KT-${digits("kt", 6)}` };
-    case "residence-removal":
-      return { removalNumber: `XT-${digits("xt", 8)}` };
-    default:
-      return { decisionNumber: `QD-${digits("qd", 6)}` };
-  }
 }
 
 export class SectorSimulator {
@@ -148,55 +103,31 @@ export class SectorSimulator {
   }
 
   private async handle(data: Uint8Array): Promise<void> {
+    const receivedAtMs = preciseNowMs();
     const envelope = decodeEnvelope(data);
     const request = StepRequested.fromJSON(envelope.data);
     const behaviour = this.behaviour;
     if (!behaviour.accept(request)) {
-      this.seen.push({ ...seenOf(request), answered: "IGNORED" });
+      remember(this.seen, { ...seenOf(request), answered: "IGNORED", receivedAtMs });
       return;
     }
     if (behaviour.delayMs > 0) await new Promise((resolve) => setTimeout(resolve, behaviour.delayMs));
-    const refuse = behaviour.random() < behaviour.refuseShare;
-    const outputs = outputsOf(request);
+    const answer = answerOf(request, behaviour.refuseShare, behaviour.random);
     const at = (this.options.now ?? (() => new Date()))().toISOString();
     const params = { bundleCode: request.bundleCode, stepCode: request.stepCode };
-    const result = refuse
-      ? {
-          type: "vn.onestop.lienthong.step_refused.v1" as const,
-          data: {
-            bundleId: request.bundleId,
-            bundleCode: request.bundleCode,
-            stepCode: request.stepCode,
-            agencyCode: request.agencyCode,
-            refusedAt: at,
-            reason: REFUSAL_REASON[request.stepCode] ?? "Hồ sơ không đủ điều kiện",
-            attempt: request.attempt,
-          },
-        }
-      : {
-          type: "vn.onestop.lienthong.step_completed.v1" as const,
-          data: {
-            bundleId: request.bundleId,
-            bundleCode: request.bundleCode,
-            stepCode: request.stepCode,
-            agencyCode: request.agencyCode,
-            completedAt: at,
-            outputs,
-            resultNumber: Object.values(outputs).at(-1) ?? "",
-            attempt: request.attempt,
-          },
-        };
+    const common = { bundleId: request.bundleId, bundleCode: request.bundleCode, stepCode: request.stepCode, agencyCode: request.agencyCode, attempt: request.attempt };
+    const result =
+      answer.outcome === "REFUSED"
+        ? { type: "vn.onestop.lienthong.step_refused.v1" as const, data: { ...common, refusedAt: at, reason: answer.reason } }
+        : { type: "vn.onestop.lienthong.step_completed.v1" as const, data: { ...common, completedAt: at, outputs: answer.outputs, resultNumber: answer.resultNumber } };
     const subject = subjectFor(result.type, params);
     const copies = behaviour.duplicateResults ? 2 : 1;
+    const answeredAtMs = preciseNowMs();
     for (let copy = 0; copy < copies; copy++) {
       // The same request answered again (a redelivery) gets the same id: the bus drops the copy.
       const id = derivedEventId(envelope.id, `result:${copy}`);
       await publishEvent(this.js, subject, newEnvelope({ id, type: result.type, source: `urn:onestop:sector:${this.options.sector}`, subject: request.bundleId, time: at, data: result.data }));
     }
-    this.seen.push({ ...seenOf(request), answered: refuse ? "REFUSED" : "COMPLETED" });
+    remember(this.seen, { ...seenOf(request), answered: answer.outcome, receivedAtMs, answeredAtMs });
   }
-}
-
-function seenOf(request: StepRequested): Omit<SeenRequest, "answered"> {
-  return { bundleId: request.bundleId, bundleCode: request.bundleCode, stepCode: request.stepCode, attempt: request.attempt, agencyCode: request.agencyCode, inputs: { ...request.inputs } };
 }

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { LIENTHONG_INBOUND_DURABLE } from "@onestop/contracts";
+import { LIENTHONG_INBOUND_DURABLE, SECTOR_SYSTEMS } from "@onestop/contracts";
 import { baseConfigSchema, readConfig } from "@onestop/service-kit";
 
 const lienthongConfigSchema = baseConfigSchema.extend({
@@ -21,8 +21,27 @@ const lienthongConfigSchema = baseConfigSchema.extend({
   TIMER_POLL_MS: z.coerce.number().int().min(50).default(1_000),
   OUTBOX_RETRY_MS: z.coerce.number().int().min(50).default(1_000),
   OUTBOX_SWEEP_MS: z.coerce.number().int().min(100).default(30_000),
-  /** Webhook deliveries: how often pending ones are looked at, and the most attempts per delivery. */
+  /**
+   * The sector systems reached by webhook instead of NATS, as JSON:
+   * {"sector-cutru": {"url": "https://…/lienthong", "secret": "<at least 32 characters>"}}.
+   */
+  SECTOR_WEBHOOKS: z
+    .string()
+    .default("{}")
+    .transform((value, context) => {
+      try {
+        return JSON.parse(value) as unknown;
+      } catch {
+        context.addIssue({ code: "custom", message: "must be JSON" });
+        return z.NEVER;
+      }
+    })
+    .pipe(z.partialRecord(z.enum(SECTOR_SYSTEMS), z.object({ url: z.url({ protocol: /^https?$/ }), secret: z.string().min(32) }).strict())),
+  /** Webhook deliveries: how often pending ones are looked at, the first retry's delay (doubled each time, up to the cap) and the most attempts. */
   WEBHOOK_POLL_MS: z.coerce.number().int().min(50).default(1_000),
+  WEBHOOK_BACKOFF_MS: z.coerce.number().int().min(10).default(2_000),
+  WEBHOOK_BACKOFF_CAP_MS: z.coerce.number().int().min(10).default(600_000),
+  WEBHOOK_MAX_ATTEMPTS: z.coerce.number().int().min(1).default(20),
 });
 
 export const loadConfig = () => readConfig(lienthongConfigSchema, process.env, { HTTP_PORT: "8082", GRPC_PORT: "50052" });

@@ -17,6 +17,9 @@ import { OutboxRelay } from "./adapters/bus/outbox-relay.js";
 import { IntakeGrpcClient } from "./adapters/intake-client.js";
 import { MongoBundleRepository, MongoTimerStore } from "./adapters/store/bundle-repository.js";
 import { TimerPoller } from "./adapters/timer-poller.js";
+import { MongoWebhookDeliveries } from "./adapters/webhook/deliveries.js";
+import { WebhookSender, type SectorWebhooks } from "./adapters/webhook/sender.js";
+import type { RetryPolicy } from "./domain/webhook-retry.js";
 
 export interface WiringOptions {
   nats: NatsConnection;
@@ -29,6 +32,10 @@ export interface WiringOptions {
   outboxRetryMs: number;
   outboxSweepMs: number;
   streamReplicas: number;
+  /** Sector systems reached by webhook (their requests are POSTed, not left in a NATS durable). */
+  webhooks?: SectorWebhooks;
+  webhookPollMs?: number;
+  webhookRetry?: RetryPolicy;
   /** Where finished bundles' dossiers are resolved: intake's gRPC, or a stand-in in tests. */
   intake: IntakePort | { address: string; tokens: TokenSource };
   now?: () => Date;
@@ -39,6 +46,8 @@ export interface Wired {
   relay: OutboxRelay;
   poller: TimerPoller;
   inbound: RunningConsumer;
+  webhooks: WebhookSender;
+  deliveries: MongoWebhookDeliveries;
   catalogue: ReturnType<typeof loadFiles>["catalogue"];
   registry: ReturnType<typeof loadFiles>["registry"];
   stop(): Promise<void>;
@@ -74,11 +83,20 @@ export async function wireLienthong(options: WiringOptions): Promise<Wired> {
     [STREAMS.LIENTHONG, STREAMS.DLQ].map((s) => ({ name: s.name, subjects: [...s.subjects] })),
     options.streamReplicas,
   );
-  await ensureSectorConsumers(jsm, options.sectorConsumerPrefix);
   const repository = await MongoBundleRepository.open(db);
   const timers = await MongoTimerStore.open(db);
+  const deliveries = await MongoWebhookDeliveries.open(db);
+  const webhooks = new WebhookSender(deliveries, options.webhooks ?? {}, log, {
+    pollMs: options.webhookPollMs ?? 1_000,
+    policy: options.webhookRetry ?? { baseMs: 2_000, capMs: 600_000, maxAttempts: 20 },
+  });
+  await ensureSectorConsumers(jsm, options.sectorConsumerPrefix, (sector) => !webhooks.isWebhookSector(sector));
   const intake = "resolve" in options.intake ? options.intake : new IntakeGrpcClient(options.intake.address, options.intake.tokens);
-  const relay = new OutboxRelay(repository, js, intake, log, { retryAfterMs: options.outboxRetryMs, sweepEveryMs: options.outboxSweepMs });
+  const relay = new OutboxRelay(repository, js, intake, log, {
+    retryAfterMs: options.outboxRetryMs,
+    sweepEveryMs: options.outboxSweepMs,
+    ...(webhooks.enabled ? { published: (entry) => webhooks.accept(entry) } : {}),
+  });
   const app = new Lienthong({
     repository,
     timers,
@@ -98,18 +116,22 @@ export async function wireLienthong(options: WiringOptions): Promise<Wired> {
   await relay.start();
   const poller = new TimerPoller(timers, app, log, options.timerPollMs);
   poller.start();
+  webhooks.start();
   const inbound = await startInbound(nats, js, jsm, app, options.consumer, log);
   return {
     app,
     relay,
     poller,
     inbound,
+    webhooks,
+    deliveries,
     catalogue,
     registry,
     stop: async () => {
       await inbound.stop();
       await poller.stop();
       await relay.stop();
+      await webhooks.stop();
       if (intake instanceof IntakeGrpcClient) intake.close();
     },
   };

@@ -135,6 +135,36 @@ describe("a sector system offline longer than its step's limit", () => {
   });
 });
 
+describe("the simulator's behaviours", () => {
+  it("answers after its configured delay: the step's hold lasts at least that long", async () => {
+    h.sims["sector-hotich"].set({ delayMs: 400 });
+    try {
+      const { bundleId } = await h.file("DEATH");
+      const done = await h.until(bundleId, (bundle) => bundle.status === "COMPLETED", "death bundle completed");
+      const registration = step(done, "death-registration");
+      expect(Date.parse(registration.completedAt!) - Date.parse(registration.requestedAt!)).toBeGreaterThanOrEqual(400);
+      // The other sectors answer at once.
+      const removal = step(done, "residence-removal");
+      expect(Date.parse(removal.completedAt!) - Date.parse(removal.requestedAt!)).toBeLessThan(400);
+    } finally {
+      h.sims["sector-hotich"].set({ delayMs: 0 });
+    }
+  });
+
+  it("goes offline for a while on its own and answers what waited once it is back", async () => {
+    const offlineAt = h.clock.now().getTime();
+    await h.sims["sector-bhxh"].goOffline(1_500);
+    expect(h.sims["sector-bhxh"].online).toBe(false);
+    const { bundleId } = await h.file("DEATH");
+    const done = await h.until(bundleId, (bundle) => bundle.status === "COMPLETED", "completed after the sector came back");
+    expect(h.sims["sector-bhxh"].online).toBe(true);
+    const allowance = step(done, "funeral-allowance");
+    expect(allowance.attempt).toBe(1);
+    expect(Date.parse(allowance.completedAt!)).toBeGreaterThanOrEqual(offlineAt + 1_400);
+    expect(h.sims["sector-bhxh"].seen.filter((seen) => seen.bundleId === bundleId).map((seen) => seen.answered)).toEqual(["COMPLETED"]);
+  });
+});
+
 describe("a refused step and the operators' actions", () => {
   const auditOf = async (bundleId: string) =>
     (await h.db.collection("audit_log").find({ "target.id": bundleId }).toArray()).map((record) => ({ action: record.action, who: record.actor?.username, details: record.details }));

@@ -12,6 +12,8 @@ import { uuidv7 } from "uuidv7";
 import type { OutboxEntry } from "../src/app/ports.js";
 import { Lienthong } from "../src/app/lienthong.js";
 import type { Bundle } from "../src/domain/bundle.js";
+import type { SectorWebhooks } from "../src/adapters/webhook/sender.js";
+import type { RetryPolicy } from "../src/domain/webhook-retry.js";
 import { wireLienthong, type Wired } from "../src/wiring.js";
 
 export const env = testEnv();
@@ -22,6 +24,7 @@ export interface Harness {
   db: Db;
   wired: Wired;
   clock: { offsetMs: number; now(): Date; advance(ms: number): void };
+  /** The NATS simulators (none for the sectors reached by webhook). */
   sims: Record<SectorSystem, SectorSimulator>;
   /** What lienthong sent intake (one per finished bundle, more if sent again). */
   resolved: IntakeResolution[];
@@ -32,7 +35,14 @@ export interface Harness {
   ): Promise<{ bundleId: string; dossierCode: string; commandId: string }>;
   bundle(bundleId: string): Promise<Bundle | undefined>;
   until(bundleId: string, check: (bundle: Bundle) => boolean, description: string, timeoutMs?: number): Promise<Bundle>;
+  /** Stops lienthong (as a SIGTERM would) and wires it again on the same store and durables. */
+  restart(): Promise<void>;
   stop(): Promise<void>;
+}
+
+export interface HarnessOptions {
+  webhooks?: SectorWebhooks;
+  webhookRetry?: RetryPolicy;
 }
 
 export const BIRTH_FORM = {
@@ -55,7 +65,7 @@ export const DEATH_FORM = {
   bankAccount: "0123456789",
 };
 
-export async function startHarness(behaviour: Partial<Behaviour> = {}): Promise<Harness> {
+export async function startHarness(behaviour: Partial<Behaviour> = {}, options: HarnessOptions = {}): Promise<Harness> {
   const nats = await connect(env.nats);
   const client = new MongoClient(env.mongoUrl);
   const db = client.db(uniqueName("lt").slice(0, 60));
@@ -67,21 +77,26 @@ export async function startHarness(behaviour: Partial<Behaviour> = {}): Promise<
   const resolved: IntakeResolution[] = [];
   const ours = new Set<string>();
   const prefix = uniqueName("c").replaceAll("_", "-");
-  const wired = await wireLienthong({
-    nats,
-    db,
-    log: createLogger({ service: "lienthong-test", level: "warn" }),
-    consumer: `${prefix}-inbound`,
-    sectorConsumerPrefix: `${prefix}-`,
-    timerPollMs: 100,
-    outboxRetryMs: 100,
-    outboxSweepMs: 1_000,
-    streamReplicas: 1,
-    intake: { resolve: async (entry) => void resolved.push(entry) },
-    now: clock.now,
-  });
+  const wire = () =>
+    wireLienthong({
+      nats,
+      db,
+      log: createLogger({ service: "lienthong-test", level: "warn" }),
+      consumer: `${prefix}-inbound`,
+      sectorConsumerPrefix: `${prefix}-`,
+      timerPollMs: 100,
+      outboxRetryMs: 100,
+      outboxSweepMs: 1_000,
+      streamReplicas: 1,
+      intake: { resolve: async (entry) => void resolved.push(entry) },
+      now: clock.now,
+      ...(options.webhooks ? { webhooks: options.webhooks, webhookPollMs: 100 } : {}),
+      ...(options.webhookRetry ? { webhookRetry: options.webhookRetry } : {}),
+    });
+  const wired = await wire();
   const sims = {} as Record<SectorSystem, SectorSimulator>;
   for (const sector of SECTOR_SYSTEMS) {
+    if (options.webhooks?.[sector]) continue;
     sims[sector] = await SectorSimulator.start({ nats, sector, durable: `${prefix}-${sector}`, now: clock.now, behaviour: { accept: (request) => ours.has(request.bundleId), ...behaviour } });
   }
   const js = jetstream(nats);
@@ -121,9 +136,13 @@ export async function startHarness(behaviour: Partial<Behaviour> = {}): Promise<
         { timeoutMs, description },
       );
     },
+    async restart() {
+      await harness.wired.stop();
+      harness.wired = await wire();
+    },
     async stop() {
       for (const sim of Object.values(sims)) await sim.stop();
-      await wired.stop();
+      await harness.wired.stop();
       await nats.drain();
       await client.close();
     },

@@ -1,7 +1,7 @@
 import type { JetStreamClient, JetStreamManager } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/transport-node";
 import { ensureConsumer, PoisonMessageError, startConsumer, type EventEnvelope, type RunningConsumer } from "@onestop/bus";
-import { parseSubject, RequestBundleRequest, SECTOR_SYSTEMS, sectorConsumer, StepCompleted, StepRefused, STREAMS, LIENTHONG_INBOUND_FILTERS } from "@onestop/contracts";
+import { parseSubject, RequestBundleRequest, SECTOR_SYSTEMS, sectorConsumer, StepCompleted, StepRefused, STREAMS, LIENTHONG_INBOUND_FILTERS, type SectorSystem } from "@onestop/contracts";
 import type { Logger } from "@onestop/telemetry";
 import { ValidationError } from "../../app/errors.js";
 import type { Lienthong } from "../../app/lienthong.js";
@@ -69,10 +69,11 @@ export function startInbound(nc: NatsConnection, js: JetStreamClient, jsm: JetSt
 
 /**
  * The sector systems' durables (named after each, `prefix` first in tests), filtered to their
- * steps' requests: lienthong creates them, the sector systems may only read from them.
+ * steps' requests: lienthong creates them, the sector systems may only read from them. Those
+ * `onNats` leaves out are reached by webhook and get none.
  */
-export async function ensureSectorConsumers(jsm: JetStreamManager, prefix = ""): Promise<void> {
-  for (const sector of SECTOR_SYSTEMS) {
+export async function ensureSectorConsumers(jsm: JetStreamManager, prefix = "", onNats: (sector: SectorSystem) => boolean = () => true): Promise<void> {
+  for (const sector of SECTOR_SYSTEMS.filter(onNats)) {
     const consumer = sectorConsumer(sector);
     await ensureConsumer(jsm, {
       stream: consumer.stream,

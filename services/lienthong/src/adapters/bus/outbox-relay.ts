@@ -1,13 +1,15 @@
 import type { JetStreamClient } from "@nats-io/jetstream";
 import { publishEvent, type EventEnvelope } from "@onestop/bus";
 import type { Logger } from "@onestop/telemetry";
-import type { BundleRepository, IntakePort, OutboxKick } from "../../app/ports.js";
+import type { BundleRepository, IntakePort, OutboxEntry, OutboxKick } from "../../app/ports.js";
 
 export interface RelayOptions {
   retryAfterMs?: number;
   sweepEveryMs?: number;
   /** Bundles published at once. */
   concurrency?: number;
+  /** Called with each event once it is on the stream, before the outbox is emptied (the webhook queue); must be idempotent. */
+  published?: (entry: Extract<OutboxEntry, { kind: "event" }>) => Promise<void>;
 }
 
 /**
@@ -29,6 +31,7 @@ export class OutboxRelay implements OutboxKick {
   private readonly retryAfterMs: number;
   private readonly sweepEveryMs: number;
   private readonly concurrency: number;
+  private readonly published: RelayOptions["published"];
 
   constructor(
     private readonly repository: BundleRepository,
@@ -40,6 +43,7 @@ export class OutboxRelay implements OutboxKick {
     this.retryAfterMs = options.retryAfterMs ?? 1_000;
     this.sweepEveryMs = options.sweepEveryMs ?? 30_000;
     this.concurrency = options.concurrency ?? 16;
+    this.published = options.published;
   }
 
   async start(): Promise<void> {
@@ -103,8 +107,10 @@ export class OutboxRelay implements OutboxKick {
       const stored = await this.repository.find(id);
       if (!stored || stored.outbox.length === 0) return;
       for (const entry of stored.outbox) {
-        if (entry.kind === "event") await publishEvent(this.js, entry.subject, entry.envelope as unknown as EventEnvelope);
-        else await this.intake.resolve(entry);
+        if (entry.kind === "event") {
+          await publishEvent(this.js, entry.subject, entry.envelope as unknown as EventEnvelope);
+          await this.published?.(entry);
+        } else await this.intake.resolve(entry);
       }
       await this.repository.clearOutbox(id, stored.version);
     } catch (error) {
