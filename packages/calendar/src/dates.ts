@@ -20,8 +20,25 @@ export class InvalidDateError extends Error {
   override readonly name = "InvalidDateError";
 }
 
+/**
+ * Deadlines walk the calendar day by day, and reporting classifies every dossier for every period
+ * it touches: the two conversions below run millions of times a minute, so each remembers its
+ * answers (a few hundred thousand days at most; forgotten all at once past that).
+ */
+const CACHE_LIMIT = 200_000;
+const dayNumbers = new Map<LocalDate, number>();
+const localDates = new Map<number, LocalDate>();
+
+function remember<K, V>(cache: Map<K, V>, key: K, value: V): V {
+  if (cache.size >= CACHE_LIMIT) cache.clear();
+  cache.set(key, value);
+  return value;
+}
+
 /** Days since 1970-01-01 of a local date; throws on a malformed or impossible date. */
 export function toDayNumber(date: LocalDate): number {
+  const known = dayNumbers.get(date);
+  if (known !== undefined) return known;
   const match = LOCAL_DATE.exec(date);
   if (!match) throw new InvalidDateError(`not a YYYY-MM-DD date: ${date}`);
   const [year, month, day] = [Number(match[1]), Number(match[2]), Number(match[3])];
@@ -30,11 +47,11 @@ export function toDayNumber(date: LocalDate): number {
   if (back.getUTCFullYear() !== year || back.getUTCMonth() !== month - 1 || back.getUTCDate() !== day) {
     throw new InvalidDateError(`no such date: ${date}`);
   }
-  return ms / DAY_MS;
+  return remember(dayNumbers, date, ms / DAY_MS);
 }
 
 export function fromDayNumber(dayNumber: number): LocalDate {
-  return new Date(dayNumber * DAY_MS).toISOString().slice(0, 10);
+  return localDates.get(dayNumber) ?? remember(localDates, dayNumber, new Date(dayNumber * DAY_MS).toISOString().slice(0, 10));
 }
 
 export function localDate(year: number, month: number, day: number): LocalDate {
