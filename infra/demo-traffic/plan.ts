@@ -76,7 +76,7 @@ export interface DossierPlan {
 }
 
 /** The day's regular applicants: a small set, so that their documents come back in later dossiers. */
-const REGULARS = 60;
+const REGULARS = 30;
 
 function applicantOf(day: string, rand: () => number): Applicant {
   const regular = rand() < 0.3;

@@ -117,6 +117,7 @@ const percent = (rate: number | null | undefined) => (rate === null || rate === 
 function watchIndicators({ api, reportingUrl, quarter, startedAt }: TrafficOptions): { lines(): string[]; stop(): void } {
   let latest: IndicatorItem[] = [];
   let liveAfterSeconds: number | undefined;
+  let told = false;
   const rateOf = (code: string) => latest.find((item) => item.code === code)?.measure;
   const check = async () => {
     const answer = await api.get<{ items?: IndicatorItem[] }>(`${reportingUrl}/v1/reports/indicators-766?period=${quarter}`);
@@ -126,10 +127,14 @@ function watchIndicators({ api, reportingUrl, quarter, startedAt }: TrafficOptio
   };
   const timer = setInterval(() => void check().catch(() => undefined), 5_000);
   return {
-    lines: () => [
-      ...(latest.length === 0 ? [] : [`    Chỉ số 766 quý ${quarter}: ${WATCHED.map(([code, label]) => `${label} ${percent(rateOf(code)?.rate)}`).join(", ")}`]),
-      ...(liveAfterSeconds === undefined ? [] : [`    (đã có số liệu cả ba nhóm ${vi(liveAfterSeconds)} giây sau khi khởi động)`]),
-    ],
+    lines: () => {
+      const lines = [
+        ...(latest.length === 0 ? [] : [`    Chỉ số 766 quý ${quarter}: ${WATCHED.map(([code, label]) => `${label} ${percent(rateOf(code)?.rate)}`).join(", ")}`]),
+        ...(liveAfterSeconds === undefined || told ? [] : [`    Cả ba nhóm đã có số liệu ${vi(liveAfterSeconds)} giây sau khi khởi động.`]),
+      ];
+      told ||= liveAfterSeconds !== undefined;
+      return lines;
+    },
     stop: () => clearInterval(timer),
   };
 }
