@@ -100,6 +100,7 @@ try {
   const sectorDelayMs = Number(process.env.DEMO_SECTOR_DELAY_MS ?? 3_000);
   sectors = await startSectorSimulators(nats.url, join(repoRoot(), ".local", "data", "nats", "credentials.json"), { delayMs: sectorDelayMs, refuseShare: 0.05 }, join(logDir, "sector-sim.log"));
   console.log(`Phần mềm chuyên ngành mô phỏng (hộ tịch, cư trú, bảo hiểm xã hội): trả lời sau ${vi(sectorDelayMs / 1_000)} giây, từ chối 5%`);
+  console.log(`Mọi dịch vụ sẵn sàng sau ${vi(Math.round((Date.now() - startedAt) / 1_000))} giây.`);
 
   const tokens = clientCredentials({ issuer: keycloak.issuer, ...LOADER_CLIENT });
   if (rate > 0) {
