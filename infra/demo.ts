@@ -97,7 +97,8 @@ try {
   }
 
   // The sector systems pull from the durables lienthong has created by now.
-  const sectorDelayMs = Number(process.env.DEMO_SECTOR_DELAY_MS ?? 3_000);
+  const sectorDelayMs = Number(process.env.DEMO_SECTOR_DELAY_MS || 3_000);
+  if (!Number.isInteger(sectorDelayMs) || sectorDelayMs < 0) throw new Error(`DEMO_SECTOR_DELAY_MS must be a whole number of milliseconds, got "${process.env.DEMO_SECTOR_DELAY_MS}"`);
   sectors = await startSectorSimulators(nats.url, join(repoRoot(), ".local", "data", "nats", "credentials.json"), { delayMs: sectorDelayMs, refuseShare: 0.05 }, join(logDir, "sector-sim.log"));
   console.log(`Phần mềm chuyên ngành mô phỏng (hộ tịch, cư trú, bảo hiểm xã hội): trả lời sau ${vi(sectorDelayMs / 1_000)} giây, từ chối 5%`);
   console.log(`Mọi dịch vụ sẵn sàng sau ${vi(Math.round((Date.now() - startedAt) / 1_000))} giây.`);
