@@ -44,5 +44,5 @@ const lienthongConfigSchema = baseConfigSchema.extend({
   WEBHOOK_MAX_ATTEMPTS: z.coerce.number().int().min(1).default(20),
 });
 
-export const loadConfig = () => readConfig(lienthongConfigSchema, process.env, { HTTP_PORT: "8082", GRPC_PORT: "50052" });
+export const loadConfig = (env: Record<string, string | undefined> = process.env) => readConfig(lienthongConfigSchema, env, { HTTP_PORT: "8082", GRPC_PORT: "50052" });
 export type LienthongConfig = ReturnType<typeof loadConfig>;
