@@ -22,6 +22,8 @@ export type IntakeResolution = Extract<OutboxEntry, { kind: "intake" }>;
 export interface Harness {
   nats: NatsConnection;
   db: Db;
+  /** Put before this harness's durable names (other files share the stream). */
+  prefix: string;
   wired: Wired;
   clock: { offsetMs: number; now(): Date; advance(ms: number): void };
   /** The NATS simulators (none for the sectors reached by webhook). */
@@ -103,6 +105,7 @@ export async function startHarness(behaviour: Partial<Behaviour> = {}, options: 
   const harness: Harness = {
     nats,
     db,
+    prefix,
     wired,
     clock,
     sims,
