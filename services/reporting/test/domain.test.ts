@@ -565,6 +565,86 @@ describe("payment and digitisation facts", () => {
   });
 });
 
+/**
+ * The "dossiers paid online" denominator leaves out only dossiers whose fee lines are all zero
+ * (the primer's payment rules; seed 001: the rate was wrong because free dossiers were counted).
+ * Intake's receipt lists every catalogue line, both alternatives of a birth registration included;
+ * the payment service's assessment (FeesAssessed) says what the dossier owes. Q3/2024, by hand:
+ *  A1 receipt [0, 8000] (on-time and late lines), assessed [0]: on time, free       -> out
+ *  A2 receipt [0, 8000], assessed [8000]: late; paid online (gateway) 9/7           -> in, paid
+ *  A3 receipt [20000], assessed [0]: exempt applicant (poor household)              -> out
+ *  A4 receipt [20000], assessed [20000]; paid at the desk                           -> in, not paid online
+ *  A5 receipt [0, 15000], no assessment (yet): the receipt decides                  -> in, unpaid
+ *  A6 receipt [0, 8000] 30/9, assessed [0] only on 1/10: by 30/9 the receipt decides -> in, unpaid
+ *  A7 receipt [0, 5000], assessed [0, 5000]: one zero line is not all zero; paid on the national platform -> in, paid
+ *  A8 as A1, its assessment delivered before its receipt (another stream)           -> out
+ * Denominator A2, A4, A5, A6, A7 = 5; numerator A2, A7 = 2: 40%, 6 × 0,4 = 2,4 points.
+ * By the receipts alone it would be 2 of 8 (25%, 1,5 points).
+ */
+function assessmentScenario(): EnvelopeInput[] {
+  return [
+    cuTru3("A1", "ONLINE", "2024-07-08T09:00:00+07:00", "2024-07-11", [0, 8000]),
+    e.feesAssessed("A1", [0], "2024-07-08T09:00:01+07:00"),
+    cuTru3("A2", "ONLINE", "2024-07-08T09:00:00+07:00", "2024-07-11", [0, 8000]),
+    e.feesAssessed("A2", [8000], "2024-07-08T09:00:01+07:00"),
+    e.paymentSucceeded("A2", "PAY-A2", "OTHER_GATEWAY", 8000, "2024-07-09T10:00:00+07:00"),
+    cuTru3("A3", "IN_PERSON", "2024-07-08T09:00:00+07:00", "2024-07-11", [20000]),
+    e.feesAssessed("A3", [0], "2024-07-08T09:00:01+07:00"),
+    cuTru3("A4", "IN_PERSON", "2024-07-08T09:00:00+07:00", "2024-07-11", [20000]),
+    e.feesAssessed("A4", [20000], "2024-07-08T09:00:01+07:00"),
+    e.paymentSucceeded("A4", "PAY-A4", "DESK", 20000, "2024-07-08T09:30:00+07:00"),
+    cuTru3("A5", "ONLINE", "2024-07-08T09:00:00+07:00", "2024-07-11", [0, 15000]),
+    cuTru3("A6", "ONLINE", "2024-09-30T16:00:00+07:00", "2024-10-03", [0, 8000]),
+    e.feesAssessed("A6", [0], "2024-10-01T08:00:00+07:00"),
+    cuTru3("A7", "ONLINE", "2024-07-08T09:00:00+07:00", "2024-07-11", [0, 5000]),
+    e.feesAssessed("A7", [0, 5000], "2024-07-08T09:00:01+07:00"),
+    e.paymentSucceeded("A7", "PAY-A7", "NATIONAL_PLATFORM", 5000, "2024-07-09T10:00:00+07:00"),
+    e.feesAssessed("A8", [0], "2024-07-08T09:00:01+07:00"),
+    cuTru3("A8", "ONLINE", "2024-07-08T09:00:00+07:00", "2024-07-11", [0, 8000]),
+  ];
+}
+
+describe("the online-payment denominator: the payment service's assessment decides", () => {
+  const q3 = (envelopes: EnvelopeInput[]) => dossiersOfPeriod(new InMemoryFacts().given(...envelopes).all(), Q3, {}, defaultCalendar);
+
+  it("given receipts and their fee assessments, when Q3's quarterly form and Decision 766 are computed, then only all-zero dossiers are left out", () => {
+    const lines = q3(assessmentScenario()).lines;
+    expect(lines.filter((line) => line.payable).reduce((sum, line) => sum + line.count, 0)).toBe(5);
+    expect(quarterlyForm(q3(assessmentScenario()), PROCEDURES).total.onlinePayment).toEqual({ numerator: 2, denominator: 5, rate: 0.4 });
+    const item = indicators766(q3(assessmentScenario()), PROCEDURES).items.find((i) => i.code === "dossiersPaidOnline")!;
+    expect(item).toMatchObject({ status: "COMPUTED", measure: { numerator: 2, denominator: 5 } });
+    expect(item.points).toBeCloseTo(2.4, 10);
+  });
+
+  it("given the receipts alone (no assessment reached reporting), then the receipts' lines decide: 2 of 8", () => {
+    const receiptsOnly = assessmentScenario().filter((event) => event.type !== "vn.onestop.payment.fees_assessed.v1");
+    expect(quarterlyForm(q3(receiptsOnly), PROCEDURES).total.onlinePayment).toEqual({ numerator: 2, denominator: 8, rate: 0.25 });
+  });
+
+  it("given A6's assessment of 1/10, then Q4 sees it (A6 carried over is not in Q4's received dossiers) and a re-assessment replaces the first", () => {
+    const facts = new InMemoryFacts().given(...assessmentScenario()).byCode.get("A6")!;
+    const withReceipt = facts as DossierFacts & { receipt: NonNullable<DossierFacts["receipt"]> };
+    expect(classifyForPeriod(withReceipt, Q3, defaultCalendar)!.payable).toBe(true);
+    expect(classifyForPeriod(withReceipt, Q4, defaultCalendar)!.payable).toBe(false);
+    const reassessed = new InMemoryFacts().given(...assessmentScenario(), e.feesAssessed("A1", [8000], "2024-07-08T11:00:00+07:00")).byCode.get("A1")!;
+    expect(classifyForPeriod(reassessed as typeof withReceipt, Q3, defaultCalendar)!.payable).toBe(true);
+  });
+
+  it("given the same events in reverse order and each twice, then the same figures", () => {
+    const events = assessmentScenario();
+    expect(quarterlyForm(q3([...[...events].reverse(), ...events]), PROCEDURES).total.onlinePayment).toEqual({ numerator: 2, denominator: 5, rate: 0.4 });
+  });
+
+  it("reads FeesAssessed as the payment service writes it (zero lines with amount 0, or left out as proto3 JSON does), and names a malformed field", () => {
+    expect(e.fact(e.feesAssessed("A9", [0, 4000], "2024-07-08T09:00:01+07:00"))).toMatchObject({ kind: "FEES_ASSESSED", amounts: [0, 4000], at: "2024-07-08T09:00:01+07:00" });
+    const envelope = (data: Record<string, unknown>): EnvelopeInput => ({ id: "m2", type: "vn.onestop.payment.fees_assessed.v1", subject: "A9", time: "2024-07-08T09:00:00+07:00", data });
+    expect(factFromEnvelope(envelope({ lines: [{ code: "LP_KHAI_SINH_DUNG_HAN" }] }))).toMatchObject({ kind: "FEES_ASSESSED", amounts: [0], at: "2024-07-08T09:00:00+07:00" });
+    expect(factFromEnvelope(envelope({}))).toMatchObject({ kind: "FEES_ASSESSED", amounts: [] });
+    expect(() => factFromEnvelope(envelope({ lines: [{ code: "X", amount: 1.5 }] }))).toThrow("data.amount is not a non-negative amount");
+    expect(() => factFromEnvelope(envelope({ lines: "none" }))).toThrow("data.lines is not a list of fee lines");
+  });
+});
+
 describe("transfers: the period credits the deciding agency", () => {
   const A = "000.01.31.H04";
   const B = "000.02.31.H04";

@@ -18,7 +18,7 @@
 import { agencyAt, classifyResolution, computeDueAt, indicatorVerdict, leftProcessingAt, legalVerdict, localDateOf, type Verdict, type WorkingCalendar } from "@onestop/calendar";
 import type { DossierFacts, Receipt } from "./facts.js";
 import { boundsOf, type Period } from "./period.js";
-import { clockAt, dossierAt, paidOnline, type DossierAt, type EndKind } from "./timeline.js";
+import { clockAt, dossierAt, paidOnline, payable, type DossierAt, type EndKind } from "./timeline.js";
 
 /** How the dossier entered the period: columns (4) online, (6) in person, (7) by post, or (5) carried over. */
 export type Entry = "ONLINE" | "IN_PERSON" | "POSTAL" | "CARRIED_OVER";
@@ -49,6 +49,8 @@ export interface PeriodClassification {
   supplementRequested: boolean;
   /** (16): the result was returned by post during the period. */
   resultByPost: boolean;
+  /** By the period's end: at least one non-zero fee line (the assessment's, else the receipt's). */
+  payable: boolean;
   /** By the period's end: a succeeded online payment not refunded in full. */
   paidOnline: boolean;
   /** By the period's end: at least one component digitised. */
@@ -112,6 +114,7 @@ export function classifyForPeriod(facts: DossierFacts & { receipt: Receipt }, pe
     outcome: outcomeAt(view, toMs, calendar),
     supplementRequested: view.clock.supplements.some((supplement) => inPeriod(supplement.requestedAt)),
     resultByPost: view.resultReturn?.channel === "POSTAL" && inPeriod(view.resultReturn.at),
+    payable: payable(view),
     paidOnline: paidOnline(view),
     digitised: view.digitised,
     reused: view.reused,

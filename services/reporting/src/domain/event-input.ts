@@ -84,6 +84,12 @@ export function factFromEnvelope(envelope: EnvelopeInput): FactEvent | undefined
 
 function paymentFact(name: string, data: Json, eventId: string, at: (field: string) => string): FactEvent | undefined {
   switch (name) {
+    case "fees_assessed": {
+      // proto3 JSON leaves a zero amount out: a line without amount is an explicit zero line.
+      const lines = data.lines ?? [];
+      if (!Array.isArray(lines) || lines.some((line) => typeof line !== "object" || line === null)) throw new MalformedEventError("data.lines is not a list of fee lines");
+      return { kind: "FEES_ASSESSED", eventId, at: at("assessedAt"), amounts: (lines as Json[]).map((line) => amount(line, "amount")) };
+    }
     case "succeeded":
       return {
         kind: "PAID",

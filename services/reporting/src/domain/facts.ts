@@ -31,7 +31,11 @@ export interface Receipt {
   /** Due date printed on the receipt (end of the due day, +07:00). */
   dueAt: string;
   timeLimit: { amount: number; unit: TimeUnit; sameDay: boolean };
-  /** Fee amounts in VND, zero lines included; empty when the receipt listed none. */
+  /**
+   * Fee amounts in VND, zero lines included, as the receipt listed them (intake lists every line of
+   * the catalogue, alternatives included); empty when it listed none. The payment service's
+   * assessment (FEES_ASSESSED), once known, decides instead.
+   */
   feeAmounts: number[];
 }
 
@@ -59,6 +63,11 @@ export type LifecycleFact =
   | (LifecycleBase & { kind: "WITHDRAWN" })
   | (LifecycleBase & { kind: "CLOSED" })
   | (LifecycleBase & { kind: "EVALUATED"; rating: number })
+  /**
+   * The payment service assessed the dossier's fee lines (payment stream): their amounts in VND,
+   * explicit zero lines included (an exemption, an on-time birth or death registration).
+   */
+  | (LifecycleBase & { kind: "FEES_ASSESSED"; amounts: number[] })
   /** A payment succeeded (payment stream); amounts in VND. */
   | (LifecycleBase & { kind: "PAID"; paymentId: string; channel: PaymentChannel; amount: number })
   /** Money of a payment was returned to the payer. */

@@ -29,7 +29,7 @@ export interface TallyKey {
   channel: Channel;
   /** The receipt's online mode. */
   onlineMode: OnlineMode;
-  /** At least one non-zero fee line. */
+  /** By the period's end: at least one non-zero fee line (the payment service's assessment, else the receipt's). */
   payable: boolean;
   entry: Entry;
   outcome: TallyOutcome;
@@ -59,7 +59,7 @@ export function tallyKeyOf(classification: PeriodClassification): TallyKey {
     procedureCode: receipt.procedureCode,
     channel: receipt.channel,
     onlineMode: receipt.onlineMode,
-    payable: receipt.feeAmounts.some((amount) => amount > 0),
+    payable: classification.payable,
     entry: classification.entry,
     outcome:
       outcome.kind === "RESOLVED"

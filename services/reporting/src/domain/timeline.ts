@@ -17,6 +17,8 @@ export interface DossierAt {
   clock: ClockState;
   resultReturn?: { at: string; channel: Channel; electronic: boolean };
   rating?: number;
+  /** The fee amounts of the latest assessment by then (payment stream), zero lines included; undefined before any. */
+  assessedFeeAmounts?: number[];
   /** Succeeded payments by payment id. */
   payments: Map<string, { channel: PaymentChannel; amount: number }>;
   /** Amount refunded so far, by payment id. */
@@ -94,6 +96,9 @@ function apply(view: DossierAt, fact: LifecycleFact): void {
     case "EVALUATED":
       view.rating = fact.rating;
       return;
+    case "FEES_ASSESSED":
+      view.assessedFeeAmounts = fact.amounts;
+      return;
     case "PAID":
       view.payments.set(fact.paymentId, { channel: fact.channel, amount: fact.amount });
       return;
@@ -113,6 +118,16 @@ function apply(view: DossierAt, fact: LifecycleFact): void {
     default:
       return; // folded into the clock
   }
+}
+
+/**
+ * Owes something: at least one non-zero fee line. The payment service's assessment decides once it
+ * is known (it keeps the on-time registration's zero line and drops the late one the receipt also
+ * listed, zeroes an exempt applicant's lines); before it, the receipt's lines. Dossiers whose lines
+ * are all zero are left out of the "paid online" denominator (the primer's payment rules).
+ */
+export function payable(view: DossierAt): boolean {
+  return (view.assessedFeeAmounts ?? view.receipt.feeAmounts).some((amount) => amount > 0);
 }
 
 /**

@@ -77,6 +77,13 @@ export const paymentSucceeded = (code: string, paymentId: string, channel: Payme
   streamEvent("payment", code, "succeeded", "paidAt", at, { paymentId, channel: `PAYMENT_CHANNEL_${channel}`, amount: String(amount), gatewayTransactionId: `GW-${paymentId}` });
 export const paymentRefunded = (code: string, paymentId: string, amount: number, at: string) =>
   streamEvent("payment", code, "refunded", "refundedAt", at, { paymentId, amount: String(amount), reason: "Hoàn trả do nộp thừa" });
+/** As the payment service publishes it: every assessed line, zero lines with `amount: 0`. */
+export const feesAssessed = (code: string, amounts: number[], at: string) =>
+  streamEvent("payment", code, "fees_assessed", "assessedAt", at, {
+    procedureCode: "1.001193",
+    lines: amounts.map((amount, i) => ({ code: `F${i}`, amount, name: `Lệ phí ${i}`, kind: "FEE_KIND_CHARGE", waiverReason: amount === 0 ? "Miễn lệ phí" : "" })),
+    total: amounts.reduce((sum, amount) => sum + amount, 0),
+  });
 export const componentDigitised = (code: string, at: string) =>
   streamEvent("digitisation", code, "component_digitised", "digitisedAt", at, { componentTypeCode: "TK", document: { documentTypeCode: "TK" } });
 export const resultIssued = (code: string, at: string) => streamEvent("digitisation", code, "result_issued", "issuedAt", at, { resultNumber: "024090001234.KQ", resultTypeCode: "KQ" });
