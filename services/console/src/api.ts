@@ -2,6 +2,7 @@
  * The web UI's JSON API (`/api/*`), every call made as the signed-in person (their own token, so
  * each service judges what they may see or do; the console adds no rights):
  * - GET  /api/home: who is signed in, their quarter's figures, services and streams for operators;
+ * - GET  /api/procedures, /api/agencies: the catalogue's procedures with their sectors' names and today's agencies (the delayed list's filters);
  * - GET  /api/dossiers/:code/timeline: the dossier (intake) and its timeline from every service;
  * - GET  /api/dossiers/:code/apology: the apology letter, once the extension is recorded;
  * - POST /api/dossiers/:code/apology {reason, newDueDate}: records the extension through intake
@@ -120,6 +121,18 @@ export function apiRouter(deps: ApiDeps): Router {
       : undefined;
     const viewer = viewerOf(session, deps.registry, vietnamToday(at));
     res.set("Cache-Control", "no-store").json({ viewer: { ...viewer, roleNames: viewer.roles.map((role) => ROLE_LABELS[role]) }, report, ...(status ? { status } : {}), at: at.toISOString() });
+  });
+
+  router.get("/api/procedures", (req, res) => {
+    if (!signedIn(req, res)) return;
+    const procedures = deps.catalogue.procedures().map(({ code, name, sectorCode, sectorName, levels }) => ({ code, name, sectorCode, sectorName, levels }));
+    res.set("Cache-Control", "private, max-age=300").json(procedures);
+  });
+
+  router.get("/api/agencies", (req, res) => {
+    if (!signedIn(req, res)) return;
+    const agencies = deps.registry.agenciesAt(vietnamToday(new Date())).map(({ code, name, level }) => ({ code, name, level }));
+    res.set("Cache-Control", "private, max-age=300").json(agencies);
   });
 
   router.get("/api/dossiers/:code/timeline", async (req, res) => {

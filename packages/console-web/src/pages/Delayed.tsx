@@ -5,8 +5,6 @@ import { type ApiError, getJson, type Agency, type DelayedPage as Page, type Pro
 import { LEVEL_NAMES, STATE_NAMES } from "../labels.js";
 import { link } from "../router.js";
 
-const today = () => new Date(Date.now() + 7 * 3_600_000).toISOString().slice(0, 10);
-
 /** Overdue and at-risk dossiers with who holds them; filters by agency, level, sector, procedure and status. */
 export function DelayedPage() {
   const [agencies, setAgencies] = useState<Agency[]>([]);
@@ -21,8 +19,8 @@ export function DelayedPage() {
   const [loading, setLoading] = useState(false);
 
   useEffect(() => {
-    void getJson<Agency[]>(`/v1/agencies?at=${today()}`).then(setAgencies, () => setAgencies([]));
-    void getJson<Procedure[]>("/v1/procedures").then(setProcedures, () => setProcedures([]));
+    void getJson<Agency[]>("/api/agencies").then(setAgencies, () => setAgencies([]));
+    void getJson<Procedure[]>("/api/procedures").then(setProcedures, () => setProcedures([]));
   }, []);
 
   const sectors = useMemo(() => [...new Map(procedures.map((p) => [p.sectorCode, p.sectorName])).entries()].map(([value, label]) => ({ value, label })), [procedures]);
