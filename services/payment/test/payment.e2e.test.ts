@@ -11,6 +11,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { jetstream, jetstreamManager, type JetStreamManager } from "@nats-io/jetstream";
 import { connect, type NatsConnection } from "@nats-io/transport-node";
+import { MongoClient } from "mongodb";
 import { newEnvelope, publishEvent, type EventEnvelope } from "@onestop/bus";
 import { formatInstant, localDateOf } from "@onestop/calendar";
 import { STREAMS, subjectFor } from "@onestop/contracts";
@@ -149,9 +150,16 @@ function signed(params: VnpParams): VnpParams {
 
 beforeAll(async () => {
   nc = await connect(env.nats);
+  // Retries over half a minute: a restart on a loaded machine (the kill -9 test) still gets its IPN.
   jsm = await jetstreamManager(nc);
   port = await freePort();
-  sim = await new GatewaySimulator({ tmnCode: TMN, secret: SECRET, ipnUrl: `http://127.0.0.1:${port}/gateways/vnpay/ipn`, ipnDelayMs: 50, retryDelaysMs: [300, 600, 1_000, 2_000, 4_000] }).start();
+  sim = await new GatewaySimulator({
+    tmnCode: TMN,
+    secret: SECRET,
+    ipnUrl: `http://127.0.0.1:${port}/gateways/vnpay/ipn`,
+    ipnDelayMs: 50,
+    retryDelaysMs: [300, 600, 1_000, 2_000, 4_000, 8_000, 15_000],
+  }).start();
   payment = await startServiceProcess("payment", paymentEnv(), { logFile: LOG });
 });
 
@@ -180,6 +188,8 @@ describe("fee assessment on receipt", () => {
     const events = await paymentEvents(envelope.subject);
     expect(events.map((e) => e.type)).toEqual(["vn.onestop.payment.fees_assessed.v1"]);
     expect(events[0]!.data).toMatchObject({ dossierCode: envelope.subject, total: 0, lines: [{ code: "LP_KHAI_SINH_DUNG_HAN", amount: 0, kind: "FEE_KIND_CHARGE" }] });
+    // Reporting reads it as an all-zero assessment: the dossier leaves the "paid online" denominator.
+    expect(factFromEnvelope(events[0]!)).toMatchObject({ kind: "FEES_ASSESSED", amounts: [0] });
     // Nothing to pay: a payment is refused with the rule.
     const refused = await call("POST", "/v1/payments", { dossierCode: envelope.subject, channel: "OTHER_GATEWAY" });
     expect(refused.status).toBe(409);
@@ -199,6 +209,70 @@ describe("fee assessment on receipt", () => {
     await publishReceipt(desk);
     expect((await assessed(online)).total).toBe(10_000);
     expect((await assessed(desk)).total).toBe(20_000);
+  });
+});
+
+describe("facts stated at the desk: the dossier assessed again", () => {
+  const officer = async () => ({ authorization: `Bearer ${await testToken({ sub: "d1", preferred_username: "motcua.sotuphap", roles: ["desk_officer"], agency_code: AGENCY })}` });
+
+  it("given a death registration received with both catalogue lines, then on time and free by default (the explicit zero line)", async () => {
+    const envelope = receipt("1.000656", "CHANNEL_IN_PERSON", [
+      { code: "LP_KHAI_TU_DUNG_HAN", amount: 0 },
+      { code: "LP_KHAI_TU_QUA_HAN", amount: 8000 },
+    ]);
+    await publishReceipt(envelope);
+    const fees = await assessed(envelope);
+    expect(fees.lines.map((l: Body) => [l.code, l.amount])).toEqual([["LP_KHAI_TU_DUNG_HAN", 0]]);
+    expect(fees.lines[0].waiverReason).toContain("Đăng ký khai tử đúng hạn");
+  });
+
+  it("given a birth registration filed online, when the officer states it is late, then 4.000 đ (the online reduction) is announced again and can be paid", async () => {
+    const envelope = receipt("1.001193", "CHANNEL_ONLINE", [
+      { code: "LP_KHAI_SINH_DUNG_HAN", amount: 0 },
+      { code: "LP_KHAI_SINH_QUA_HAN", amount: 4000 },
+    ]);
+    await publishReceipt(envelope);
+    expect((await assessed(envelope)).total).toBe(0);
+    const late = await call("POST", `/v1/dossiers/${envelope.subject}/fees/reassessment`, { facts: { registrationOnTime: "false" } }, await officer());
+    expect(late.status, JSON.stringify(late.body)).toBe(200);
+    expect(late.body).toMatchObject({ total: 4000, lines: [{ code: "LP_KHAI_SINH_QUA_HAN", amount: 4000, waiverReason: "Giảm lệ phí khi nộp hồ sơ trực tuyến" }] });
+    await waitFor(async () => (await paymentEvents(envelope.subject)).filter((e) => e.type === "vn.onestop.payment.fees_assessed.v1").length === 2, {
+      timeoutMs: 10_000,
+      description: "second assessment",
+    });
+    const [first, second] = (await paymentEvents(envelope.subject)).filter((e) => e.type === "vn.onestop.payment.fees_assessed.v1");
+    expect(factFromEnvelope(first!)).toMatchObject({ kind: "FEES_ASSESSED", amounts: [0] });
+    expect(factFromEnvelope(second!)).toMatchObject({ kind: "FEES_ASSESSED", amounts: [4000] });
+    const order = await call("POST", "/v1/payments", { dossierCode: envelope.subject, channel: "OTHER_GATEWAY" });
+    expect(order.status).toBe(201);
+    expect(order.body.payment.amount).toBe(4000);
+    // Once a payment is under way the assessment stays.
+    const refused = await call("POST", `/v1/dossiers/${envelope.subject}/fees/reassessment`, { facts: { registrationOnTime: "true" } }, await officer());
+    expect(refused.status).toBe(409);
+    expect(refused.body.rule).toBe("PAYMENT_STARTED");
+  });
+
+  it("given an exempt applicant (poor household) at the desk, when the officer states it, then the line is kept at 0 đ with the reason and nothing can be charged", async () => {
+    const dossierCode = await payable();
+    const exempt = await call("POST", `/v1/dossiers/${dossierCode}/fees/reassessment`, { facts: { exemptApplicant: "true" } }, await officer());
+    expect(exempt.body).toMatchObject({
+      total: 0,
+      appliedRules: ["ho-ngheo-nguoi-co-cong"],
+      lines: [{ code: "LP_DANG_KY_THUONG_TRU", amount: 0, waiverReason: "Miễn phí, lệ phí cho người thuộc hộ nghèo, người có công với cách mạng, người khuyết tật" }],
+    });
+    expect((await call("POST", "/v1/payments", { dossierCode, channel: "DESK" })).body.rule).toBe("NOTHING_TO_PAY");
+  });
+
+  it("given a misspelt fact, a value other than true/false or another agency's officer, then 400 naming the field or 403, nothing changed", async () => {
+    const dossierCode = await payable();
+    const misspelt = await call("POST", `/v1/dossiers/${dossierCode}/fees/reassessment`, { facts: { exemptAplicant: "true" } }, await officer());
+    expect(misspelt.status).toBe(400);
+    expect(misspelt.body.errors.map((e: Body) => e.path)).toEqual(["facts.exemptAplicant"]);
+    const value = await call("POST", `/v1/dossiers/${dossierCode}/fees/reassessment`, { facts: { exemptApplicant: "yes" } }, await officer());
+    expect(value.body.errors.map((e: Body) => e.path)).toEqual(["facts.exemptApplicant"]);
+    const other = { authorization: `Bearer ${await testToken({ sub: "d2", roles: ["desk_officer"], agency_code: "000.00.09.H06" })}` };
+    expect((await call("POST", `/v1/dossiers/${dossierCode}/fees/reassessment`, { facts: { exemptApplicant: "true" } }, other)).status).toBe(403);
+    expect((await call("GET", `/v1/dossiers/${dossierCode}/fees`)).body.total).toBe(20_000);
   });
 });
 
@@ -274,11 +348,26 @@ describe("online payment through the simulated VNPAY gateway", () => {
     expect(await sim.sendIpn(signed({ ...base, vnp_Amount: "100" }))).toEqual({ RspCode: "04", Message: "Invalid amount" });
     expect((await sim.sendIpn(signed({ ...base, vnp_TxnRef: "0".repeat(32) }))).RspCode).toBe("01");
     expect((await statusOf(paymentId)).status).toBe("PENDING");
-    // Logged without the query: no bank reference, no signature.
+    // Logged and audited without the query: no bank reference, no card or bank, no signature.
     await waitFor(() => readFileSync(LOG, "utf8").includes('"outcome":"BAD_SIGNATURE"'), { timeoutMs: 5_000, description: "refusal logged" });
     const log = readFileSync(LOG, "utf8");
     expect(log).not.toContain("VNP99000001");
     expect(log).not.toContain(good.vnp_SecureHash);
+    const mongo = await MongoClient.connect(env.mongoUrl);
+    try {
+      const audited = await mongo.db(env.dbName).collection("audit_log").find({ action: "payment.callback", outcome: "denied" }).toArray();
+      expect(audited.map((record) => record.details)).toEqual(
+        expect.arrayContaining([
+          { outcome: "BAD_SIGNATURE", rspCode: "97" },
+          { outcome: "WRONG_AMOUNT", rspCode: "04" },
+          { outcome: "NOT_FOUND", rspCode: "01" },
+        ]),
+      );
+      const text = JSON.stringify(audited);
+      for (const secret of ["VNP99000001", "99000001", "NCB", good.vnp_SecureHash!]) expect(text).not.toContain(secret);
+    } finally {
+      await mongo.close();
+    }
   });
 
   it("given an order nobody pays, then it expires, the failure is announced, and a payment made after the expiry is refused as late", async () => {
@@ -380,6 +469,61 @@ describe("daily reconciliation", () => {
     expect((unreconciled.body.payments as Body[]).map((p) => p.paymentId)).toEqual(expect.arrayContaining([missing.paymentId, differs.paymentId]));
     expect(unreconciled.body.mismatches).toHaveLength(3);
   }, 60_000);
+});
+
+describe("cash at the desk and bank transfer", () => {
+  it("given cash taken at the desk, when the officer confirms it, then SUCCEEDED, announced with the desk channel (not online for reporting), settled by the month's end", async () => {
+    const dossierCode = await payable();
+    const officer = { authorization: `Bearer ${await testToken({ sub: "d1", preferred_username: "motcua.sotuphap", roles: ["desk_officer"], agency_code: AGENCY })}` };
+    const requested = await call("POST", "/v1/payments", { dossierCode, channel: "DESK" }, officer);
+    expect(requested.status, JSON.stringify(requested.body)).toBe(201);
+    expect(requested.body.paymentUrl).toBeUndefined();
+    expect(requested.body.payment).toMatchObject({ status: "REQUESTED", channel: "DESK", amount: 20_000 });
+    const { paymentId } = requested.body.payment;
+    const confirmed = await call("POST", `/v1/payments/${paymentId}/confirmation`, { succeeded: true, at: "2025-10-01T10:00:00+07:00", reference: "BL-0001234" }, officer);
+    expect(confirmed.status, JSON.stringify(confirmed.body)).toBe(200);
+    expect(confirmed.body.payment).toMatchObject({ status: "SUCCEEDED", paidAt: "2025-10-01T10:00:00+07:00", gatewayTransactionId: "BL-0001234", settlementDueAt: "2025-10-31T23:59:59.999+07:00" });
+    await waitFor(async () => (await paymentEvents(dossierCode)).some((e) => e.type === "vn.onestop.payment.succeeded.v1"), { timeoutMs: 10_000, description: "succeeded event" });
+    const succeeded = (await paymentEvents(dossierCode)).find((e) => e.type === "vn.onestop.payment.succeeded.v1")!;
+    expect(succeeded.data).toMatchObject({ channel: "PAYMENT_CHANNEL_DESK", amount: 20_000 });
+    expect(factFromEnvelope(succeeded)).toMatchObject({ kind: "PAID", channel: "DESK", amount: 20_000 });
+    // Confirmed once: a second confirmation is refused naming the rule.
+    expect((await call("POST", `/v1/payments/${paymentId}/confirmation`, { succeeded: true, at: "2025-10-01T10:05:00+07:00", reference: "BL-0001235" }, officer)).body.rule).toBe("NOT_PAYABLE");
+  });
+
+  it("given a bank transfer that never arrived, when the officer records it, then FAILED with the reason; an online order cannot be confirmed by hand", async () => {
+    const dossierCode = await payable();
+    const requested = await call("POST", "/v1/payments", { dossierCode, channel: "BANK_TRANSFER" });
+    expect(requested.body.payment).toMatchObject({ status: "REQUESTED", channel: "BANK_TRANSFER" });
+    const refused = await call("POST", `/v1/payments/${requested.body.payment.paymentId}/confirmation`, {
+      succeeded: false,
+      at: "2025-10-03T15:00:00+07:00",
+      reference: "SAO-KE-0310",
+      reason: "Không thấy khoản chuyển trên sao kê",
+    });
+    expect(refused.body.payment).toMatchObject({ status: "FAILED", errorCode: "REFUSED", reason: "Không thấy khoản chuyển trên sao kê" });
+    const online = await requestOnline(await payable());
+    const byHand = await call("POST", `/v1/payments/${online.paymentId}/confirmation`, { succeeded: true, at: now(), reference: "X1" });
+    expect(byHand.status).toBe(409);
+    expect(byHand.body.rule).toBe("WRONG_CHANNEL");
+  });
+});
+
+describe("money is whole đồng", () => {
+  it("given a refund of 1,5 đ, a refund as text or a float amount on the wire, then 400 naming the field, nothing refunded", async () => {
+    const { paymentId, paymentUrl } = await requestOnline(await payable());
+    await sim.pay(paymentUrl, "success");
+    await until(paymentId, "SUCCEEDED");
+    for (const amount of [1.5, "20000", 20_000.0001, -1, 0]) {
+      const answer = await call("POST", `/v1/payments/${paymentId}/refund`, { amount, reason: "Hoàn" });
+      expect(answer.status, JSON.stringify(answer.body)).toBe(400);
+      expect(answer.body.errors.map((e: Body) => e.path)).toEqual(["amount"]);
+    }
+    expect(await statusOf(paymentId)).toMatchObject({ status: "SUCCEEDED", refundedAmount: 0 });
+    // The gateway's vnp_Amount is đồng × 100: a callback whose amount is not whole đồng is a wrong amount, not rounded.
+    const txnRef = new URL(paymentUrl).searchParams.get("vnp_TxnRef")!;
+    expect((await sim.sendIpn(signed({ ...sim.ipnParams(txnRef), vnp_Amount: "2000050" }))).RspCode).toBe("04");
+  });
 });
 
 describe("who may, and bad input", () => {

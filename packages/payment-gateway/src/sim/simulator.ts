@@ -11,6 +11,10 @@ import type { AddressInfo } from "node:net";
 import { formatVnpDate, fromVnpAmount, parseVnpDate, secureHash, signedQuery, toVnpAmount, verifySignature, type VnpParams } from "../vnpay.js";
 import { renderStatement, type StatementEntry } from "../statement.js";
 
+/** The local merchant (payment's defaults): public values that protect nothing; payment refuses the secret in production. */
+export const DEV_VNPAY_TMN_CODE = "ONESTOP1";
+export const DEV_VNPAY_HASH_SECRET = "onestop-local-vnpay-secret-not-for-production";
+
 export type PayOutcome = "success" | "declined" | "cancel";
 
 export interface SimulatorOptions {

@@ -78,6 +78,15 @@ export class GuardedPayments {
     return doc;
   }
 
+  async reassess(caller: Caller, dossierCode: string, facts: Record<string, string>) {
+    const target = { type: "dossier", id: dossierCode };
+    const doc = await this.payments.assessmentOf(dossierCode);
+    await this.audit.authorised(caller, "fees.reassess", target, () => this.jurisdiction.assertMayAct(caller.principal, holders(doc)));
+    // The fact names only: a fact's value says nothing about the applicant beyond the rule it selects.
+    await this.audit.record({ caller, action: "fees.reassess", target, outcome: "ok", details: { facts: Object.keys(facts).sort().join(",") } });
+    return this.payments.reassess(dossierCode, facts);
+  }
+
   /** What a dossier would owe under the rules and the facts given; reads nobody's data, so any verified caller may ask. */
   assess(_caller: Caller, input: { procedureCode: string; channel: FilingChannel; at: string; facts: Record<string, string> }) {
     return this.payments.assess(input);

@@ -9,6 +9,7 @@ import { formatInstant, localDateOf } from "@onestop/calendar";
 import { subjectFor, type EventType } from "@onestop/contracts";
 import { assessFees, type AssessedLine, type Assessment, type CatalogueFee, type FeeRules, type FilingChannel } from "../domain/fees.js";
 import {
+  PaymentError,
   decideCallback,
   decideExpiry,
   decideManualConfirmation,
@@ -191,12 +192,63 @@ export class Payments {
       channel: receipt.channel,
       receivedAt: receipt.receivedAt,
       receiptEventId: receipt.eventId,
+      receiptCodes: receipt.receiptCodes,
       assessment,
       outbox,
     });
     // Inserted now or by an earlier delivery whose publish may not have finished: publish what is pending.
     this.deps.kick("assessments", receipt.dossierCode);
     return this.deps.store.assessment(receipt.dossierCode);
+  }
+
+  /** The facts the rules read (registrationOnTime, exemptApplicant…): what an officer may state. */
+  knownFacts(): ReadonlySet<string> {
+    return new Set([...this.deps.rules.alternatives.map((rule) => rule.fact), ...this.deps.rules.exemptions.map((rule) => rule.fact)]);
+  }
+
+  /**
+   * Assesses a received dossier again with the facts an officer states (a late registration, an
+   * exempt applicant), before any payment of it was requested or made: the new lines replace the
+   * old and a new FeesAssessed announces them (reporting keeps the latest). Refused once a payment
+   * is pending, requested or succeeded (PAYMENT_STARTED); a failed, expired or fully refunded one
+   * does not count (an exempt applicant who paid by mistake is refunded, then assessed again).
+   */
+  async reassess(dossierCode: string, facts: Record<string, string>): Promise<AssessmentDoc> {
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const doc = await this.assessmentOf(dossierCode);
+      const started = (await this.deps.store.paymentsOfDossier(dossierCode)).some((p) => ["PENDING", "REQUESTED", "SUCCEEDED"].includes(p.state.status));
+      if (started) throw new PaymentError("PAYMENT_STARTED", "Hồ sơ đã có khoản thanh toán: không xác định lại phí, lệ phí");
+      const catalogue = this.deps.catalogueFees(doc.procedureCode) ?? [];
+      const assessment = assessFees(
+        {
+          procedureCode: doc.procedureCode,
+          channel: doc.channel as FilingChannel,
+          receivedOn: localDateOf(doc.receivedAt),
+          catalogue,
+          receiptCodes: doc.receiptCodes ?? doc.assessment.lines.map((line) => line.code),
+          facts,
+        },
+        this.deps.rules,
+      );
+      const assessedAt = formatInstant(this.now());
+      const event = entry(
+        "vn.onestop.payment.fees_assessed.v1",
+        doc.agencyCode,
+        dossierCode,
+        assessedAt,
+        { dossierCode, procedureCode: doc.procedureCode, lines: feeLinesJson(assessment.lines), total: assessment.total, assessedAt },
+        derivedEventId(doc.receiptEventId, `fees_assessed:${doc.version + 1}`),
+      );
+      try {
+        await this.deps.store.updateAssessment(doc, { assessment, facts }, [event]);
+      } catch (error) {
+        if (error instanceof ConcurrentUpdateError) continue;
+        throw error;
+      }
+      this.deps.kick("assessments", dossierCode);
+      return this.assessmentOf(dossierCode);
+    }
+    throw new ConcurrentUpdateError(dossierCode);
   }
 
   /** What a dossier owes, with the facts a desk states (late registration, an exempt applicant); nothing is stored. */
@@ -369,7 +421,7 @@ export class Payments {
       this.deps.kick("reconciliations", reconciliationId);
       return done;
     }
-    const lines = statement ?? (await gateway.statement(day));
+    const given = statement ?? (await gateway.statement(day));
     const recorded = (await this.deps.store.paymentsOfDay(gateway.name, day))
       .map((doc) => doc.state)
       .filter((state) => state.status === "SUCCEEDED" || state.status === "REFUNDED")
@@ -381,6 +433,9 @@ export class Payments {
         amount: state.amount,
         gatewayTransactionId: state.gatewayTransactionId ?? "",
       }));
+    // A line given with the gateway's transaction number only (gRPC's StatementLine) is matched by it.
+    const txnRefOfTransaction = new Map(recorded.map((r) => [r.gatewayTransactionId, r.txnRef]));
+    const lines = given.map((line) => (line.txnRef ? line : { ...line, txnRef: txnRefOfTransaction.get(line.transactionNo) ?? line.transactionNo }));
     const extras = new Map<string, PaymentState>();
     for (const line of lines) {
       const id = paymentIdOfTxnRef(line.txnRef);

@@ -58,7 +58,7 @@ export type PaymentEvent =
 export class PaymentError extends Error {
   override readonly name = "PaymentError";
   constructor(
-    readonly code: "NOTHING_TO_PAY" | "NOT_PAYABLE" | "NOT_REFUNDABLE" | "REFUND_TOO_LARGE" | "ALREADY_SETTLED" | "WRONG_CHANNEL",
+    readonly code: "NOTHING_TO_PAY" | "NOT_PAYABLE" | "NOT_REFUNDABLE" | "REFUND_TOO_LARGE" | "ALREADY_SETTLED" | "WRONG_CHANNEL" | "PAYMENT_STARTED",
     message: string,
   ) {
     super(message);

@@ -171,14 +171,19 @@ export function paymentService({ guarded, log, verifier, limiter, now = Date.now
       if (!DAY.test(day) || request.period?.to !== day) throw new ValidationError([{ path: "period", message: "one day: from = to = YYYY-MM-DD" }]);
       const statement = request.statement.map((line, i) => {
         if (!Number.isSafeInteger(line.amount) || line.amount <= 0) throw new ValidationError([{ path: `statement[${i}].amount`, message: "whole đồng > 0" }]);
-        return { txnRef: text(line.gatewayTransactionId, `statement[${i}].gatewayTransactionId`), transactionNo: line.gatewayTransactionId, amount: line.amount };
+        const id = text(line.gatewayTransactionId, `statement[${i}].gatewayTransactionId`);
+        // The gateway's transaction number, or our order reference (vnp_TxnRef): either finds the payment.
+        return { txnRef: /^[0-9a-f]{32}$/.test(id) ? id : "", transactionNo: id, amount: line.amount };
       });
       const doc = await guarded.reconcile(caller, day, text(request.agencyCode, "agencyCode"), request.statement.length > 0 ? statement : undefined);
       return { reconciliationId: doc.reconciliationId, matchedCount: doc.result.matched.length, matchedAmount: doc.result.matchedAmount, mismatches: doc.result.mismatches.map(mismatchMessage) };
     }),
-    listUnreconciled: unary(async (_request, caller) => {
+    listUnreconciled: unary(async (request, caller) => {
+      const agency = request.agencyCode === "" ? undefined : text(request.agencyCode, "agencyCode");
       const items = await guarded.unreconciled(caller);
-      return { payments: items.payments.map((doc) => paymentMessage(doc.state, now())), mismatches: items.mismatches.map((doc) => mismatchMessage(doc.mismatch)) };
+      const payments = items.payments.filter((doc) => agency === undefined || doc.state.agencyCode === agency);
+      const mismatches = items.mismatches.filter((doc) => agency === undefined || doc.mismatch.agencyCode === agency);
+      return { payments: payments.map((doc) => paymentMessage(doc.state, now())), mismatches: mismatches.map((doc) => mismatchMessage(doc.mismatch)) };
     }),
   };
 }

@@ -140,6 +140,27 @@ export function paymentsRouter(deps: RouterDeps): Router {
     }),
   );
   router.post(
+    "/v1/dossiers/:dossierCode/fees/reassessment",
+    json,
+    run(async (req, res) => {
+      const dossierCode = parse(code, req.params.dossierCode, "dossierCode");
+      const known = deps.payments.knownFacts();
+      const body = parse(
+        z.strictObject({
+          facts: z
+            .record(z.string().max(64), z.enum(["true", "false"]))
+            .refine((facts) => Object.keys(facts).length > 0, "at least one fact")
+            .superRefine((facts, ctx) => {
+              for (const name of Object.keys(facts)) if (!known.has(name)) ctx.addIssue({ code: "custom", path: [name], message: `unknown fact; the rules read ${[...known].sort().join(", ")}` });
+            }),
+        }),
+        req.body,
+      );
+      const doc = await guarded.reassess(callerOf(req, res), dossierCode, body.facts);
+      res.json({ dossierCode: doc._id, procedureCode: doc.procedureCode, channel: doc.channel, lines: doc.assessment.lines, total: doc.assessment.total, appliedRules: doc.assessment.appliedRules });
+    }),
+  );
+  router.post(
     "/v1/fees/assessment",
     json,
     run(async (req, res) => {

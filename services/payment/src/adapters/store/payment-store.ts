@@ -7,8 +7,10 @@
  *   hyphens, so a callback finds its payment by `_id`;
  * - dossier_payments: the payment ids of a dossier (`$addToSet`);
  * - open_orders: online orders waiting for the gateway, the only ones the expiry sweep reads;
- * - unreconciled: succeeded online payments no statement has matched yet, by id;
- * - gateway_days: the payment ids a gateway confirmed per local day, for the daily reconciliation;
+ * - unreconciled: succeeded online payments no statement has matched yet, by id, with the gateway
+ *   and the local day they were paid on: the daily reconciliation reads a day's payments from this
+ *   small collection of open items (one document per payment: no document grows with the day's
+ *   payments, each callback writes a few small documents);
  * - reconciliations (`_id` = gateway:day) and discrepancies (open mismatches).
  */
 import { MongoServerError, type Collection, type Db } from "mongodb";
@@ -38,6 +40,10 @@ export interface AssessmentDoc extends Versioned {
   receivedAt: string;
   /** The receipt event it was assessed from. */
   receiptEventId: string;
+  /** The fee codes the receipt carried (they choose between alternatives when no fact does); absent on documents written before. */
+  receiptCodes?: string[];
+  /** The facts an officer stated (re-assessment), e.g. { exemptApplicant: "true" }. */
+  facts?: Record<string, string>;
   assessment: Assessment;
 }
 
@@ -75,8 +81,7 @@ export class PaymentStore {
   readonly payments: Collection<PaymentDoc>;
   readonly dossierPayments: Collection<{ _id: string; paymentIds: string[] }>;
   readonly openOrders: Collection<{ _id: string; expiresAt: string }>;
-  readonly unreconciled: Collection<{ _id: string; agencyCode: string; day: string }>;
-  readonly gatewayDays: Collection<{ _id: string; paymentIds: string[] }>;
+  readonly unreconciled: Collection<{ _id: string; agencyCode: string; gateway: string; day: string }>;
   readonly reconciliations: Collection<ReconciliationDoc>;
   readonly discrepancies: Collection<DiscrepancyDoc>;
 
@@ -86,7 +91,6 @@ export class PaymentStore {
     this.dossierPayments = db.collection("dossier_payments");
     this.openOrders = db.collection("open_orders");
     this.unreconciled = db.collection("unreconciled");
-    this.gatewayDays = db.collection("gateway_days");
     this.reconciliations = db.collection("reconciliations");
     this.discrepancies = db.collection("discrepancies");
   }
@@ -100,6 +104,17 @@ export class PaymentStore {
       if (isDuplicate(error)) return false;
       throw error;
     }
+  }
+
+  /** Replaces the dossier's assessment and appends its event, if nobody wrote since the document's version. */
+  async updateAssessment(doc: AssessmentDoc, change: { assessment: Assessment; facts: Record<string, string> }, events: OutboxEntry[]): Promise<void> {
+    const outbox = [...doc.outbox, ...events];
+    const result = await this.assessments.updateOne(
+      { _id: doc._id, version: doc.version },
+      { $set: { assessment: change.assessment, facts: change.facts, version: doc.version + 1, outbox, pending: outbox.length > 0 } },
+      DURABLE,
+    );
+    if (result.matchedCount === 0) throw new ConcurrentUpdateError(doc._id);
   }
 
   assessment(dossierCode: string): Promise<AssessmentDoc | null> {
@@ -135,9 +150,9 @@ export class PaymentStore {
   async afterPaymentChange(state: PaymentState, gateway: string | undefined): Promise<void> {
     if (state.status !== "PENDING") await this.openOrders.deleteOne({ _id: state.paymentId }, DURABLE);
     if (state.status === "SUCCEEDED" && gateway && state.paidAt && state.gatewayTransactionId) {
+      // paidAt is on the Vietnamese wall clock (+07:00): its first ten characters are the local day.
       const day = state.paidAt.slice(0, 10);
-      await this.gatewayDays.updateOne({ _id: `${gateway}:${day}` }, { $addToSet: { paymentIds: state.paymentId } }, { upsert: true, ...DURABLE });
-      await this.unreconciled.updateOne({ _id: state.paymentId }, { $setOnInsert: { agencyCode: state.agencyCode, day } }, { upsert: true, ...DURABLE });
+      await this.unreconciled.updateOne({ _id: state.paymentId }, { $setOnInsert: { agencyCode: state.agencyCode, gateway, day } }, { upsert: true, ...DURABLE });
     }
   }
 
@@ -146,8 +161,9 @@ export class PaymentStore {
     return ids.length === 0 ? [] : this.payments.find({ _id: { $in: ids } }).toArray();
   }
 
+  /** The gateway's payments of a local day that no reconciliation has matched yet (open items only: a filter on the small collection). */
   async paymentsOfDay(gateway: string, day: string): Promise<PaymentDoc[]> {
-    const ids = (await this.gatewayDays.findOne({ _id: `${gateway}:${day}` }))?.paymentIds ?? [];
+    const ids = (await this.unreconciled.find({ gateway, day }, { projection: { _id: 1 } }).toArray()).map((item) => item._id);
     return ids.length === 0 ? [] : this.payments.find({ _id: { $in: ids } }).toArray();
   }
 
