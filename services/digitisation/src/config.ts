@@ -17,6 +17,15 @@ const digitisationConfigSchema = baseConfigSchema.extend({
   S3_ACCESS_KEY_ID: z.string().min(1).optional(),
   S3_SECRET_ACCESS_KEY: z.string().min(1).optional(),
   S3_FORCE_PATH_STYLE: flag.default(true),
+  /** Sign upload bodies' SHA-256 in each request (SigV4 payload signing): off, the service hashes the content itself. */
+  S3_SIGN_PAYLOAD: flag.default(false),
+  /**
+   * Intake's gRPC address: whose each dossier is (its deciding agency, its desk) and its components.
+   * Asked with the service's account: ONESTOP_TOKEN, or OIDC_CLIENT_ID / OIDC_CLIENT_SECRET at OIDC_ISSUER.
+   */
+  INTAKE_GRPC_URL: z.string().min(1).default("127.0.0.1:50051"),
+  /** How long intake's answer about a dossier is reused (a transfer shows after at most this). */
+  DOSSIER_CACHE_MS: z.coerce.number().int().min(0).max(300_000).default(30_000),
   /** Largest file accepted, in bytes (413 beyond). */
   MAX_UPLOAD_BYTES: z.coerce
     .number()
@@ -27,7 +36,7 @@ const digitisationConfigSchema = baseConfigSchema.extend({
   PRESIGN_SECONDS: z.coerce.number().int().min(10).max(3600).default(300),
   /** How often an instance finishes registrations a crashed one left (a scan of the documents). */
   SETTLE_SWEEP_MS: z.coerce.number().int().min(100).default(60_000),
-  /** Temporary objects of uploads cut short (a crash) older than this are removed by the sweep. */
+  /** Objects of uploads a crash cut short (unfinished, or complete but never claimed) older than this are removed by the sweep. */
   INCOMING_MAX_AGE_MS: z.coerce
     .number()
     .int()
@@ -41,10 +50,11 @@ const digitisationConfigSchema = baseConfigSchema.extend({
     .regex(/^[A-Za-z0-9._-]{1,64}$/)
     .optional(),
   /**
-   * Test hook: the process kills itself (SIGKILL) at a step of an upload: once the object is under its
-   * content key but before the document is registered, or once registered but before it is announced.
+   * Test hook: the process kills itself (SIGKILL) at a step of an upload: once the object is complete
+   * but before its content is claimed, once claimed but before the document is registered, or once
+   * registered but before it is announced.
    */
-  DIGITISATION_FAULT: z.enum(["kill-after-promote", "kill-after-insert"]).optional(),
+  DIGITISATION_FAULT: z.enum(["kill-after-write", "kill-after-claim", "kill-after-insert"]).optional(),
 });
 
 export const loadConfig = () => {

@@ -1,20 +1,28 @@
 import "@onestop/telemetry/register";
 import { jetstream, jetstreamManager } from "@nats-io/jetstream";
 import { AuditTrail, MongoAuditLog } from "@onestop/audit";
-import { Jurisdiction } from "@onestop/auth";
+import { Jurisdiction, tokenSourceFromEnv } from "@onestop/auth";
 import { derivedEventId, ensureStreams } from "@onestop/bus";
 import { loadSeedAgencyRegistry } from "@onestop/catalogue";
 import { applicantRef, STREAMS } from "@onestop/contracts";
 import { runMain, startService } from "@onestop/service-kit";
-import { Digitisation } from "./app/digitisation.js";
+import { Digitisation, type UploadStep } from "./app/digitisation.js";
 import { digitisationOutboxEntry, jetStreamPublisher } from "./adapters/bus/digitisation-events.js";
 import { startDigitisationGrpc } from "./adapters/grpc/server.js";
+import { IntakeDossierDirectory } from "./adapters/intake/dossier-directory.js";
 import { problemHandler } from "./adapters/http/problems.js";
 import { digitisationRouter } from "./adapters/http/router.js";
 import { S3ObjectStore, s3Client } from "./adapters/s3/object-store.js";
 import { Ed25519Signer } from "./adapters/signing/ed25519-signer.js";
-import { MongoDocumentRepository } from "./adapters/store/document-repository.js";
+import { MongoContentRegistry, MongoDocumentRepository } from "./adapters/store/document-repository.js";
 import { loadConfig } from "./config.js";
+
+/** The step of an upload each DIGITISATION_FAULT kills the process after. */
+const FAULT_STEP: Record<NonNullable<ReturnType<typeof loadConfig>["DIGITISATION_FAULT"]>, UploadStep> = {
+  "kill-after-write": "written",
+  "kill-after-claim": "claimed",
+  "kill-after-insert": "inserted",
+};
 
 runMain(async () => {
   const config = loadConfig();
@@ -34,8 +42,12 @@ runMain(async () => {
       await objects.ensureBucket();
       const signer = new Ed25519Signer(config.SIGNING_KEY_PEM, config.SIGNING_KEY_ID ? { keyId: config.SIGNING_KEY_ID } : {});
       const fault = config.DIGITISATION_FAULT;
+      const dossiers = new IntakeDossierDirectory(config.INTAKE_GRPC_URL, tokenSourceFromEnv(process.env), { cacheMs: config.DOSSIER_CACHE_MS });
+      onShutdown(() => dossiers.close());
       const digitisation = new Digitisation({
         repository: MongoDocumentRepository.open(store.db!),
+        contents: MongoContentRegistry.open(store.db!),
+        dossiers,
         objects,
         signer,
         publisher: jetStreamPublisher(js),
@@ -48,8 +60,8 @@ runMain(async () => {
         presignSeconds: config.PRESIGN_SECONDS,
         ...(fault
           ? {
-              onStep: (step: "promoted" | "inserted") => {
-                if (`kill-after-${step === "promoted" ? "promote" : "insert"}` === fault) process.kill(process.pid, "SIGKILL");
+              onStep: (step: UploadStep) => {
+                if (FAULT_STEP[fault] === step) process.kill(process.pid, "SIGKILL");
               },
             }
           : {}),
@@ -59,7 +71,7 @@ runMain(async () => {
       const sweep = async () => {
         try {
           const settled = await digitisation.settleAll();
-          const removed = await objects.sweepIncoming(config.INCOMING_MAX_AGE_MS);
+          const removed = await digitisation.sweepObjects(config.INCOMING_MAX_AGE_MS);
           if (settled + removed > 0) log.info("finished what an earlier instance left", { settled, removed });
         } catch (error) {
           log.warn("sweep failed; trying again later", { error });
@@ -68,7 +80,10 @@ runMain(async () => {
       void sweep();
       const sweeper = setInterval(() => void sweep(), config.SETTLE_SWEEP_MS);
       sweeper.unref();
-      onShutdown(() => clearInterval(sweeper));
+      onShutdown(async () => {
+        clearInterval(sweeper);
+        await digitisation.flush();
+      });
 
       if (config.GRPC_PORT !== undefined) {
         const grpc = await startDigitisationGrpc({ digitisation, log, verifier, limiter }, config.GRPC_PORT, config.HTTP_HOST);

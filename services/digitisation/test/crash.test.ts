@@ -1,8 +1,9 @@
 /**
  * Crashes for real (SIGKILL) at each step of an upload, over the real object store, store and
- * NATS: mid-stream, once the object is under its content key, and once the document is registered
- * but not yet announced. None leaves a half-registered document; a restarted instance finishes
- * what was registered (announced once) and removes what was left half-uploaded.
+ * NATS: mid-stream, once the object is complete but not yet claimed, once its content is claimed,
+ * and once the document is registered but not yet announced. None leaves a half-registered
+ * document; a restarted instance finishes what was registered (announced once) and removes what
+ * was left half-uploaded or never claimed.
  */
 import { request } from "node:http";
 import { ListMultipartUploadsCommand, type S3Client } from "@aws-sdk/client-s3";
@@ -45,6 +46,7 @@ async function multipartUploads(): Promise<number> {
 describe("a kill -9 during an upload", () => {
   it("mid-stream (a part already in the object store): no document, nothing announced; the restarted instance removes the unfinished upload", async () => {
     const service = await start();
+    const before = await objectKeys(client);
     const code = dossierCode();
     const boundary = "----onestop-crash-test";
     const head = Buffer.from(
@@ -71,11 +73,11 @@ describe("a kill -9 during an upload", () => {
     expect(await failed).not.toMatch(/^answered/);
 
     expect(await documentCount(mongo, { "document.dossierCode": code })).toBe(0);
-    expect((await objectKeys(client)).filter((key) => key.startsWith("sha256/"))).toEqual([]);
+    expect(await objectKeys(client)).toEqual(before);
 
     const restarted = await start();
     await waitFor(async () => (await multipartUploads()) === 0, { timeoutMs: 20_000, description: "the unfinished upload removed" });
-    expect((await objectKeys(client)).filter((key) => key.startsWith("incoming/"))).toEqual([]);
+    expect(await objectKeys(client)).toEqual(before);
     expect(await documentCount(mongo, { "document.dossierCode": code })).toBe(0);
     expect(await eventsOf(nc, code)).toEqual([]);
     // The same upload, again, now goes through.
@@ -84,19 +86,41 @@ describe("a kill -9 during an upload", () => {
     await restarted.stop();
   }, 90_000);
 
-  it("once the object is under its content key, before the document is registered: no document; the retry registers it once over the same object", async () => {
-    const faulty = await start({ DIGITISATION_FAULT: "kill-after-promote" });
+  it("once the object is complete, before its content is claimed: no document; the restarted instance removes the orphan object, and the retry goes through", async () => {
+    const faulty = await start({ DIGITISATION_FAULT: "kill-after-write" });
+    const code = dossierCode();
+    const before = await objectKeys(client);
+    await expect(upload(faulty.httpUrl, token, metadata({ dossierCode: code }), pdf(300_000))).rejects.toThrow();
+    await faulty.stop();
+    const orphans = (await objectKeys(client)).filter((key) => !before.includes(key));
+    expect(orphans).toHaveLength(1);
+    expect(await documentCount(mongo, { "document.dossierCode": code })).toBe(0);
+
+    const service = await start();
+    await waitFor(async () => !(await objectKeys(client)).includes(orphans[0]!), { timeoutMs: 20_000, description: "the orphan object removed" });
+    const retried = await upload(service.httpUrl, token, metadata({ dossierCode: code }), pdf(300_000));
+    expect(retried.status).toBe(201);
+    // Claimed objects stay however old: the sweep (1 s here) removes only unclaimed ones.
+    await new Promise((resolve) => setTimeout(resolve, 2_500));
+    expect(await objectKeys(client)).toContain((await mongo.db(env.dbName).collection("documents").findOne({ _id: retried.body.id }))!.objectKey);
+    expect(await eventsOf(nc, code)).toHaveLength(1);
+    await service.stop();
+  }, 90_000);
+
+  it("once the content is claimed, before the document is registered: no document; the retry registers it once over the same object", async () => {
+    const faulty = await start({ DIGITISATION_FAULT: "kill-after-claim" });
     const code = dossierCode();
     const file = pdf(400_000);
     await expect(upload(faulty.httpUrl, token, metadata({ dossierCode: code }), file)).rejects.toThrow();
     await faulty.stop();
     expect(await documentCount(mongo, { "document.dossierCode": code })).toBe(0);
-    const contentKeys = (await objectKeys(client)).filter((key) => key.startsWith("sha256/"));
+    const keys = await objectKeys(client);
 
     const service = await start();
     const retried = await upload(service.httpUrl, token, metadata({ dossierCode: code }), file);
     expect(retried.status).toBe(201);
-    expect((await objectKeys(client)).filter((key) => key.startsWith("sha256/"))).toEqual(contentKeys);
+    // The retry's own object was removed as a duplicate: the document uses the one claimed before the crash.
+    expect(await objectKeys(client)).toEqual(keys);
     expect(await documentCount(mongo, { "document.dossierCode": code })).toBe(1);
     expect((await eventsOf(nc, code)).map((e) => e.envelope.type)).toEqual(["vn.onestop.digitisation.component_digitised.v1"]);
     await service.stop();

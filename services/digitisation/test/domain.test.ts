@@ -38,10 +38,11 @@ function request(overrides: Record<string, unknown> = {}, document: Record<strin
   };
 }
 
+/** A parsed request placed at its dossier's agency (as the service does with intake's answer). */
 function accepted(raw: unknown): RegistrationRequest {
   const parsed = parseRegistration(raw);
   if (!parsed.ok) throw new Error(JSON.stringify(parsed.errors));
-  return parsed.value;
+  return { ...parsed.value, agencyCode: parsed.value.agencyCode ?? "000.00.03.H06" } as RegistrationRequest;
 }
 
 const content = { sha256: "ab".repeat(32), size: 1234, mediaType: "application/pdf" };
@@ -199,7 +200,7 @@ describe("file types by their first bytes", () => {
       for (const chunk of chunks) check.write(chunk);
       check.end();
       await done;
-      return { out: Buffer.concat(out), size: check.size, sha256: check.digest(), type: (await check.type).mediaType };
+      return { out: Buffer.concat(out), size: check.bytesPassed, sha256: check.digest(), type: (await check.type).mediaType };
     };
     const file = Buffer.concat([Buffer.from("%PDF-1.7"), Buffer.alloc(300, 7)]);
     const passed = await run([file.subarray(0, 3), file.subarray(3, 5), file.subarray(5)]);

@@ -1,11 +1,13 @@
 import { randomBytes } from "node:crypto";
+import { Server, ServerCredentials, status, type sendUnaryData, type ServerUnaryCall } from "@grpc/grpc-js";
 import { ListObjectsV2Command, S3Client } from "@aws-sdk/client-s3";
 import { jetstream } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/transport-node";
 import { readStream } from "@onestop/bus";
-import { agencyToken } from "@onestop/contracts";
-import { objectStoreEnv, startServiceProcess, testEnv, testToken, type ServiceProcess } from "@onestop/testkit";
+import { agencyToken, Dossier, IntakeServiceService, type GetDossierRequest, type GetDossierResponse } from "@onestop/contracts";
+import { objectStoreEnv, serviceToken, startServiceProcess, testEnv, testToken, type ServiceProcess } from "@onestop/testkit";
 import { MongoClient } from "mongodb";
+import { afterAll } from "vitest";
 
 export const env = testEnv();
 export const objects = objectStoreEnv();
@@ -17,8 +19,74 @@ export const OTHER_AGENCY = "000.00.09.H06";
 // biome-ignore lint/suspicious/noExplicitAny: response bodies are checked field by field
 export type Body = any;
 
-export function startDigitisation(extra: Record<string, string> = {}, options: { logFile?: string } = {}): Promise<ServiceProcess> {
-  return startServiceProcess("digitisation", { ...env.natsEnv("digitisation"), MONGO_URL: env.mongoUrl, MONGO_DB: env.dbName, ...objects, LOG_LEVEL: "debug", ...extra }, options);
+/**
+ * Intake as digitisation sees it: a gRPC IntakeService answering GetDossier from the dossiers the
+ * tests filed with `dossierCode()` (NOT_FOUND for any other), and recording who asked. The
+ * end-to-end file (agency.test.ts) runs the real intake instead.
+ */
+export interface FakeIntake {
+  address: string;
+  dossiers: Map<string, { agencyCode: string; receivingUnitCode: string; components: string[] }>;
+  /** The authorization metadata of each GetDossier, in order. */
+  asked: Array<{ code: string; authorization: string }>;
+}
+
+const filed: FakeIntake["dossiers"] = new Map();
+let intake: Promise<{ fake: FakeIntake; server: Server }> | undefined;
+export function fakeIntake(): Promise<FakeIntake> {
+  intake ??= (async () => {
+    const fake: FakeIntake = { address: "", dossiers: filed, asked: [] };
+    const server = new Server();
+    const unimplemented = (_call: unknown, callback: sendUnaryData<never>) => callback({ code: status.UNIMPLEMENTED });
+    server.addService(IntakeServiceService, {
+      getDossier: (call: ServerUnaryCall<GetDossierRequest, GetDossierResponse>, callback: sendUnaryData<GetDossierResponse>) => {
+        fake.asked.push({ code: call.request.code, authorization: String(call.metadata.get("authorization")[0] ?? "") });
+        const found = fake.dossiers.get(call.request.code);
+        if (!found) return callback({ code: status.NOT_FOUND, details: `no dossier ${call.request.code}` });
+        callback(null, {
+          dossier: Dossier.fromPartial({
+            code: call.request.code,
+            agencyCode: found.agencyCode,
+            receivingUnitCode: found.receivingUnitCode,
+            components: found.components.map((typeCode) => ({ typeCode, name: typeCode })),
+          }),
+        });
+      },
+      submitDossier: unimplemented,
+      recordDossierEvent: unimplemented,
+      listProcedures: unimplemented,
+      listAgencies: unimplemented,
+      computeDeadline: unimplemented,
+      listNonWorkingDays: unimplemented,
+    });
+    const port = await new Promise<number>((resolve, reject) => server.bindAsync("127.0.0.1:0", ServerCredentials.createInsecure(), (error, bound) => (error ? reject(error) : resolve(bound))));
+    fake.address = `127.0.0.1:${port}`;
+    return { fake, server };
+  })();
+  return intake.then(({ fake }) => fake);
+}
+afterAll(async () => {
+  const running = await intake;
+  running?.server.forceShutdown();
+});
+
+/** The service as a process, asking the fake intake (unless `extra` names another) with a service token. */
+export async function startDigitisation(extra: Record<string, string> = {}, options: { logFile?: string } = {}): Promise<ServiceProcess> {
+  const { address } = await fakeIntake();
+  return startServiceProcess(
+    "digitisation",
+    {
+      ...env.natsEnv("digitisation"),
+      MONGO_URL: env.mongoUrl,
+      MONGO_DB: env.dbName,
+      ...objects,
+      LOG_LEVEL: "debug",
+      INTAKE_GRPC_URL: address,
+      ONESTOP_TOKEN: await serviceToken(),
+      ...extra,
+    },
+    options,
+  );
 }
 
 export function deskOfficer(agencyCode = AGENCY, sub = `desk-${agencyCode}`): Promise<string> {
@@ -123,8 +191,13 @@ export function newMongo(): MongoClient {
 }
 
 let serial = 0;
-/** A dossier code no other test (or test file) uses. */
-export function dossierCode(agencyCode = AGENCY): string {
+/**
+ * A dossier code no other test (or test file) uses, filed at the fake intake: decided by
+ * `agencyCode`, received at `receivingUnitCode` (the same by default), with `components`.
+ */
+export function dossierCode(agencyCode = AGENCY, options: { receivingUnitCode?: string; components?: string[] } = {}): string {
   serial += 1;
-  return `${agencyCode}-261202-${env.prefix.slice(1, 5)}${String(serial).padStart(2, "0")}`;
+  const code = `${options.receivingUnitCode ?? agencyCode}-261202-${env.prefix.slice(1, 5)}${String(serial).padStart(2, "0")}`;
+  filed.set(code, { agencyCode, receivingUnitCode: options.receivingUnitCode ?? agencyCode, components: options.components ?? [] });
+  return code;
 }

@@ -36,7 +36,12 @@ afterAll(async () => {
 });
 
 const sha256 = (bytes: Buffer) => createHash("sha256").update(bytes).digest("hex");
-const contentKey = (hash: string) => `sha256/${hash.slice(0, 2)}/${hash}`;
+/** The object holding a document's file, as its record names it. */
+const objectKeyOf = async (id: string): Promise<string> =>
+  (await mongo
+    .db(env.dbName)
+    .collection("documents")
+    .findOne({ _id: id as never }))!.objectKey as string;
 
 describe("upload", () => {
   it("given a scan and complete metadata, when uploaded, then it is stored under its hash, signed, registered and announced once", async () => {
@@ -51,7 +56,16 @@ describe("upload", () => {
     expect(document.digitisedBy).toBe(`desk-${AGENCY}`);
     expect(document.metadata.holder.idNumber).not.toBe(ID_NUMBER); // answered masked
     expect(document.holderRef).toBe(applicantRef(ID_NUMBER, DEV_PERSONAL_DATA_KEY));
-    expect(await objectKeys(client)).toContain(contentKey(sha256(file)));
+    const key = await objectKeyOf(document.id);
+    expect(key).toMatch(/^objects\/[0-9a-f-]{36}$/);
+    expect(await objectKeys(client)).toContain(key);
+    // The content's record names that object.
+    expect(
+      await mongo
+        .db(env.dbName)
+        .collection("contents")
+        .findOne({ _id: sha256(file) as never }),
+    ).toMatchObject({ key });
 
     const content = await call(service.httpUrl, token, "GET", `/v1/documents/${document.id}/content`);
     expect(content.status).toBe(200);
@@ -71,14 +85,16 @@ describe("upload", () => {
   it("given the same file for another dossier, when uploaded, then it is stored once (de-duplicated by hash) and each dossier has its document", async () => {
     const file = pdf(200 * 1024);
     const [a, b] = [dossierCode(), dossierCode()];
+    const before = await objectKeys(client);
     const first = await upload(service.httpUrl, token, metadata({ dossierCode: a }), file);
     const second = await upload(service.httpUrl, token, metadata({ dossierCode: b }), file);
     expect([first.status, second.status]).toEqual([201, 201]);
     expect(second.body.id).not.toBe(first.body.id);
     expect(second.body.content.sha256).toBe(first.body.content.sha256);
-    const keys = await objectKeys(client);
-    expect(keys.filter((key) => key === contentKey(sha256(file)))).toHaveLength(1);
-    expect(keys.filter((key) => key.startsWith("incoming/"))).toEqual([]);
+    // One object for both: the second upload's was removed once its content was found stored.
+    const added = (await objectKeys(client)).filter((key) => !before.includes(key));
+    expect(added).toEqual([await objectKeyOf(first.body.id)]);
+    expect(await objectKeyOf(second.body.id)).toBe(added[0]);
 
     // The same file for the same component again: the document registered before, nothing new announced.
     const again = await upload(service.httpUrl, token, metadata({ dossierCode: a }), file);
@@ -186,7 +202,7 @@ describe("signature", () => {
 
     const tampered = Buffer.from(file);
     tampered[5000] = tampered[5000]! ^ 0xff;
-    await client.send(new PutObjectCommand({ Bucket: objects.S3_BUCKET, Key: contentKey(sha256(file)), Body: tampered }));
+    await client.send(new PutObjectCommand({ Bucket: objects.S3_BUCKET, Key: await objectKeyOf(stored.body.id), Body: tampered }));
     const broken = await call(service.httpUrl, token, "POST", `/v1/documents/${stored.body.id}/verify`);
     expect(broken.status).toBe(200);
     expect(broken.body).toMatchObject({ valid: false, contentIntact: false, signatureValid: true, sha256: sha256(file), actualSha256: sha256(tampered) });

@@ -34,7 +34,11 @@ export class ContentCheck extends Transform {
     this.rejectType = rejectType;
   }
 
-  get size(): number {
+  /**
+   * Bytes passed so far. Not named `size`: the SDK's Upload reads a body's `size` as its length
+   * up front, and would expect a 0-byte object.
+   */
+  get bytesPassed(): number {
     return this.total;
   }
 

@@ -22,10 +22,16 @@ import {
 import { parseRegistration, type FieldError, type RegistrationRequest } from "../domain/metadata.js";
 import { ContentCheck } from "./content-check.js";
 import { ConflictError, NotFoundError, ValidationError } from "./errors.js";
-import type { DocumentRepository, ObjectStorePort, OutboxEntry, Publisher, Signer, StoredDocument, StoredReuse } from "./ports.js";
+import type { ContentRegistry, DocumentRepository, DossierDirectory, DossierFacts, ObjectStorePort, OutboxEntry, Publisher, Signer, StoredDocument, StoredReuse } from "./ports.js";
+
+/** The steps of an upload: the object complete, its content claimed, the document registered. */
+export type UploadStep = "written" | "claimed" | "inserted";
 
 export interface DigitisationDeps {
   repository: DocumentRepository;
+  contents: ContentRegistry;
+  /** Intake's dossiers: whose a dossier is (its agency, its desk) and its components. */
+  dossiers: DossierDirectory;
   objects: ObjectStorePort;
   signer: Signer;
   publisher: Publisher;
@@ -41,13 +47,15 @@ export interface DigitisationDeps {
   presignSeconds: number;
   now?: () => Date;
   /** Test hook: called at each step of an upload (a fault test kills the process there). */
-  onStep?: (step: "promoted" | "inserted") => void;
+  onStep?: (step: UploadStep) => void;
 }
 
 /** A registration accepted before its file is read: metadata complete, caller allowed. */
 export interface AcceptedUpload {
   caller: Caller;
   request: RegistrationRequest;
+  /** The dossier as intake knows it. */
+  dossier?: DossierFacts;
 }
 
 export interface VerifyOutcome {
@@ -71,19 +79,25 @@ const ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
  */
 export class Digitisation {
   private readonly now: () => Date;
+  private readonly toSettle = new Set<string>();
+  private settling: Promise<void> | undefined;
 
   constructor(private readonly deps: DigitisationDeps) {
     this.now = deps.now ?? (() => new Date());
   }
 
-  /** Checks the metadata and the caller before any byte of the file is read; throws 400 / 403. */
+  /**
+   * Checks the metadata, the dossier (at intake: its agency and desk) and the caller's right to act
+   * on it before any byte of the file is read; throws 400 / 404 / 403.
+   */
   async accept(caller: Caller, raw: unknown): Promise<AcceptedUpload> {
     const parsed = parseRegistration(raw);
     if (!parsed.ok) throw new ValidationError(parsed.errors);
-    const request = parsed.value;
+    const dossier = await this.dossierOf(parsed.value.dossierCode, parsed.value.agencyCode);
+    const request = { ...parsed.value, agencyCode: dossier.agencyCode, receivingUnitCode: dossier.receivingUnitCode } as RegistrationRequest;
     const action = request.kind === "COMPONENT" ? "document.digitise" : "result.issue";
-    await this.deps.audit.authorised(caller, action, { type: "dossier", id: request.dossierCode }, () => this.deps.jurisdiction.assertMayAct(caller.principal, holdersOfAgency(request.agencyCode)));
-    return { caller, request };
+    await this.deps.audit.authorised(caller, action, { type: "dossier", id: request.dossierCode }, () => this.deps.jurisdiction.assertMayAct(caller.principal, holdersOf(dossier)));
+    return { caller, request, dossier };
   }
 
   /**
@@ -94,27 +108,24 @@ export class Digitisation {
   async upload(accepted: AcceptedUpload, file: Readable): Promise<{ created: boolean; stored: StoredDocument }> {
     const { caller, request } = accepted;
     const check = new ContentCheck(this.deps.maxUploadBytes);
-    const writing = this.deps.objects.writeIncoming(check);
-    let incomingKey: string;
+    const piping = pipeline(file, check);
+    piping.catch(() => undefined);
+    let written: string;
     try {
+      // The object is typed by the first bytes, which the check holds back until it has seen them.
+      const sniffed = await Promise.race([check.type, piping.then(() => check.type)]);
       // Both sides settle: a failed check rejects the pipeline and aborts the store's multipart upload.
-      const [, key] = await Promise.all([pipeline(file, check), writing]);
-      incomingKey = key;
+      [, written] = await Promise.all([piping, this.deps.objects.write(check, sniffed.mediaType)]);
     } catch (error) {
-      writing.catch(() => undefined);
+      check.destroy();
       throw error;
     }
+    this.deps.onStep?.("written");
     const type = await check.type;
     const sha256 = check.digest();
-    const content = { sha256, size: check.size, mediaType: type.mediaType };
-    await this.deps.objects.promote(incomingKey, contentKey(sha256), type.mediaType);
-    this.deps.onStep?.("promoted");
-
+    const content = { sha256, size: check.bytesPassed, mediaType: type.mediaType };
     const typeCode = request.kind === "COMPONENT" ? request.componentTypeCode : request.resultTypeCode;
     const documentId = this.deps.stableId(`document\u0000${request.kind}\u0000${request.dossierCode}\u0000${typeCode}\u0000${sha256}`);
-    const earlier = await this.deps.repository.find(documentId);
-    if (earlier) return { created: false, stored: earlier };
-
     const now = formatInstant(this.now().getTime());
     const { document, events } = register(request, {
       documentId,
@@ -124,16 +135,62 @@ export class Digitisation {
       now,
     });
     const signature = await this.sign(document, now);
-    const stored: StoredDocument = { document, signature, outbox: events.map((event) => this.deps.toOutboxEntry(event, documentId, document)), pending: true };
     const action = request.kind === "COMPONENT" ? "document.digitise" : "result.issue";
-    await this.deps.audit.record({ caller, action, target: { type: "document", id: documentId }, outcome: "ok", details: { dossierCode: request.dossierCode, sha256 } });
+    // The content claimed (or found stored already: this object removed) and the audit record written,
+    // side by side; both before the document is. The same upload again is recorded too, and answered
+    // with the document registered before (its insert finds it).
+    const [objectKey] = await Promise.all([
+      this.claim(sha256, written),
+      this.deps.audit.record({ caller, action, target: { type: "document", id: documentId }, outcome: "ok", details: { dossierCode: request.dossierCode, sha256 } }),
+    ]);
+    this.deps.onStep?.("claimed");
+    const stored: StoredDocument = {
+      document,
+      signature,
+      objectKey,
+      ...(accepted.dossier ? { dossierComponents: accepted.dossier.components } : {}),
+      outbox: events.map((event) => this.deps.toOutboxEntry(event, documentId, document)),
+      pending: true,
+    };
     if ((await this.deps.repository.insert(stored)) === "exists") {
       const winner = await this.deps.repository.find(documentId);
       if (winner) return { created: false, stored: winner };
     }
     this.deps.onStep?.("inserted");
-    await this.settleDocument(documentId);
+    await this.settleDocument(documentId, stored);
     return { created: true, stored };
+  }
+
+  /** The object that holds content `sha256`: `written`, or the one stored before (then `written` is removed). */
+  private async claim(sha256: string, written: string): Promise<string> {
+    const claimed = await this.deps.contents.claim(sha256, written);
+    if (!claimed.duplicate) return written;
+    await this.deps.objects.remove(written);
+    await this.deps.contents.release(written);
+    return claimed.key;
+  }
+
+  /**
+   * Removes what crashed uploads left in the object store: multipart uploads never completed, and
+   * complete objects no content claims (a crash between the upload and the claim), once older
+   * than `olderThanMs`. Objects are listed from where the last sweep stopped, in order of creation.
+   */
+  async sweepObjects(olderThanMs: number): Promise<number> {
+    const cutoff = this.now().getTime() - olderThanMs;
+    let removed = await this.deps.objects.abortUnfinished(olderThanMs);
+    const from = await this.deps.contents.sweptUpTo();
+    let upTo = from;
+    for await (const { key, lastModified } of this.deps.objects.listAfter(from)) {
+      const created = this.deps.objects.createdAt(key);
+      if (created !== undefined && created > cutoff) break;
+      if (created !== undefined && lastModified <= cutoff && !(await this.deps.contents.isClaimed(key))) {
+        await this.deps.objects.remove(key);
+        removed++;
+      }
+      upTo = key;
+    }
+    if (upTo !== undefined && upTo !== from) await this.deps.contents.setSweptUpTo(upTo);
+    return removed;
   }
 
   /** A document's metadata, for whoever may see it (the holder masked). */
@@ -147,7 +204,7 @@ export class Digitisation {
   async content(caller: Caller, id: string): Promise<{ stored: StoredDocument; body: Readable }> {
     const stored = await this.readable(caller, id, "document.download");
     await this.deps.audit.record({ caller, action: "document.download", target: { type: "document", id }, outcome: "ok" });
-    return { stored, body: await this.deps.objects.read(contentKey(stored.document.content.sha256)) };
+    return { stored, body: await this.deps.objects.read(objectKeyOf(stored)) };
   }
 
   /** A short-lived presigned URL of the file. */
@@ -155,7 +212,7 @@ export class Digitisation {
     const stored = await this.readable(caller, id, "document.download");
     await this.deps.audit.record({ caller, action: "document.download-url", target: { type: "document", id }, outcome: "ok" });
     const seconds = this.deps.presignSeconds;
-    const url = await this.deps.objects.presignedUrl(contentKey(stored.document.content.sha256), seconds, fileNameOf(stored.document));
+    const url = await this.deps.objects.presignedUrl(objectKeyOf(stored), seconds, fileNameOf(stored.document));
     return { url, expiresAt: formatInstant(this.now().getTime() + seconds * 1000) };
   }
 
@@ -163,7 +220,7 @@ export class Digitisation {
   async verify(caller: Caller, id: string): Promise<VerifyOutcome> {
     const stored = await this.readable(caller, id, "document.verify");
     const hash = createHash("sha256");
-    for await (const chunk of await this.deps.objects.read(contentKey(stored.document.content.sha256))) hash.update(chunk as Buffer);
+    for await (const chunk of await this.deps.objects.read(objectKeyOf(stored))) hash.update(chunk as Buffer);
     const actualSha256 = hash.digest("hex");
     const signatureValid = await this.deps.signer.verify(payloadOf(stored.document, stored.signature.signedAt), stored.signature.value, stored.signature.keyId);
     const contentIntact = actualSha256 === stored.document.content.sha256;
@@ -191,9 +248,8 @@ export class Digitisation {
    */
   async findReusable(caller: Caller, raw: unknown): Promise<StoredDocument[]> {
     const query = parseReuseQuery(raw);
-    await this.deps.audit.authorised(caller, "document.find-reusable", { type: "dossier", id: query.dossierCode }, () =>
-      this.deps.jurisdiction.assertMayAct(caller.principal, holdersOfAgency(query.agencyCode)),
-    );
+    const dossier = await this.dossierOf(query.dossierCode, query.agencyCode);
+    await this.deps.audit.authorised(caller, "document.find-reusable", { type: "dossier", id: query.dossierCode }, () => this.deps.jurisdiction.assertMayAct(caller.principal, holdersOf(dossier)));
     const ids = await this.deps.repository.idsOfHolder(this.deps.holderRef(query.holderIdNumber));
     const stored = await this.deps.repository.findMany(ids);
     const day = query.validOn ?? localDateOf(this.now().getTime());
@@ -211,9 +267,8 @@ export class Digitisation {
   /** A later dossier reuses a valid document of the same holder: recorded, announced, and the dossier's component covered. */
   async recordReuse(caller: Caller, dossierCode: string, raw: unknown): Promise<{ created: boolean; reuse: StoredReuse }> {
     const request = parseReuseRequest(dossierCode, raw);
-    await this.deps.audit.authorised(caller, "document.reuse", { type: "dossier", id: request.dossierCode }, () =>
-      this.deps.jurisdiction.assertMayAct(caller.principal, holdersOfAgency(request.agencyCode)),
-    );
+    const dossier = await this.dossierOf(request.dossierCode, request.agencyCode);
+    await this.deps.audit.authorised(caller, "document.reuse", { type: "dossier", id: request.dossierCode }, () => this.deps.jurisdiction.assertMayAct(caller.principal, holdersOf(dossier)));
     const stored = await this.deps.repository.find(request.documentId);
     if (!stored) throw new NotFoundError(`Không có giấy tờ ${request.documentId}`);
     const id = this.deps.stableId(`reuse\u0000${request.dossierCode}\u0000${request.componentTypeCode}\u0000${request.documentId}`);
@@ -223,7 +278,7 @@ export class Digitisation {
     const now = formatInstant(nowDate.getTime());
     const events = decideReuse(stored.document, {
       dossierCode: request.dossierCode,
-      agencyCode: request.agencyCode,
+      agencyCode: dossier.agencyCode,
       componentTypeCode: request.componentTypeCode,
       holderRef: this.deps.holderRef(request.holderIdNumber),
       day: localDateOf(nowDate.getTime()),
@@ -232,7 +287,9 @@ export class Digitisation {
     const reuse: StoredReuse = {
       id,
       dossierCode: request.dossierCode,
-      agencyCode: request.agencyCode,
+      agencyCode: dossier.agencyCode,
+      receivingUnitCode: dossier.receivingUnitCode,
+      ...(dossier.components.length > 0 ? { dossierComponents: dossier.components } : {}),
       componentTypeCode: request.componentTypeCode,
       documentId: request.documentId,
       reusedBy: caller.principal.subject,
@@ -249,19 +306,19 @@ export class Digitisation {
   /** The desk declares the dossier's components; once each is digitised or reused the dossier is announced fully digitised. */
   async declareComponents(caller: Caller, dossierCode: string, raw: unknown): Promise<DossierDigitisation> {
     const { agencyCode, components } = parseComponents(dossierCode, raw);
-    await this.deps.audit.authorised(caller, "dossier.digitisation.declare", { type: "dossier", id: dossierCode }, () =>
-      this.deps.jurisdiction.assertMayAct(caller.principal, holdersOfAgency(agencyCode)),
-    );
+    const dossier = await this.dossierOf(dossierCode, agencyCode);
+    await this.deps.audit.authorised(caller, "dossier.digitisation.declare", { type: "dossier", id: dossierCode }, () => this.deps.jurisdiction.assertMayAct(caller.principal, holdersOf(dossier)));
     await this.deps.audit.record({ caller, action: "dossier.digitisation.declare", target: { type: "dossier", id: dossierCode }, outcome: "ok" });
-    return this.updateDossier(dossierCode, agencyCode, { components });
+    return this.updateDossier(dossierCode, dossier.agencyCode, { components });
   }
 
+  /** A dossier's digitisation (its components, which are covered, whether announced), for whoever may read the dossier. */
   async dossierDigitisation(caller: Caller, dossierCode: string): Promise<DossierDigitisation> {
+    if (!DOSSIER_CODE.test(dossierCode)) throw new NotFoundError("Không có hồ sơ này");
+    const dossier = await this.dossierOf(dossierCode);
+    await this.deps.audit.authorised(caller, "dossier.digitisation.read", { type: "dossier", id: dossierCode }, () => this.deps.jurisdiction.assertMayRead(caller.principal, holdersOf(dossier)));
     const current = await this.deps.repository.dossier(dossierCode);
-    if (!current) throw new NotFoundError(`Hồ sơ ${dossierCode} chưa có thành phần nào được số hóa`);
-    await this.deps.audit.authorised(caller, "dossier.digitisation.read", { type: "dossier", id: dossierCode }, () =>
-      this.deps.jurisdiction.assertMayRead(caller.principal, holdersOfAgency(current.state.agencyCode)),
-    );
+    if (!current) return { dossierCode, agencyCode: dossier.agencyCode, ...(dossier.components.length > 0 ? { components: dossier.components } : {}), covered: {}, announced: false };
     return current.state;
   }
 
@@ -276,29 +333,87 @@ export class Digitisation {
 
   // -------------------------------------------------------------------------------------------
 
-  private async settleDocument(id: string): Promise<void> {
-    const stored = await this.deps.repository.find(id);
+  /** The dossier as intake knows it (404 when unknown); an agency the caller names must be its deciding agency (400). */
+  private async dossierOf(code: string, namedAgency?: string): Promise<DossierFacts> {
+    const dossier = await this.deps.dossiers.find(code);
+    if (!dossier) throw new NotFoundError(`Không có hồ sơ ${code}`);
+    if (namedAgency !== undefined && namedAgency !== dossier.agencyCode) {
+      throw new ValidationError([{ path: "agencyCode", message: `không phải cơ quan giải quyết hồ sơ ${code} (là ${dossier.agencyCode}); có thể bỏ trống` }]);
+    }
+    return dossier;
+  }
+
+  private async settleDocument(id: string, known?: StoredDocument): Promise<void> {
+    const stored = known ?? (await this.deps.repository.find(id));
     if (!stored?.pending) return;
     const { document } = stored;
-    // Each step is idempotent (a set addition, a coverage by the same document, a publish under the
-    // same id), so a sweep after a crash anywhere in between repeats them safely.
-    await this.deps.repository.addToHolder(document.holderRef, document.id);
-    for (const entry of stored.outbox) await this.deps.publisher.publish(entry);
-    if (document.kind === "COMPONENT") await this.updateDossier(document.dossierCode, document.agencyCode, { covered: [document.componentTypeCode!, document.id] });
-    await this.deps.repository.settle(id);
+    // Each step is idempotent (a set addition, a publish under the same id, a coverage by the same
+    // document), so they run side by side, and a sweep after a crash anywhere in between repeats them safely.
+    await Promise.all([
+      this.deps.repository.addToHolder(document.holderRef, document.id),
+      (async () => {
+        for (const entry of stored.outbox) await this.deps.publisher.publish(entry);
+      })(),
+      document.kind === "COMPONENT" ? this.cover(document.dossierCode, document.agencyCode, [document.componentTypeCode!, document.id], stored.dossierComponents) : Promise.resolve(),
+    ]);
+    this.markSettled(id);
+  }
+
+  /**
+   * Marks a document's follow-up done, in batches off the request path: until then it stays
+   * pending, and a sweep would only repeat idempotent steps.
+   */
+  private markSettled(id: string): void {
+    this.toSettle.add(id);
+    if (this.settling) return;
+    this.settling = (async () => {
+      await new Promise((resolve) => setImmediate(resolve));
+      while (this.toSettle.size > 0) {
+        const ids = [...this.toSettle];
+        this.toSettle.clear();
+        await this.deps.repository.settleMany(ids).catch(() => undefined);
+      }
+    })().finally(() => {
+      this.settling = undefined;
+    });
+  }
+
+  /** Waits until the documents marked settled are written so (a graceful stop). */
+  async flush(): Promise<void> {
+    while (this.settling) await this.settling;
   }
 
   private async settleReuse(id: string): Promise<void> {
     const reuse = await this.deps.repository.findReuse(id);
     if (!reuse?.pending) return;
-    await this.deps.repository.addReuser(reuse.documentId, { dossierCode: reuse.dossierCode, agencyCode: reuse.agencyCode });
-    for (const entry of reuse.outbox) await this.deps.publisher.publish(entry);
-    await this.updateDossier(reuse.dossierCode, reuse.agencyCode, { covered: [reuse.componentTypeCode, reuse.documentId] });
+    await Promise.all([
+      this.deps.repository.addReuser(reuse.documentId, {
+        dossierCode: reuse.dossierCode,
+        agencyCode: reuse.agencyCode,
+        ...(reuse.receivingUnitCode ? { receivingUnitCode: reuse.receivingUnitCode } : {}),
+      }),
+      (async () => {
+        for (const entry of reuse.outbox) await this.deps.publisher.publish(entry);
+      })(),
+      this.cover(reuse.dossierCode, reuse.agencyCode, [reuse.componentTypeCode, reuse.documentId], reuse.dossierComponents),
+    ]);
     await this.deps.repository.settleReuse(id);
   }
 
+  /**
+   * A component covered: one atomic write in the common case; when that completes the dossier (or
+   * intake's components are still to be recorded), the general conditional update, which announces it.
+   */
+  private async cover(dossierCode: string, agencyCode: string, covered: [string, string], declared: string[] | undefined): Promise<DossierDigitisation> {
+    const current = await this.deps.repository.cover(dossierCode, agencyCode, covered[0], covered[1]);
+    const undeclared = current.state.components === undefined && declared !== undefined && declared.length > 0;
+    if (undeclared || decideFullyDigitised(current.state, "").length > 0) return this.updateDossier(dossierCode, agencyCode, { covered, ...(declared ? { declared } : {}) });
+    if (current.outbox.length > 0) await this.publishDossierOutbox(dossierCode);
+    return current.state;
+  }
+
   /** Applies a change to the dossier's digitisation (conditional on its version) and announces it fully digitised when it now is. */
-  private async updateDossier(dossierCode: string, agencyCode: string, change: { covered?: [string, string]; components?: string[] }): Promise<DossierDigitisation> {
+  private async updateDossier(dossierCode: string, agencyCode: string, change: { covered?: [string, string]; components?: string[]; declared?: string[] }): Promise<DossierDigitisation> {
     for (let attempt = 0; attempt < MAX_CONFLICT_ATTEMPTS; attempt++) {
       const current = await this.deps.repository.dossier(dossierCode);
       const state: DossierDigitisation = current?.state ?? { dossierCode, agencyCode, covered: {}, announced: false };
@@ -330,7 +445,7 @@ export class Digitisation {
     if (!stored) throw new NotFoundError(`Không có giấy tờ ${id}`);
     const { document } = stored;
     await this.deps.audit.authorised(caller, action, { type: "document", id }, () => {
-      const holders = [document.agencyCode, ...document.reusedBy.map((r) => r.agencyCode)].map(holdersOfAgency);
+      const holders: DossierHolders[] = [document, ...document.reusedBy].map((d) => ({ receivingUnitCode: d.receivingUnitCode ?? d.agencyCode, agencyCodes: [d.agencyCode] }));
       let refusal: unknown;
       for (const holder of holders) {
         try {
@@ -350,18 +465,19 @@ export class Digitisation {
   }
 }
 
-/** The object key of a content: its SHA-256 (two characters of fan-out). */
-export function contentKey(sha256: string): string {
-  return `sha256/${sha256.slice(0, 2)}/${sha256}`;
+/** The object holding a document's file; documents stored before objects were written once are under their hash. */
+function objectKeyOf(stored: StoredDocument): string {
+  const { sha256 } = stored.document.content;
+  return stored.objectKey ?? `sha256/${sha256.slice(0, 2)}/${sha256}`;
 }
 
 function payloadOf(document: DigitisedDocument, signedAt: string): Buffer {
   return Buffer.from(canonicalJson({ ...signingSubject(document), signedAt }), "utf8");
 }
 
-/** A dossier as jurisdiction sees it when only its deciding agency is known (it is also its desk). */
-function holdersOfAgency(agencyCode: string): DossierHolders {
-  return { receivingUnitCode: agencyCode, agencyCodes: [agencyCode] };
+/** A dossier as jurisdiction sees it: the desk that received it, the agency deciding it now. */
+function holdersOf(dossier: DossierFacts): DossierHolders {
+  return { receivingUnitCode: dossier.receivingUnitCode, agencyCodes: [dossier.agencyCode] };
 }
 
 function fileNameOf(document: DigitisedDocument): string {
@@ -387,6 +503,7 @@ type Json = Record<string, unknown>;
 const CODE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 const AGENCY = /^[A-Za-z0-9]+(\.[A-Za-z0-9]+)*$/;
 const DAY = /^\d{4}-\d{2}-\d{2}$/;
+const DOSSIER_CODE = /^[\x21-\x7e]{1,64}$/;
 
 function object(raw: unknown): Json {
   if (raw === null || typeof raw !== "object" || Array.isArray(raw)) throw new ValidationError([{ path: "(body)", message: "nội dung phải là một đối tượng JSON" }]);
@@ -418,39 +535,39 @@ function idNumberOf(data: Json, errors: FieldError[]): string | undefined {
 function parseReuseQuery(raw: unknown) {
   const data = object(raw);
   const errors: FieldError[] = [];
-  const dossierCode = field(data, "dossierCode", "mã hồ sơ", /^[\x21-\x7e]{1,64}$/, errors);
-  const agencyCode = field(data, "agencyCode", "mã cơ quan giải quyết", AGENCY, errors);
+  const dossierCode = field(data, "dossierCode", "mã hồ sơ", DOSSIER_CODE, errors);
+  const agencyCode = field(data, "agencyCode", "mã cơ quan giải quyết", AGENCY, errors, false);
   const holderIdNumber = idNumberOf(data, errors);
   const validOn = field(data, "validOn", "ngày xét hiệu lực (YYYY-MM-DD)", DAY, errors, false);
   const types = data.documentTypeCodes ?? [];
   if (!Array.isArray(types) || !types.every((t) => typeof t === "string" && CODE.test(t))) errors.push({ path: "documentTypeCodes", message: "danh sách mã loại giấy tờ không hợp lệ" });
   if (errors.length > 0) throw new ValidationError(errors);
-  return { dossierCode: dossierCode!, agencyCode: agencyCode!, holderIdNumber: holderIdNumber!, documentTypeCodes: types as string[], ...(validOn ? { validOn } : {}) };
+  return { dossierCode: dossierCode!, ...(agencyCode ? { agencyCode } : {}), holderIdNumber: holderIdNumber!, documentTypeCodes: types as string[], ...(validOn ? { validOn } : {}) };
 }
 
 function parseReuseRequest(dossierCode: string, raw: unknown) {
   const data = object(raw);
   const errors: FieldError[] = [];
-  if (!/^[\x21-\x7e]{1,64}$/.test(dossierCode)) errors.push({ path: "dossierCode", message: "mã hồ sơ không đúng định dạng" });
-  const agencyCode = field(data, "agencyCode", "mã cơ quan giải quyết", AGENCY, errors);
+  if (!DOSSIER_CODE.test(dossierCode)) errors.push({ path: "dossierCode", message: "mã hồ sơ không đúng định dạng" });
+  const agencyCode = field(data, "agencyCode", "mã cơ quan giải quyết", AGENCY, errors, false);
   const componentTypeCode = field(data, "componentTypeCode", "mã thành phần hồ sơ", CODE, errors);
   const documentId = field(data, "documentId", "mã giấy tờ", ID, errors);
   const holderIdNumber = idNumberOf(data, errors);
   if (errors.length > 0) throw new ValidationError(errors);
-  return { dossierCode, agencyCode: agencyCode!, componentTypeCode: componentTypeCode!, documentId: documentId!, holderIdNumber: holderIdNumber! };
+  return { dossierCode, ...(agencyCode ? { agencyCode } : {}), componentTypeCode: componentTypeCode!, documentId: documentId!, holderIdNumber: holderIdNumber! };
 }
 
 function parseComponents(dossierCode: string, raw: unknown) {
   const data = object(raw);
   const errors: FieldError[] = [];
-  if (!/^[\x21-\x7e]{1,64}$/.test(dossierCode)) errors.push({ path: "dossierCode", message: "mã hồ sơ không đúng định dạng" });
-  const agencyCode = field(data, "agencyCode", "mã cơ quan giải quyết", AGENCY, errors);
+  if (!DOSSIER_CODE.test(dossierCode)) errors.push({ path: "dossierCode", message: "mã hồ sơ không đúng định dạng" });
+  const agencyCode = field(data, "agencyCode", "mã cơ quan giải quyết", AGENCY, errors, false);
   const components = data.components;
   if (!Array.isArray(components) || components.length === 0 || components.length > 100 || !components.every((c) => typeof c === "string" && CODE.test(c))) {
     errors.push({ path: "components", message: "cần danh sách mã thành phần hồ sơ (1 đến 100 mã)" });
   }
   if (errors.length > 0) throw new ValidationError(errors);
-  return { agencyCode: agencyCode!, components: components as string[] };
+  return { ...(agencyCode ? { agencyCode } : {}), components: components as string[] };
 }
 
 export { DigitisationRuleError };

@@ -37,3 +37,9 @@ export class ConflictError extends Error {
     super(message);
   }
 }
+
+/** A service this one depends on (intake) did not answer: 503, retry. */
+export class UnavailableError extends Error {
+  override readonly name = "UnavailableError";
+  readonly retryAfterSeconds = 5;
+}

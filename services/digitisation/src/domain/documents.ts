@@ -25,6 +25,8 @@ export interface DigitisedDocument {
   kind: "COMPONENT" | "RESULT";
   dossierCode: string;
   agencyCode: string;
+  /** The desk that received the dossier (its desk officers may read the document). */
+  receivingUnitCode?: string;
   componentTypeCode?: string;
   resultTypeCode?: string;
   /** Electronic results only: holder ID number + result-type code. PERSONAL DATA (it holds the ID number). */
@@ -37,7 +39,7 @@ export interface DigitisedDocument {
   digitisedBy: string;
   digitisedAt: string;
   /** Dossiers that reused it later, with their deciding agencies (they may read it). */
-  reusedBy: Array<{ dossierCode: string; agencyCode: string }>;
+  reusedBy: Array<{ dossierCode: string; agencyCode: string; receivingUnitCode?: string }>;
 }
 
 export type DigitisationEvent =
@@ -83,6 +85,7 @@ export function register(
     id: facts.documentId,
     dossierCode: request.dossierCode,
     agencyCode: request.agencyCode,
+    ...(request.receivingUnitCode ? { receivingUnitCode: request.receivingUnitCode } : {}),
     metadata: request.metadata,
     holderRef: facts.holderRef,
     content: facts.content,
@@ -161,11 +164,16 @@ export function decideFullyDigitised(state: DossierDigitisation, now: string): D
   return [{ type: "DOSSIER_DIGITISED", dossierCode: state.dossierCode, agencyCode: state.agencyCode, componentTypeCodes: [...state.components], at: now }];
 }
 
-/** The state after a component is covered or the components are declared. */
-export function evolveDossier(state: DossierDigitisation, change: { covered?: [string, string]; components?: string[]; announced?: boolean }): DossierDigitisation {
+/**
+ * The state after a component is covered or the components are declared: by the desk
+ * (`components`, which replaces any), or as intake lists them (`declared`, kept only while the
+ * desk has declared none).
+ */
+export function evolveDossier(state: DossierDigitisation, change: { covered?: [string, string]; components?: string[]; declared?: string[]; announced?: boolean }): DossierDigitisation {
+  const components = change.components ?? (state.components === undefined && change.declared && change.declared.length > 0 ? change.declared : undefined);
   return {
     ...state,
-    ...(change.components ? { components: [...new Set(change.components)] } : {}),
+    ...(components ? { components: [...new Set(components)] } : {}),
     covered: change.covered ? { ...state.covered, [change.covered[0]]: change.covered[1] } : state.covered,
     announced: state.announced || change.announced === true,
   };

@@ -39,8 +39,10 @@ export interface DocumentMetadata {
 /** What a digitised component or an electronic result is attached to. */
 export interface DossierLink {
   dossierCode: string;
-  /** The dossier's deciding agency (subject token of the events, whose officers may act). */
+  /** The dossier's deciding agency (subject token of the events, whose officers may act): intake's. */
   agencyCode: string;
+  /** The desk that received the dossier (its desk officers may act): intake's. */
+  receivingUnitCode?: string;
 }
 
 export interface ComponentRequest extends DossierLink {
@@ -56,6 +58,9 @@ export interface ResultRequest extends DossierLink {
 }
 
 export type RegistrationRequest = ComponentRequest | ResultRequest;
+
+/** A request as the caller sends it: the agency, when given, must be the dossier's (intake's word decides). */
+export type RegistrationInput = (Omit<ComponentRequest, "agencyCode" | "receivingUnitCode"> | Omit<ResultRequest, "agencyCode" | "receivingUnitCode">) & { agencyCode?: string };
 
 export type Parsed<T> = { ok: true; value: T } | { ok: false; errors: FieldError[] };
 
@@ -180,9 +185,10 @@ function readMetadata(raw: unknown, reader: Reader): DocumentMetadata | undefine
 /**
  * A registration request from the caller's JSON: `kind` COMPONENT (a scanned component of a
  * dossier: `componentTypeCode`) or RESULT (an electronic result: `resultTypeCode`; the holder's
- * ID number is then required, since the result's number is made of it).
+ * ID number is then required, since the result's number is made of it). `agencyCode` is optional:
+ * the dossier's agency is intake's.
  */
-export function parseRegistration(raw: unknown): Parsed<RegistrationRequest> {
+export function parseRegistration(raw: unknown): Parsed<RegistrationInput> {
   const reader = new Reader();
   if (raw === null || typeof raw !== "object" || Array.isArray(raw)) {
     return { ok: false, errors: [{ path: "(metadata)", message: "thông tin kèm theo phải là một đối tượng JSON" }] };
@@ -191,7 +197,7 @@ export function parseRegistration(raw: unknown): Parsed<RegistrationRequest> {
   const kindRaw = data.kind ?? "COMPONENT";
   const kind = kindRaw === "COMPONENT" || kindRaw === "RESULT" ? kindRaw : reader.fail("kind", "loại phải là COMPONENT hoặc RESULT");
   const dossierCode = reader.text(data, "dossierCode", "mã hồ sơ", true, DOSSIER_CODE);
-  const agencyCode = reader.text(data, "agencyCode", "mã cơ quan giải quyết", true, AGENCY_CODE);
+  const agencyCode = reader.text(data, "agencyCode", "mã cơ quan giải quyết", false, AGENCY_CODE);
   const componentTypeCode = kind === "COMPONENT" ? reader.text(data, "componentTypeCode", "mã thành phần hồ sơ", true, CODE) : undefined;
   const resultTypeCode = kind === "RESULT" ? reader.text(data, "resultTypeCode", "mã loại kết quả", true, CODE) : undefined;
   const metadata = readMetadata(data.document, reader);
@@ -199,7 +205,7 @@ export function parseRegistration(raw: unknown): Parsed<RegistrationRequest> {
     reader.fail("document.holder.idNumber", "kết quả điện tử cần số định danh của người được cấp (số kết quả = số định danh + mã loại kết quả)");
   }
   if (reader.errors.length > 0) return { ok: false, errors: reader.errors };
-  const link = { dossierCode: dossierCode!, agencyCode: agencyCode!, metadata: metadata! };
+  const link = { dossierCode: dossierCode!, ...(agencyCode ? { agencyCode } : {}), metadata: metadata! };
   return kind === "COMPONENT" ? { ok: true, value: { kind, ...link, componentTypeCode: componentTypeCode! } } : { ok: true, value: { kind: "RESULT", ...link, resultTypeCode: resultTypeCode! } };
 }
 

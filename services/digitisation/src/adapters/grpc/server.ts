@@ -1,21 +1,32 @@
-import { PassThrough } from "node:stream";
+import { PassThrough, Readable } from "node:stream";
 import { Metadata, Server, ServerCredentials, status, type sendUnaryData, type ServerReadableStream, type ServerUnaryCall, type StatusObject } from "@grpc/grpc-js";
 import type { TokenVerifier } from "@onestop/auth";
 import {
   DigitisationServiceService,
   DocumentKind,
   FieldError,
+  ReuseSource,
   type DocumentMetadata as ProtoMetadata,
+  type FindReusableDocumentsRequest,
+  type FindReusableDocumentsResponse,
   type GetDocumentRequest,
   type GetDocumentResponse,
+  type IssueElectronicResultRequest,
+  type IssueElectronicResultResponse,
+  type RecordReuseRequest,
+  type RecordReuseResponse,
+  type RegisterComponentRequest,
+  type RegisterComponentResponse,
   type UploadDocumentRequest,
   type UploadDocumentResponse,
   type UploadHeader,
 } from "@onestop/contracts";
+import type { Caller } from "@onestop/auth";
 import { authenticateCallLimited, GRPC_SERVER_OPTIONS, RETRY_AFTER_KEY, type RateLimiter } from "@onestop/service-kit";
 import type { Logger } from "@onestop/telemetry";
 import { documentView, type Digitisation } from "../../app/digitisation.js";
-import { ValidationError } from "../../app/errors.js";
+import { TooLargeError, ValidationError, type FieldError as DomainFieldError } from "../../app/errors.js";
+import { sniffType } from "../../domain/file-type.js";
 import type { StoredDocument } from "../../app/ports.js";
 import { problemOf } from "../http/problems.js";
 
@@ -44,6 +55,7 @@ const CODE_OF_HTTP_STATUS: Record<number, status> = {
   415: status.INVALID_ARGUMENT,
   429: status.RESOURCE_EXHAUSTED,
   500: status.INTERNAL,
+  503: status.UNAVAILABLE,
 };
 
 function statusOf(error: unknown): StatusObject {
@@ -54,17 +66,27 @@ function statusOf(error: unknown): StatusObject {
   return { code: CODE_OF_HTTP_STATUS[problem.status] ?? status.INTERNAL, details: problem.detail, metadata };
 }
 
+/** Files carried inside one message (RegisterComponent, IssueElectronicResult, GetDocument) are at most this large. */
+export const INLINE_FILE_BYTES = 4 * 1024 * 1024;
+
+const text = (value: string | undefined) => (value ? value : undefined);
+
 /** The REST body an upload header stands for (proto3 leaves absent strings empty and numbers zero). */
 function registrationOf(header: UploadHeader): Record<string, unknown> {
-  const text = (value: string | undefined) => (value ? value : undefined);
-  const document = header.document;
   return {
     kind: header.kind === DocumentKind.DOCUMENT_KIND_RESULT ? "RESULT" : header.kind === DocumentKind.DOCUMENT_KIND_COMPONENT ? "COMPONENT" : "UNSPECIFIED",
     dossierCode: text(header.dossierCode),
     agencyCode: text(header.agencyCode),
     componentTypeCode: text(header.componentTypeCode),
     resultTypeCode: text(header.resultTypeCode),
-    document: document && {
+    document: documentOf(header.document),
+  };
+}
+
+/** The REST metadata a contract's document stands for; the fields the service fills are not read. */
+function documentOf(document: ProtoMetadata | undefined): Record<string, unknown> | undefined {
+  return (
+    document && {
       documentTypeCode: text(document.documentTypeCode),
       holder: document.holder && {
         idNumber: text(document.holder.idNumber),
@@ -78,8 +100,8 @@ function registrationOf(header: UploadHeader): Record<string, unknown> {
       validFrom: text(document.validFrom),
       validTo: text(document.validTo),
       scope: text(document.scope),
-    },
-  };
+    }
+  );
 }
 
 /** A stored document as the contract's metadata, the holder masked. */
@@ -89,9 +111,14 @@ export function protoMetadataOf(stored: StoredDocument): ProtoMetadata {
   return {
     documentId: view.id,
     documentTypeCode: metadata.documentTypeCode,
-    holder: { idNumber: metadata.holder.idNumber ?? "", fullName: metadata.holder.fullName ?? "", birthYear: 0, holderRef: view.holderRef },
+    holder: {
+      idNumber: metadata.holder.idNumber ?? "",
+      fullName: metadata.holder.fullName ?? "",
+      birthYear: typeof metadata.holder.birthYear === "number" ? metadata.holder.birthYear : 0,
+      holderRef: view.holderRef,
+    },
     name: metadata.name,
-    summary: "",
+    summary: metadata.summary,
     issuedOn: metadata.issuedOn ?? "",
     issuer: metadata.issuer ?? "",
     validFrom: metadata.validFrom,
@@ -161,29 +188,115 @@ function uploadDocument({ digitisation, verifier, limiter }: DigitisationGrpcDep
   };
 }
 
-function getDocument({ digitisation, verifier, limiter }: DigitisationGrpcDeps) {
-  return (call: ServerUnaryCall<GetDocumentRequest, GetDocumentResponse>, callback: sendUnaryData<GetDocumentResponse>): void => {
+/** A unary call: the caller authenticated (and within its rate), then the handler's answer or the status of what it threw. */
+function unary<Req, Res>({ verifier, limiter, log }: DigitisationGrpcDeps, handle: (request: Req, caller: Caller) => Promise<Res>) {
+  return (call: ServerUnaryCall<Req, Res>, callback: sendUnaryData<Res>): void => {
     authenticateCallLimited(verifier, limiter, call)
-      .then((caller) => digitisation.get(caller, call.request.documentId))
-      // The file itself is downloaded through REST (streamed or presigned), not in one message.
-      .then((stored) => callback(null, { document: protoMetadataOf(stored), content: Buffer.alloc(0), mediaType: stored.document.content.mediaType }))
-      .catch((error: unknown) => callback(statusOf(error)));
+      .then((caller) => handle(call.request, caller))
+      .then(
+        (response) => callback(null, response),
+        (error: unknown) => {
+          if (problemOf(error).status === 500) log.error("gRPC call failed", { error });
+          callback(statusOf(error));
+        },
+      );
   };
 }
 
-const unimplemented = (_call: unknown, callback: sendUnaryData<never>) => callback({ code: status.UNIMPLEMENTED, details: "Dùng UploadDocument (gRPC) hoặc REST /v1 cho thao tác này" });
+/**
+ * A file carried in one message, registered as the REST and streamed uploads do: the metadata
+ * and the caller first, then the same checks on the bytes (type by its first bytes, size, SHA-256).
+ */
+async function registerInline(
+  digitisation: Digitisation,
+  caller: Caller,
+  raw: Record<string, unknown>,
+  file: { content: Buffer | Uint8Array; mediaType: string },
+): Promise<{ created: boolean; stored: StoredDocument }> {
+  const content = Buffer.from(file.content.buffer, file.content.byteOffset, file.content.byteLength);
+  if (content.length > INLINE_FILE_BYTES) throw new TooLargeError(INLINE_FILE_BYTES);
+  const fileErrors: DomainFieldError[] = content.length === 0 ? [{ path: "content", message: "thiếu tệp" }] : [];
+  const accepted = await digitisation.accept(caller, raw).catch((error: unknown) => {
+    if (error instanceof ValidationError && fileErrors.length > 0) throw new ValidationError([...error.errors, ...fileErrors]);
+    throw error;
+  });
+  if (fileErrors.length > 0) throw new ValidationError(fileErrors);
+  const sniffed = sniffType(content.subarray(0, 16));
+  if (file.mediaType && sniffed && file.mediaType !== sniffed.mediaType) {
+    throw new ValidationError([{ path: "mediaType", message: `nội dung tệp là ${sniffed.mediaType}, không phải ${file.mediaType}` }]);
+  }
+  return digitisation.upload(accepted, Readable.from([content]));
+}
+
+async function readAll(body: Readable, limit: number): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of body) {
+    size += (chunk as Buffer).length;
+    if (size > limit) {
+      body.destroy();
+      throw new TooLargeError(limit);
+    }
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks);
+}
+
+function handlers(deps: DigitisationGrpcDeps) {
+  const { digitisation } = deps;
+  return {
+    uploadDocument: uploadDocument(deps),
+
+    registerComponent: unary<RegisterComponentRequest, RegisterComponentResponse>(deps, async (request, caller) => {
+      const raw = { kind: "COMPONENT", dossierCode: text(request.dossierCode), componentTypeCode: text(request.componentTypeCode), document: documentOf(request.document) };
+      const { stored } = await registerInline(digitisation, caller, raw, { content: request.content, mediaType: request.mediaType });
+      return { document: protoMetadataOf(stored) };
+    }),
+
+    issueElectronicResult: unary<IssueElectronicResultRequest, IssueElectronicResultResponse>(deps, async (request, caller) => {
+      const raw = { kind: "RESULT", dossierCode: text(request.dossierCode), resultTypeCode: text(request.resultTypeCode), document: documentOf(request.document) };
+      const { stored } = await registerInline(digitisation, caller, raw, { content: request.content, mediaType: request.mediaType });
+      return { resultNumber: documentView(stored).resultNumber ?? "", document: protoMetadataOf(stored) };
+    }),
+
+    findReusableDocuments: unary<FindReusableDocumentsRequest, FindReusableDocumentsResponse>(deps, async (request, caller) => {
+      const found = await digitisation.findReusable(caller, {
+        dossierCode: text(request.dossierCode),
+        holderIdNumber: text(request.holderIdNumber),
+        documentTypeCodes: request.documentTypeCodes,
+        validOn: text(request.validOn),
+      });
+      return { documents: found.map(protoMetadataOf) };
+    }),
+
+    recordReuse: unary<RecordReuseRequest, RecordReuseResponse>(deps, async (request, caller) => {
+      if (request.source !== ReuseSource.REUSE_SOURCE_UNSPECIFIED && request.source !== ReuseSource.REUSE_SOURCE_DIGITISED_DOCUMENT) {
+        throw new ValidationError([{ path: "source", message: "chỉ tái sử dụng được giấy tờ đã số hóa của hệ thống này (REUSE_SOURCE_DIGITISED_DOCUMENT)" }]);
+      }
+      const { created } = await digitisation.recordReuse(caller, request.dossierCode, {
+        componentTypeCode: text(request.componentTypeCode),
+        documentId: text(request.documentId),
+        holderIdNumber: text(request.holderIdNumber),
+      });
+      return { created };
+    }),
+
+    getDocument: unary<GetDocumentRequest, GetDocumentResponse>(deps, async (request, caller) => {
+      const stored = await digitisation.get(caller, request.documentId);
+      const { mediaType, size } = stored.document.content;
+      // Up to 4 MiB the file comes along (a download, recorded as one); a larger one through REST.
+      if (size > INLINE_FILE_BYTES) return { document: protoMetadataOf(stored), content: Buffer.alloc(0), mediaType };
+      const { body } = await digitisation.content(caller, request.documentId);
+      return { document: protoMetadataOf(stored), content: await readAll(body, INLINE_FILE_BYTES), mediaType };
+    }),
+  };
+}
 
 /** Serves DigitisationService on `host:port`, without TLS. */
 export async function startDigitisationGrpc(deps: DigitisationGrpcDeps, port: number, host = "127.0.0.1"): Promise<RunningGrpcServer> {
-  const server = new Server(GRPC_SERVER_OPTIONS);
-  server.addService(DigitisationServiceService, {
-    uploadDocument: uploadDocument(deps),
-    getDocument: getDocument(deps),
-    registerComponent: unimplemented,
-    issueElectronicResult: unimplemented,
-    findReusableDocuments: unimplemented,
-    recordReuse: unimplemented,
-  });
+  // A message may carry a whole file of up to 4 MiB (RegisterComponent, IssueElectronicResult).
+  const server = new Server({ ...GRPC_SERVER_OPTIONS, "grpc.max_receive_message_length": INLINE_FILE_BYTES + 64 * 1024 });
+  server.addService(DigitisationServiceService, handlers(deps));
   const address = `${host.includes(":") ? `[${host}]` : host}:${port}`;
   const bound = await new Promise<number>((resolve, reject) => server.bindAsync(address, ServerCredentials.createInsecure(), (error, chosen) => (error ? reject(error) : resolve(chosen))));
   return {

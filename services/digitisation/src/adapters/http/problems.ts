@@ -2,7 +2,7 @@ import type { ErrorRequestHandler, Response } from "express";
 import { authProblemOf } from "@onestop/auth";
 import { RateLimitedError, rateLimitProblem } from "@onestop/service-kit";
 import type { Logger } from "@onestop/telemetry";
-import { ConflictError, NotFoundError, TooLargeError, UnsupportedTypeError, ValidationError, type FieldError } from "../../app/errors.js";
+import { ConflictError, NotFoundError, TooLargeError, UnavailableError, UnsupportedTypeError, ValidationError, type FieldError } from "../../app/errors.js";
 import { DigitisationRuleError } from "../../domain/documents.js";
 
 /** RFC 9457 problem details, in Vietnamese; `errors` names each bad or missing field. */
@@ -40,6 +40,9 @@ export function problemOf(error: unknown): Problem {
   if (error instanceof NotFoundError) return { type: "urn:onestop:problem:not-found", title: "Không tìm thấy", status: 404, detail: error.message };
   if (error instanceof DigitisationRuleError || error instanceof ConflictError) {
     return { type: "urn:onestop:problem:conflict", title: "Không thực hiện được", status: 409, detail: error.message, rule: error.rule };
+  }
+  if (error instanceof UnavailableError) {
+    return { type: "urn:onestop:problem:unavailable", title: "Tạm thời không phục vụ được", status: 503, detail: error.message, retryAfterSeconds: error.retryAfterSeconds };
   }
   return { type: "urn:onestop:problem:internal", title: "Lỗi hệ thống", status: 500, detail: "Không hoàn thành được yêu cầu" };
 }

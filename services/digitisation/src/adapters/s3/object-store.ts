@@ -1,11 +1,9 @@
 import type { Readable } from "node:stream";
 import {
-  CopyObjectCommand,
   CreateBucketCommand,
   DeleteObjectCommand,
   GetObjectCommand,
   HeadBucketCommand,
-  HeadObjectCommand,
   AbortMultipartUploadCommand,
   ListMultipartUploadsCommand,
   ListObjectsV2Command,
@@ -25,16 +23,36 @@ export interface S3Settings {
   S3_SECRET_ACCESS_KEY?: string | undefined;
   /** Path-style URLs (bucket in the path): what local and most self-hosted S3 servers need. */
   S3_FORCE_PATH_STYLE: boolean;
+  /**
+   * Whether uploads sign their bodies' SHA-256 (SigV4 payload signing: every byte hashed once more).
+   * Off by default: the service hashes the content itself, and the verify endpoint re-hashes the stored
+   * object; TLS protects the bytes in transit in production.
+   */
+  S3_SIGN_PAYLOAD?: boolean;
 }
+
+/** The commands whose bodies are files: sent as UNSIGNED-PAYLOAD unless S3_SIGN_PAYLOAD. */
+const FILE_BODY_COMMANDS = new Set(["PutObjectCommand", "UploadPartCommand"]);
 
 /** Multipart part size (S3's minimum) and parts in flight: an upload holds at most their product in memory. */
 export const PART_BYTES = 5 * 1024 * 1024;
 export const PARTS_IN_FLIGHT = 2;
 
-export const INCOMING_PREFIX = "incoming/";
+/**
+ * Where files are written, each under a fresh UUIDv7 (time-ordered, so a sweep lists the keys of a
+ * period in order), and stay: S3 has no rename, and a copy under the content's hash would write
+ * every byte twice.
+ */
+export const OBJECTS_PREFIX = "objects/";
+
+/** The creation time (ms) of an object key written by `write`, from its UUIDv7; undefined for another key. */
+export function keyTime(key: string): number | undefined {
+  const match = /^objects\/([0-9a-f]{8})-([0-9a-f]{4})-7/.exec(key);
+  return match ? Number.parseInt(`${match[1]}${match[2]}`, 16) : undefined;
+}
 
 export function s3Client(settings: S3Settings): S3Client {
-  return new S3Client({
+  const client = new S3Client({
     region: settings.S3_REGION,
     forcePathStyle: settings.S3_FORCE_PATH_STYLE,
     ...(settings.S3_ENDPOINT ? { endpoint: settings.S3_ENDPOINT } : {}),
@@ -44,6 +62,18 @@ export function s3Client(settings: S3Settings): S3Client {
     requestChecksumCalculation: "WHEN_REQUIRED",
     responseChecksumValidation: "WHEN_REQUIRED",
   });
+  if (!settings.S3_SIGN_PAYLOAD) {
+    // The signer takes a body's hash from this header when present, instead of hashing the body.
+    client.middlewareStack.add(
+      (next, context) => (args) => {
+        const request = args.request as { headers?: Record<string, string> };
+        if (FILE_BODY_COMMANDS.has(context.commandName ?? "") && request.headers) request.headers["x-amz-content-sha256"] = "UNSIGNED-PAYLOAD";
+        return next(args);
+      },
+      { step: "build", name: "onestopUnsignedFileBodies" },
+    );
+  }
+  return client;
 }
 
 const isMissing = (error: unknown) =>
@@ -66,11 +96,11 @@ export class S3ObjectStore implements ObjectStorePort {
     }
   }
 
-  async writeIncoming(body: Readable): Promise<string> {
-    const key = `${INCOMING_PREFIX}${uuidv7()}`;
+  async write(body: Readable, mediaType: string): Promise<string> {
+    const key = `${OBJECTS_PREFIX}${uuidv7()}`;
     const upload = new Upload({
       client: this.client,
-      params: { Bucket: this.bucket, Key: key, Body: body },
+      params: { Bucket: this.bucket, Key: key, Body: body, ContentType: mediaType },
       partSize: PART_BYTES,
       queueSize: PARTS_IN_FLIGHT,
       leavePartsOnError: false,
@@ -79,25 +109,8 @@ export class S3ObjectStore implements ObjectStorePort {
     return key;
   }
 
-  async promote(incomingKey: string, contentKey: string, mediaType: string): Promise<"stored" | "duplicate"> {
-    const exists = await this.exists(contentKey);
-    if (!exists) {
-      await this.client.send(
-        new CopyObjectCommand({
-          Bucket: this.bucket,
-          Key: contentKey,
-          CopySource: `${this.bucket}/${incomingKey}`,
-          ContentType: mediaType,
-          MetadataDirective: "REPLACE",
-        }),
-      );
-    }
-    await this.discard(incomingKey);
-    return exists ? "duplicate" : "stored";
-  }
-
-  async discard(incomingKey: string): Promise<void> {
-    await this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: incomingKey }));
+  async remove(key: string): Promise<void> {
+    await this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: key }));
   }
 
   async read(key: string): Promise<Readable> {
@@ -111,45 +124,37 @@ export class S3ObjectStore implements ObjectStorePort {
     });
   }
 
-  /**
-   * Temporary objects and unfinished multipart uploads older than `olderThanMs` (left by uploads a
-   * crash cut short), removed.
-   */
-  async sweepIncoming(olderThanMs: number, now = Date.now()): Promise<number> {
-    let removed = 0;
+  /** Aborts the unfinished multipart uploads begun more than `olderThanMs` ago (left by uploads a crash cut short). */
+  async abortUnfinished(olderThanMs: number, now = Date.now()): Promise<number> {
+    let aborted = 0;
     let keyMarker: string | undefined;
     let uploadMarker: string | undefined;
     do {
-      const page = await this.client.send(new ListMultipartUploadsCommand({ Bucket: this.bucket, Prefix: INCOMING_PREFIX, KeyMarker: keyMarker, UploadIdMarker: uploadMarker }));
+      const page = await this.client.send(new ListMultipartUploadsCommand({ Bucket: this.bucket, Prefix: OBJECTS_PREFIX, KeyMarker: keyMarker, UploadIdMarker: uploadMarker }));
       for (const upload of page.Uploads ?? []) {
         if (upload.Key && upload.UploadId && upload.Initiated && now - upload.Initiated.getTime() > olderThanMs) {
           await this.client.send(new AbortMultipartUploadCommand({ Bucket: this.bucket, Key: upload.Key, UploadId: upload.UploadId }));
-          removed++;
+          aborted++;
         }
       }
       [keyMarker, uploadMarker] = page.IsTruncated ? [page.NextKeyMarker, page.NextUploadIdMarker] : [undefined, undefined];
     } while (keyMarker);
+    return aborted;
+  }
+
+  createdAt(key: string): number | undefined {
+    return keyTime(key);
+  }
+
+  /** The complete objects written after key `after` (all when undefined), in key order, thus in order of creation. */
+  async *listAfter(after: string | undefined): AsyncIterable<{ key: string; lastModified: number }> {
     let token: string | undefined;
     do {
-      const page = await this.client.send(new ListObjectsV2Command({ Bucket: this.bucket, Prefix: INCOMING_PREFIX, ContinuationToken: token }));
+      const page = await this.client.send(new ListObjectsV2Command({ Bucket: this.bucket, Prefix: OBJECTS_PREFIX, ...(token ? { ContinuationToken: token } : after ? { StartAfter: after } : {}) }));
       for (const object of page.Contents ?? []) {
-        if (object.Key && object.LastModified && now - object.LastModified.getTime() > olderThanMs) {
-          await this.discard(object.Key);
-          removed++;
-        }
+        if (object.Key) yield { key: object.Key, lastModified: object.LastModified?.getTime() ?? 0 };
       }
       token = page.IsTruncated ? page.NextContinuationToken : undefined;
     } while (token);
-    return removed;
-  }
-
-  private async exists(key: string): Promise<boolean> {
-    try {
-      await this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: key }));
-      return true;
-    } catch (error) {
-      if (isMissing(error)) return false;
-      throw error;
-    }
   }
 }

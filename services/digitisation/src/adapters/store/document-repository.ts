@@ -1,6 +1,6 @@
-import { MongoServerError, type Collection, type Db } from "mongodb";
+import { MongoBulkWriteError, MongoServerError, type Collection, type Db } from "mongodb";
 import type { DigitisedDocument, DossierDigitisation, Signature } from "../../domain/documents.js";
-import type { DocumentRepository, OutboxEntry, StoredDocument, StoredReuse } from "../../app/ports.js";
+import type { ContentRegistry, DocumentRepository, OutboxEntry, StoredDocument, StoredReuse } from "../../app/ports.js";
 
 /**
  * The documents' metadata (the files are in the object store), the holders' index (the citizen's
@@ -14,6 +14,8 @@ interface DocumentRecord {
   _id: string;
   document: DigitisedDocument;
   signature: Signature;
+  objectKey?: string;
+  dossierComponents?: string[];
   outbox: OutboxEntry[];
   pending: boolean;
 }
@@ -35,7 +37,9 @@ interface DossierRecord {
 }
 
 const DUPLICATE_KEY = 11000;
-const isDuplicate = (error: unknown) => error instanceof MongoServerError && error.code === DUPLICATE_KEY;
+const isDuplicate = (error: unknown) =>
+  (error instanceof MongoBulkWriteError && error.writeErrors !== undefined && [error.writeErrors].flat().every((e) => e.code === DUPLICATE_KEY)) ||
+  (error instanceof MongoServerError && error.code === DUPLICATE_KEY);
 
 export class MongoDocumentRepository implements DocumentRepository {
   private constructor(
@@ -83,12 +87,12 @@ export class MongoDocumentRepository implements DocumentRepository {
     await this.holders.updateOne({ _id: holderRef }, { $addToSet: { documents: documentId } }, { upsert: true });
   }
 
-  async addReuser(documentId: string, reuser: { dossierCode: string; agencyCode: string }): Promise<void> {
+  async addReuser(documentId: string, reuser: { dossierCode: string; agencyCode: string; receivingUnitCode?: string }): Promise<void> {
     await this.documents.updateOne({ _id: documentId }, { $addToSet: { "document.reusedBy": reuser } });
   }
 
-  async settle(id: string): Promise<void> {
-    await this.documents.updateOne({ _id: id }, { $set: { pending: false, outbox: [] } });
+  async settleMany(ids: readonly string[]): Promise<void> {
+    await this.documents.updateMany({ _id: { $in: [...ids] } }, { $set: { pending: false, outbox: [] } });
   }
 
   async insertReuse(reuse: StoredReuse): Promise<"inserted" | "exists"> {
@@ -115,20 +119,42 @@ export class MongoDocumentRepository implements DocumentRepository {
 
   async dossier(code: string): Promise<{ state: DossierDigitisation; version: number; outbox: OutboxEntry[] } | undefined> {
     const record = await this.dossiers.findOne({ _id: code });
-    return record ? { state: record.state, version: record.version, outbox: record.outbox } : undefined;
+    return record ? { state: stateOf(record.state), version: record.version, outbox: record.outbox ?? [] } : undefined;
+  }
+
+  async cover(code: string, agencyCode: string, componentTypeCode: string, documentId: string): Promise<{ state: DossierDigitisation; version: number; outbox: OutboxEntry[] }> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        const record = await this.dossiers.findOneAndUpdate(
+          { _id: code },
+          {
+            $set: { [`state.covered.${fieldName(componentTypeCode)}`]: documentId },
+            $inc: { version: 1 },
+            $setOnInsert: { "state.dossierCode": code, "state.agencyCode": agencyCode, "state.announced": false, outbox: [] },
+          },
+          { upsert: true, returnDocument: "after" },
+        );
+        if (!record) throw new Error(`dossier ${code}: no document after an upsert`);
+        // FerretDB leaves an empty array of $setOnInsert out.
+        return { state: stateOf(record.state), version: record.version, outbox: record.outbox ?? [] };
+      } catch (error) {
+        // Two first coverages at once: the loser's upsert meets the winner's insert; it updates on the retry.
+        if (!isDuplicate(error) || attempt >= 3) throw error;
+      }
+    }
   }
 
   async saveDossier(state: DossierDigitisation, version: number, outbox: OutboxEntry[]): Promise<boolean> {
     if (version === 0) {
       try {
-        await this.dossiers.insertOne({ _id: state.dossierCode, state, version: 1, outbox });
+        await this.dossiers.insertOne({ _id: state.dossierCode, state: recordOf(state), version: 1, outbox });
         return true;
       } catch (error) {
         if (isDuplicate(error)) return false;
         throw error;
       }
     }
-    const result = await this.dossiers.updateOne({ _id: state.dossierCode, version }, { $set: { state, outbox, version: version + 1 } });
+    const result = await this.dossiers.updateOne({ _id: state.dossierCode, version }, { $set: { state: recordOf(state), outbox, version: version + 1 } });
     return result.matchedCount === 1;
   }
 
@@ -137,7 +163,7 @@ export class MongoDocumentRepository implements DocumentRepository {
     for (let attempt = 0; attempt < 16; attempt++) {
       const record = await this.dossiers.findOne({ _id: code });
       if (!record) return;
-      const left = record.outbox.filter((entry) => !ids.includes(entry.envelope.id));
+      const left = (record.outbox ?? []).filter((entry) => !ids.includes(entry.envelope.id));
       const result = await this.dossiers.updateOne({ _id: code, version: record.version }, { $set: { outbox: left, version: record.version + 1 } });
       if (result.matchedCount === 1) return;
     }
@@ -156,6 +182,77 @@ export class MongoDocumentRepository implements DocumentRepository {
   }
 }
 
+/** A component type code as a field name: codes may hold dots, which a field path would split. */
+const fieldName = (code: string) => code.replaceAll(".", "\uff0e");
+const codeOf = (field: string) => field.replaceAll("\uff0e", ".");
+
+function recordOf(state: DossierDigitisation): DossierDigitisation {
+  return { ...state, covered: Object.fromEntries(Object.entries(state.covered).map(([code, id]) => [fieldName(code), id])) };
+}
+
+function stateOf(record: DossierDigitisation): DossierDigitisation {
+  return { ...record, covered: Object.fromEntries(Object.entries(record.covered ?? {}).map(([field, id]) => [codeOf(field), id])) };
+}
+
 function storedOf(record: DocumentRecord): StoredDocument {
-  return { document: record.document, signature: record.signature, outbox: record.outbox, pending: record.pending };
+  return {
+    document: record.document,
+    signature: record.signature,
+    ...(record.objectKey ? { objectKey: record.objectKey } : {}),
+    ...(record.dossierComponents ? { dossierComponents: record.dossierComponents } : {}),
+    outbox: record.outbox,
+    pending: record.pending,
+  };
+}
+
+/**
+ * One collection, `contents`, by `_id` only: per content its object (`_id` the SHA-256 hex), per
+ * object its content (`_id` the object key, "objects/…"), and the orphan sweep's position.
+ */
+type ContentRecord = { _id: string; key: string } | { _id: string; sha256: string } | { _id: typeof SWEEP_ID; upTo: string };
+const SWEEP_ID = "orphan-sweep";
+
+export class MongoContentRegistry implements ContentRegistry {
+  private constructor(private readonly contents: Collection<ContentRecord>) {}
+
+  static open(db: Db): MongoContentRegistry {
+    return new MongoContentRegistry(db.collection<ContentRecord>("contents"));
+  }
+
+  async claim(sha256: string, key: string): Promise<{ key: string; duplicate: boolean }> {
+    try {
+      // In this order: a crash between the two leaves a claimed object no content names (kept, never
+      // reused), never a content whose object the sweep would take for an orphan.
+      await this.contents.insertMany(
+        [
+          { _id: key, sha256 },
+          { _id: sha256, key },
+        ],
+        { ordered: true },
+      );
+      return { key, duplicate: false };
+    } catch (error) {
+      if (!isDuplicate(error)) throw error;
+      const holder = (await this.contents.findOne({ _id: sha256 })) as { key?: string } | null;
+      if (!holder?.key) throw error;
+      return { key: holder.key, duplicate: true };
+    }
+  }
+
+  async release(key: string): Promise<void> {
+    await this.contents.deleteOne({ _id: key });
+  }
+
+  async isClaimed(key: string): Promise<boolean> {
+    return (await this.contents.findOne({ _id: key }, { projection: { _id: 1 } })) !== null;
+  }
+
+  async sweptUpTo(): Promise<string | undefined> {
+    const record = (await this.contents.findOne({ _id: SWEEP_ID })) as { upTo?: string } | null;
+    return record?.upTo;
+  }
+
+  async setSweptUpTo(key: string): Promise<void> {
+    await this.contents.updateOne({ _id: SWEEP_ID }, { $set: { upTo: key } }, { upsert: true });
+  }
 }

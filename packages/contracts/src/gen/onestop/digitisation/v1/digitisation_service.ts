@@ -41,7 +41,7 @@ export interface UploadDocumentRequest {
 export interface UploadHeader {
   kind: DocumentKind;
   dossierCode: string;
-  /** The dossier's deciding agency. */
+  /** The dossier's deciding agency: optional (intake's decides); when given it must be that one. */
   agencyCode: string;
   /** For a component. */
   componentTypeCode: string;
@@ -61,14 +61,15 @@ export interface UploadDocumentResponse {
 export interface RegisterComponentRequest {
   dossierCode: string;
   componentTypeCode: string;
-  /** Metadata; document_id is assigned when empty. */
+  /** Metadata (document_id, sha256, signature and the officer are filled by the service). */
   document?:
     | DocumentMetadata
     | undefined;
-  /** The signed file (PDF). Bytes; base64 in JSON. */
+  /** The signed file (PDF, PNG, JPEG or TIFF, recognised by its first bytes). Bytes; base64 in JSON. */
   content: Buffer;
+  /** Optional: when given it must be the type the first bytes show. */
   mediaType: string;
-  /** RFC 3339 with offset. */
+  /** Ignored: the service records when it registered the document (document.digitised_at). */
   digitisedAt: string;
 }
 
@@ -79,14 +80,17 @@ export interface RegisterComponentResponse {
 export interface IssueElectronicResultRequest {
   dossierCode: string;
   resultTypeCode: string;
+  /** The holder's id number is required (the result number is made of it). */
   document?: DocumentMetadata | undefined;
   content: Buffer;
+  /** Optional, as in RegisterComponentRequest. */
   mediaType: string;
+  /** Ignored: the service records when it issued the result. */
   issuedAt: string;
 }
 
 export interface IssueElectronicResultResponse {
-  /** Holder id number + result-type code. */
+  /** Holder id number + result-type code, the id number masked. */
   resultNumber: string;
   document?: DocumentMetadata | undefined;
 }
@@ -96,8 +100,10 @@ export interface FindReusableDocumentsRequest {
   holderIdNumber: string;
   /** Optional filter. */
   documentTypeCodes: string[];
-  /** "YYYY-MM-DD": only documents valid on that date; any when empty. */
+  /** "YYYY-MM-DD": only documents valid on that date; today's when empty (an expired one is never offered). */
   validOn: string;
+  /** The dossier the documents would be reused for: the caller must be allowed to act on it. */
+  dossierCode: string;
 }
 
 export interface FindReusableDocumentsResponse {
@@ -107,13 +113,23 @@ export interface FindReusableDocumentsResponse {
 export interface RecordReuseRequest {
   dossierCode: string;
   componentTypeCode: string;
+  /**
+   * REUSE_SOURCE_DIGITISED_DOCUMENT (or unspecified): a document of this service; others are
+   * INVALID_ARGUMENT (their records are not kept here).
+   */
   source: ReuseSource;
   documentId: string;
+  /** Ignored: the document's own type code is recorded. */
   documentTypeCode: string;
+  /** Ignored: the service records when. */
   reusedAt: string;
+  /** The new dossier's applicant (PERSONAL DATA): the document must be theirs. */
+  holderIdNumber: string;
 }
 
 export interface RecordReuseResponse {
+  /** False when the same reuse had been recorded before. */
+  created: boolean;
 }
 
 export interface GetDocumentRequest {
@@ -121,7 +137,13 @@ export interface GetDocumentRequest {
 }
 
 export interface GetDocumentResponse {
-  document?: DocumentMetadata | undefined;
+  document?:
+    | DocumentMetadata
+    | undefined;
+  /**
+   * The file when at most 4 MiB (the caller may download it); empty for a larger one: download it
+   * through REST (/v1/documents/{id}/content, streamed, or /download-url, presigned).
+   */
   content: Buffer;
   mediaType: string;
 }
@@ -978,7 +1000,7 @@ export const IssueElectronicResultResponse: MessageFns<IssueElectronicResultResp
 };
 
 function createBaseFindReusableDocumentsRequest(): FindReusableDocumentsRequest {
-  return { holderIdNumber: "", documentTypeCodes: [], validOn: "" };
+  return { holderIdNumber: "", documentTypeCodes: [], validOn: "", dossierCode: "" };
 }
 
 export const FindReusableDocumentsRequest: MessageFns<FindReusableDocumentsRequest> = {
@@ -991,6 +1013,9 @@ export const FindReusableDocumentsRequest: MessageFns<FindReusableDocumentsReque
     }
     if (message.validOn !== "") {
       writer.uint32(26).string(message.validOn);
+    }
+    if (message.dossierCode !== "") {
+      writer.uint32(34).string(message.dossierCode);
     }
     return writer;
   },
@@ -1032,6 +1057,14 @@ export const FindReusableDocumentsRequest: MessageFns<FindReusableDocumentsReque
             message.validOn = reader.string();
             continue;
           }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.dossierCode = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1061,6 +1094,11 @@ export const FindReusableDocumentsRequest: MessageFns<FindReusableDocumentsReque
         : isSet(object.valid_on)
         ? globalThis.String(object.valid_on)
         : "",
+      dossierCode: isSet(object.dossierCode)
+        ? globalThis.String(object.dossierCode)
+        : isSet(object.dossier_code)
+        ? globalThis.String(object.dossier_code)
+        : "",
     };
   },
 
@@ -1075,6 +1113,9 @@ export const FindReusableDocumentsRequest: MessageFns<FindReusableDocumentsReque
     if (message.validOn !== "") {
       obj.validOn = message.validOn;
     }
+    if (message.dossierCode !== "") {
+      obj.dossierCode = message.dossierCode;
+    }
     return obj;
   },
 
@@ -1086,6 +1127,7 @@ export const FindReusableDocumentsRequest: MessageFns<FindReusableDocumentsReque
     message.holderIdNumber = object.holderIdNumber ?? "";
     message.documentTypeCodes = object.documentTypeCodes?.map((e) => e) || [];
     message.validOn = object.validOn ?? "";
+    message.dossierCode = object.dossierCode ?? "";
     return message;
   },
 };
@@ -1164,7 +1206,15 @@ export const FindReusableDocumentsResponse: MessageFns<FindReusableDocumentsResp
 };
 
 function createBaseRecordReuseRequest(): RecordReuseRequest {
-  return { dossierCode: "", componentTypeCode: "", source: 0, documentId: "", documentTypeCode: "", reusedAt: "" };
+  return {
+    dossierCode: "",
+    componentTypeCode: "",
+    source: 0,
+    documentId: "",
+    documentTypeCode: "",
+    reusedAt: "",
+    holderIdNumber: "",
+  };
 }
 
 export const RecordReuseRequest: MessageFns<RecordReuseRequest> = {
@@ -1186,6 +1236,9 @@ export const RecordReuseRequest: MessageFns<RecordReuseRequest> = {
     }
     if (message.reusedAt !== "") {
       writer.uint32(50).string(message.reusedAt);
+    }
+    if (message.holderIdNumber !== "") {
+      writer.uint32(58).string(message.holderIdNumber);
     }
     return writer;
   },
@@ -1251,6 +1304,14 @@ export const RecordReuseRequest: MessageFns<RecordReuseRequest> = {
             message.reusedAt = reader.string();
             continue;
           }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.holderIdNumber = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1291,6 +1352,11 @@ export const RecordReuseRequest: MessageFns<RecordReuseRequest> = {
         : isSet(object.reused_at)
         ? globalThis.String(object.reused_at)
         : "",
+      holderIdNumber: isSet(object.holderIdNumber)
+        ? globalThis.String(object.holderIdNumber)
+        : isSet(object.holder_id_number)
+        ? globalThis.String(object.holder_id_number)
+        : "",
     };
   },
 
@@ -1314,6 +1380,9 @@ export const RecordReuseRequest: MessageFns<RecordReuseRequest> = {
     if (message.reusedAt !== "") {
       obj.reusedAt = message.reusedAt;
     }
+    if (message.holderIdNumber !== "") {
+      obj.holderIdNumber = message.holderIdNumber;
+    }
     return obj;
   },
 
@@ -1328,16 +1397,20 @@ export const RecordReuseRequest: MessageFns<RecordReuseRequest> = {
     message.documentId = object.documentId ?? "";
     message.documentTypeCode = object.documentTypeCode ?? "";
     message.reusedAt = object.reusedAt ?? "";
+    message.holderIdNumber = object.holderIdNumber ?? "";
     return message;
   },
 };
 
 function createBaseRecordReuseResponse(): RecordReuseResponse {
-  return {};
+  return { created: false };
 }
 
 export const RecordReuseResponse: MessageFns<RecordReuseResponse> = {
-  encode(_: RecordReuseResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+  encode(message: RecordReuseResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.created !== false) {
+      writer.uint32(8).bool(message.created);
+    }
     return writer;
   },
 
@@ -1354,6 +1427,14 @@ export const RecordReuseResponse: MessageFns<RecordReuseResponse> = {
       while (reader.pos < end) {
         const tag = reader.uint32();
         switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.created = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1366,20 +1447,24 @@ export const RecordReuseResponse: MessageFns<RecordReuseResponse> = {
     }
   },
 
-  fromJSON(_: any): RecordReuseResponse {
-    return {};
+  fromJSON(object: any): RecordReuseResponse {
+    return { created: isSet(object.created) ? globalThis.Boolean(object.created) : false };
   },
 
-  toJSON(_: RecordReuseResponse): unknown {
+  toJSON(message: RecordReuseResponse): unknown {
     const obj: any = {};
+    if (message.created !== false) {
+      obj.created = message.created;
+    }
     return obj;
   },
 
   create<I extends Exact<DeepPartial<RecordReuseResponse>, I>>(base?: I): RecordReuseResponse {
     return RecordReuseResponse.fromPartial(base ?? ({} as any));
   },
-  fromPartial<I extends Exact<DeepPartial<RecordReuseResponse>, I>>(_: I): RecordReuseResponse {
+  fromPartial<I extends Exact<DeepPartial<RecordReuseResponse>, I>>(object: I): RecordReuseResponse {
     const message = createBaseRecordReuseResponse();
+    message.created = object.created ?? false;
     return message;
   },
 };
@@ -1564,10 +1649,18 @@ export const GetDocumentResponse: MessageFns<GetDocumentResponse> = {
   },
 };
 
-/** DigitisationService stores signed scans and electronic results and finds reusable ones. */
+/**
+ * DigitisationService stores signed scans and electronic results and finds reusable ones. Every
+ * call carries `authorization: Bearer <token>`; a dossier's agency and desk are intake's (the
+ * caller must be allowed to act on the dossier, as on REST); a bad or missing field is
+ * INVALID_ARGUMENT naming it in the trailing metadata `onestop-field-errors-bin`.
+ */
 export type DigitisationServiceService = typeof DigitisationServiceService;
 export const DigitisationServiceService = {
-  /** Register a scanned, signed component of a dossier (publishes ComponentDigitised). */
+  /**
+   * Register a scanned, signed component of a dossier (publishes ComponentDigitised). The file in
+   * one message, at most 4 MiB; larger files through UploadDocument.
+   */
   registerComponent: {
     path: "/onestop.digitisation.v1.DigitisationService/RegisterComponent" as const,
     requestStream: false as const,
@@ -1579,7 +1672,7 @@ export const DigitisationServiceService = {
       Buffer.from(RegisterComponentResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): RegisterComponentResponse => RegisterComponentResponse.decode(value),
   },
-  /** Issue a result electronically (publishes ResultIssuedElectronically). */
+  /** Issue a result electronically (publishes ResultIssuedElectronically). At most 4 MiB, as above. */
   issueElectronicResult: {
     path: "/onestop.digitisation.v1.DigitisationService/IssueElectronicResult" as const,
     requestStream: false as const,
@@ -1613,6 +1706,7 @@ export const DigitisationServiceService = {
     responseSerialize: (value: RecordReuseResponse): Buffer => Buffer.from(RecordReuseResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): RecordReuseResponse => RecordReuseResponse.decode(value),
   },
+  /** A document's metadata (holder masked) and, up to 4 MiB, its file. */
   getDocument: {
     path: "/onestop.digitisation.v1.DigitisationService/GetDocument" as const,
     requestStream: false as const,
@@ -1640,14 +1734,18 @@ export const DigitisationServiceService = {
 } as const;
 
 export interface DigitisationServiceServer extends UntypedServiceImplementation {
-  /** Register a scanned, signed component of a dossier (publishes ComponentDigitised). */
+  /**
+   * Register a scanned, signed component of a dossier (publishes ComponentDigitised). The file in
+   * one message, at most 4 MiB; larger files through UploadDocument.
+   */
   registerComponent: handleUnaryCall<RegisterComponentRequest, RegisterComponentResponse>;
-  /** Issue a result electronically (publishes ResultIssuedElectronically). */
+  /** Issue a result electronically (publishes ResultIssuedElectronically). At most 4 MiB, as above. */
   issueElectronicResult: handleUnaryCall<IssueElectronicResultRequest, IssueElectronicResultResponse>;
   /** Documents of a holder that a new dossier can reuse. */
   findReusableDocuments: handleUnaryCall<FindReusableDocumentsRequest, FindReusableDocumentsResponse>;
   /** Record that a dossier reused a document (publishes DocumentReused). */
   recordReuse: handleUnaryCall<RecordReuseRequest, RecordReuseResponse>;
+  /** A document's metadata (holder masked) and, up to 4 MiB, its file. */
   getDocument: handleUnaryCall<GetDocumentRequest, GetDocumentResponse>;
   /**
    * Upload a component scan or an electronic result as a stream: the header first, then the file
@@ -1657,7 +1755,10 @@ export interface DigitisationServiceServer extends UntypedServiceImplementation 
 }
 
 export interface DigitisationServiceClient extends Client {
-  /** Register a scanned, signed component of a dossier (publishes ComponentDigitised). */
+  /**
+   * Register a scanned, signed component of a dossier (publishes ComponentDigitised). The file in
+   * one message, at most 4 MiB; larger files through UploadDocument.
+   */
   registerComponent(
     request: RegisterComponentRequest,
     callback: (error: ServiceError | null, response: RegisterComponentResponse) => void,
@@ -1673,7 +1774,7 @@ export interface DigitisationServiceClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: RegisterComponentResponse) => void,
   ): ClientUnaryCall;
-  /** Issue a result electronically (publishes ResultIssuedElectronically). */
+  /** Issue a result electronically (publishes ResultIssuedElectronically). At most 4 MiB, as above. */
   issueElectronicResult(
     request: IssueElectronicResultRequest,
     callback: (error: ServiceError | null, response: IssueElectronicResultResponse) => void,
@@ -1721,6 +1822,7 @@ export interface DigitisationServiceClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: RecordReuseResponse) => void,
   ): ClientUnaryCall;
+  /** A document's metadata (holder masked) and, up to 4 MiB, its file. */
   getDocument(
     request: GetDocumentRequest,
     callback: (error: ServiceError | null, response: GetDocumentResponse) => void,
