@@ -13,6 +13,9 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { connect } from "@nats-io/transport-node";
+import { SECTOR_SYSTEMS } from "@onestop/contracts";
+import { GatewaySimulator } from "@onestop/payment-gateway/sim";
+import { SectorSimulator } from "@onestop/sector-sim";
 import { check, type Verdict } from "./checker.js";
 import { faultKinds, shuffled } from "./faults.js";
 import { CHAOS_AGENCY, LoadDriver } from "./load.js";
@@ -29,16 +32,25 @@ const vn = (n: number, digits = 0) => n.toLocaleString("vi-VN", { maximumFractio
 
 async function main(): Promise<number> {
   const dir = mkdtempSync(join(tmpdir(), "onestop-chaos-"));
-  say(`starting a 3-node NATS cluster, FerretDB and every service (two instances of intake and reporting) in ${dir}`);
-  const system = await ChaosSystem.start(dir, services);
+  say(`starting a 3-node NATS cluster, FerretDB, the object store, the gateway and sector simulators and every service (two instances of intake, reporting and lienthong) in ${dir}`);
+  // The gateway answers the payment service's IPN endpoint, known once the system has started.
+  const gatewayOptions = { tmnCode: "CHAOS001", secret: "chaos-vnpay-secret-0123456789abcdef", ipnUrl: "", ipnDelayMs: 100, retryDelaysMs: [1_000, 2_000, 4_000, 8_000, 15_000, 30_000, 60_000] };
+  const gateway = await new GatewaySimulator(gatewayOptions).start();
+  const system = await ChaosSystem.start(dir, services, {
+    payment: { VNPAY_TMN_CODE: gatewayOptions.tmnCode, VNPAY_HASH_SECRET: gatewayOptions.secret, VNPAY_PAYMENT_URL: gateway.paymentPageUrl, VNPAY_MERCHANT_API_URL: gateway.url },
+  });
+  const [payment] = system.of("payment");
+  if (payment) gatewayOptions.ipnUrl = `${payment.url}/gateways/vnpay/ipn`;
   const harness = system.nats.credentials!.harness!;
   const nc = await connect({ servers: system.nats.url.split(","), user: harness.user, pass: harness.password, inboxPrefix: harness.inboxPrefix, maxReconnectAttempts: -1 });
+  // The sector systems (justice, police, social insurance), answering each step at once.
+  const sectors = system.of("lienthong").length > 0 ? await Promise.all(SECTOR_SYSTEMS.map((sector) => SectorSimulator.start({ nats: nc, sector }))) : [];
   let token: Promise<string> | undefined;
   const tokenOf = () => (token ??= system.token());
   const poisonIds: string[] = [];
   /** Per fault kind: seconds from the repair until every service was ready, and until every report had folded every event. */
   const recoveries = new Map<string, Array<{ ready: number; caughtUp: number }>>();
-  const load = new LoadDriver(() => system.of("intake").map((instance) => instance.url), tokenOf, `chaos${Date.now().toString(36)}`);
+  const load = new LoadDriver((service) => system.of(service).map((instance) => instance.url), tokenOf, `chaos${Date.now().toString(36)}`, payment ? gateway : undefined);
   let failed = 0;
   try {
     const started = Date.now();
@@ -75,7 +87,7 @@ async function main(): Promise<number> {
     let verdict: Verdict | undefined;
     const checkUntil = Date.now() + 240_000;
     for (;;) {
-      verdict = await check({ ledger: load.dossiers, nc, storeUrl: system.storeUrl, reportingUrls: system.of("reporting").map((i) => i.url), token: tokenOf, poisonIds });
+      verdict = await check({ ledger: load.dossiers, nc, storeUrl: system.storeUrl, urls: (service) => system.of(service).map((i) => i.url), token: tokenOf, poisonIds });
       if (!settled) verdict.stuck += load.dossiers.filter((record) => !record.settled).length;
       if ((verdict.lost === 0 && verdict.appliedTwice === 0 && verdict.stuck === 0) || Date.now() > checkUntil) break;
       await pause(5_000); // the consumers may still be catching up after the last fault
@@ -93,12 +105,18 @@ async function main(): Promise<number> {
     for (const [kind, times] of [...recoveries].sort()) {
       say(`  ${kind}: ${times.length}× · ready ${medianMax(times.map((t) => t.ready))} s · caught up ${medianMax(times.map((t) => t.caughtUp))} s`);
     }
-    say(`accepted ${vn(verdict.accepted)} · lost ${verdict.lost} · applied twice ${verdict.appliedTwice} · stuck ${verdict.stuck}`);
+    say(`accepted ${vn(verdict.accepted)} · lost ${verdict.lost} · applied twice ${verdict.appliedTwice} · stuck ${verdict.stuck} · refused ${load.refusals.length}`);
     for (const detail of verdict.details.slice(0, 20)) say(`  ${detail}`);
-    failed = verdict.lost + verdict.appliedTwice + verdict.stuck;
+    for (const refusal of load.refusals.slice(0, 10)) say(`  refused: ${refusal}`);
+    failed = verdict.lost + verdict.appliedTwice + verdict.stuck + load.refusals.length;
+  } catch (error) {
+    failed = 1; // keep the logs of a run that broke
+    throw error;
   } finally {
+    for (const sector of sectors) await sector.stop();
     await nc.close();
     await system.stop();
+    await gateway.stop();
     if (failed === 0) rmSync(dir, { recursive: true, force: true });
     else say(`logs kept in ${dir}/logs`);
   }
